@@ -1,0 +1,144 @@
+/**
+ * Numeric gradient checks: `gradcheck` compares autograd's gradients with
+ * central differences; `gradgradcheck` does the same for the gradients'
+ * own gradients (double backward).
+ *
+ * @module
+ */
+import { fmtShape, fromTypedArray, mul, noGradScope, sum, type Tensor } from "./deps.ts";
+import { gradients } from "./engine.ts";
+
+/** Tolerances and step of the numeric check. */
+export interface GradcheckOptions {
+  /** Finite-difference step (default 1e-3). */
+  eps?: number;
+  /** Absolute tolerance (default 1e-3, fitting float32 kernels). */
+  atol?: number;
+  /** Relative tolerance (default 1e-2). */
+  rtol?: number;
+  /** Seed of the random output projection (default 0). */
+  seed?: number;
+}
+
+function lcg(seed: number): () => number {
+  let s = (seed * 2654435761 + 12345) >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296 * 2 - 1;
+  };
+}
+
+/**
+ * Checks the gradients of `fn` at `inputs` against central differences. The
+ * output is projected on a fixed random tensor `r` (checking `Jᵀr`); each
+ * float32 input that requires grad is perturbed element by element, and the
+ * differences are taken in float64 over the actually representable steps.
+ *
+ * @param fn A function of the inputs returning a tensor.
+ * @param inputs Inputs; those with `requiresGrad` are checked.
+ * @param options `eps`, `atol`, `rtol`, `seed`.
+ * @returns True; throws an `Error` listing the worst mismatch otherwise.
+ * @example
+ * ```ts
+ * import { tensor } from "@dendrite/tensor";
+ * import { gradcheck } from "@dendrite/autograd";
+ * const x = tensor([0.5, -1.5, 2], { requiresGrad: true });
+ * gradcheck((x) => x.mul(x).exp(), [x]);
+ * ```
+ */
+export function gradcheck(
+  fn: (...xs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  options: GradcheckOptions = {},
+): true {
+  const eps = options.eps ?? 1e-3;
+  const atol = options.atol ?? 1e-3;
+  const rtol = options.rtol ?? 1e-2;
+  const rand = lcg(options.seed ?? 0);
+  const checked = inputs.map((t, i) => ({ t, i })).filter(({ t }) => t.requiresGrad);
+  if (checked.length === 0) {
+    throw new Error("Cannot run gradcheck(): no input requires grad");
+  }
+  const base = [...inputs];
+  const y0 = fn(...inputs);
+  const r = fromTypedArray(
+    Float32Array.from({ length: y0.size }, () => rand()),
+    y0.shape,
+    { backend: y0.backend.name },
+  );
+  const analytic = gradients(sum(mul(y0, r)), checked.map((c) => c.t), { allowUnused: true });
+  // Inputs keep requiresGrad so that functions which differentiate
+  // internally (gradgradcheck) see the same graph as the analytic pass.
+  const evalAt = (xs: Tensor[]): number => Number(sum(mul(fn(...xs), r)).itemSync());
+  checked.forEach(({ t, i }, ci) => {
+    const data = Float32Array.from(t.dataSync() as Float32Array);
+    const got = analytic[ci].dataSync();
+    for (let k = 0; k < data.length; k++) {
+      const orig = data[k];
+      const plus = Math.fround(orig + eps), minus = Math.fround(orig - eps);
+      const xs = [...base];
+      data[k] = plus;
+      xs[i] = fromTypedArray(data, t.shape, { backend: t.backend.name, requiresGrad: true });
+      const fp = evalAt(xs);
+      data[k] = minus;
+      xs[i] = fromTypedArray(data, t.shape, { backend: t.backend.name, requiresGrad: true });
+      const fm = evalAt(xs);
+      data[k] = orig;
+      const numeric = (fp - fm) / (plus - minus);
+      const a = got[k];
+      if (!(Math.abs(a - numeric) <= atol + rtol * Math.abs(numeric))) {
+        throw new Error(
+          `gradcheck failed for input ${i} (shape ${fmtShape(t.shape)}) at flat index ${k}: analytic ${a}, numeric ${numeric} (atol ${atol}, rtol ${rtol})`,
+        );
+      }
+    }
+  });
+  return true;
+}
+
+/**
+ * Checks second derivatives: the gradient of `⟨∇(⟨fn(x), r⟩), v⟩` with
+ * respect to the inputs, computed with `createGraph`, against central
+ * differences.
+ *
+ * @param fn A function of the inputs returning a tensor.
+ * @param inputs Inputs; those with `requiresGrad` are checked.
+ * @param options `eps`, `atol`, `rtol`, `seed`.
+ * @returns True; throws otherwise.
+ * @example
+ * ```ts
+ * import { tensor } from "@dendrite/tensor";
+ * import { gradgradcheck } from "@dendrite/autograd";
+ * const x = tensor([0.5, -1.5, 2], { requiresGrad: true });
+ * gradgradcheck((x) => x.mul(x).mul(x), [x]);
+ * ```
+ */
+export function gradgradcheck(
+  fn: (...xs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  options: GradcheckOptions = {},
+): true {
+  const rand = lcg((options.seed ?? 0) + 7);
+  const diff = inputs.filter((t) => t.requiresGrad);
+  const y0 = noGradScope(() => fn(...inputs));
+  const r = fromTypedArray(Float32Array.from({ length: y0.size }, () => rand()), y0.shape, {
+    backend: y0.backend.name,
+  });
+  const vs = diff.map((t) =>
+    fromTypedArray(Float32Array.from({ length: t.size }, () => rand()), t.shape, {
+      backend: t.backend.name,
+    })
+  );
+  const second = (...xs: Tensor[]): Tensor => {
+    const ds = xs.filter((_, i) => inputs[i].requiresGrad);
+    const y = sum(mul(fn(...xs), r));
+    const gs = gradients(y, ds, { createGraph: true, allowUnused: true });
+    let total: Tensor | undefined;
+    gs.forEach((g, j) => {
+      const term = sum(mul(g, vs[j]));
+      total = total ? total.add(term) : term;
+    });
+    return total!;
+  };
+  return gradcheck(second, inputs, options);
+}

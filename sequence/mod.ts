@@ -1,0 +1,10 @@
+/**
+ * `@dendrite/sequence`: RNN, LSTM and GRU cells and layers, attention, the Transformer encoder and decoder, and decoding strategies.
+ *
+ * This package is planned and has no exports yet; it will build on
+ * `@dendrite/tensor` and `@dendrite/autograd`. Track progress in the
+ * project's issues and the README's feature table.
+ *
+ * @module
+ */
+export {};

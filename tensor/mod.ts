@@ -1,0 +1,29 @@
+/**
+ * `@dendrite/tensor`: the `Tensor`, its ops, and the backends they run on.
+ *
+ * ```ts
+ * import { tensor, matmul } from "@dendrite/tensor";
+ * const x = tensor([[1, 2], [3, 4]]);
+ * const y = matmul(x, x.transpose()).add(1).relu();
+ * console.log(y.toString());
+ * ```
+ *
+ * @module
+ */
+export * from "./src/errors.ts";
+export * from "./src/dtype.ts";
+export * from "./src/shape.ts";
+export * from "./src/backend.ts";
+export * from "./src/autodiff.ts";
+export * from "./src/format.ts";
+export { liveTensors, Tensor, tensorBytes } from "./src/tensor.ts";
+export type { BackwardOptions, NestedArray } from "./src/tensor.ts";
+export { cpuBackend } from "./src/cpu/backend.ts";
+import "./src/cpu/matmul.ts";
+export * from "./src/ops/define.ts";
+export * from "./src/ops/creation.ts";
+export * from "./src/ops/arith.ts";
+export * from "./src/ops/compare.ts";
+export * from "./src/ops/movement.ts";
+export * from "./src/ops/reduce.ts";
+export * from "./src/ops/matmul.ts";

@@ -1,0 +1,155 @@
+/**
+ * The recording half of autograd, which lives in the core so that ops can
+ * define their gradients beside their kernels: the grad mode switch, graph
+ * nodes, and `record()`. The engine that walks the graph (`backward()`,
+ * `grad()`, `gradcheck()`) is `@dendrite/autograd`, which registers itself
+ * here with {@link setGradEngine}.
+ *
+ * @module
+ */
+import type { Tensor } from "./tensor.ts";
+
+/** A vector-Jacobian product: the upstream gradient in, one gradient per input out. */
+export type VjpFn = (dy: Tensor) => (Tensor | null | undefined)[];
+
+/** A hook on a tensor's gradient; may return a replacement gradient. */
+export type GradHook = (grad: Tensor) => Tensor | void;
+
+/** One recorded op application in the autograd graph. */
+export class Node {
+  /** The op's name, for error messages and graph printing. */
+  readonly name: string;
+  /** The op's tensor inputs (gradients flow to those that require grad). */
+  inputs: Tensor[];
+  /** The gradient rule; `null` once released by a backward without `retainGraph`. */
+  vjp: VjpFn | null;
+  /** Hooks registered on the output tensor. */
+  hooks: GradHook[] = [];
+  /** Set by `retainGrad()`: the output tensor whose `.grad` should be kept. */
+  retained: WeakRef<Tensor> | null = null;
+  /** Monotonic creation index, used to order the backward sweep. */
+  readonly seq: number;
+
+  /**
+   * Creates a node.
+   *
+   * @param name Op name.
+   * @param inputs Inputs of the op.
+   * @param vjp Gradient rule.
+   */
+  constructor(name: string, inputs: Tensor[], vjp: VjpFn) {
+    this.name = name;
+    this.inputs = inputs;
+    this.vjp = vjp;
+    this.seq = nextSeq++;
+  }
+}
+
+let nextSeq = 0;
+let gradEnabled = true;
+
+/**
+ * Tells whether ops currently record gradients.
+ *
+ * @returns False inside `noGrad()`.
+ * @example
+ * ```ts
+ * import { isGradEnabled } from "@dendrite/tensor";
+ * console.assert(isGradEnabled());
+ * ```
+ */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/**
+ * Switches gradient recording on or off and returns the previous state.
+ * Prefer `noGrad(fn)` from `@dendrite/autograd`.
+ *
+ * @param on Whether to record.
+ * @returns The previous state.
+ * @example
+ * ```ts
+ * import { setGradEnabled } from "@dendrite/tensor";
+ * const prev = setGradEnabled(false);
+ * setGradEnabled(prev);
+ * ```
+ */
+export function setGradEnabled(on: boolean): boolean {
+  const prev = gradEnabled;
+  gradEnabled = on;
+  return prev;
+}
+
+/**
+ * Attaches a graph node to `out` when grad mode is on and any input requires
+ * grad. Ops call this after computing their output.
+ *
+ * @param name Op name.
+ * @param out The op's output.
+ * @param inputs The op's inputs.
+ * @param vjp The gradient rule, or `null` for a non-differentiable op.
+ * @returns `out`.
+ * @example
+ * ```ts
+ * import { mul, record, tensor } from "@dendrite/tensor";
+ * const x = tensor([1, 2], { requiresGrad: true });
+ * const y = record("Double", mul(x.detach(), 2), [x], (dy) => [mul(dy, 2)]);
+ * console.assert(y.requiresGrad);
+ * ```
+ */
+export function record(
+  name: string,
+  out: Tensor,
+  inputs: Tensor[],
+  vjp: VjpFn | null,
+): Tensor {
+  if (!gradEnabled) return out;
+  let needs = false;
+  for (const t of inputs) if (t.requiresGrad) needs = true;
+  if (!needs || vjp === null) return out;
+  out.gradFn = new Node(name, inputs, vjp);
+  out.requiresGrad = true;
+  return out;
+}
+
+/** What `@dendrite/autograd` provides to `Tensor.backward()`. */
+export interface GradEngine {
+  /** Runs the backward sweep from `root`. */
+  backward(
+    root: Tensor,
+    grad: Tensor | undefined,
+    options: { retainGraph?: boolean; createGraph?: boolean },
+  ): void;
+}
+
+let engine: GradEngine | undefined;
+
+/**
+ * Installs the backward engine (done by `@dendrite/autograd` on import).
+ *
+ * @param e The engine.
+ * @example
+ * ```ts
+ * import { getGradEngine, setGradEngine } from "@dendrite/tensor";
+ * const e = getGradEngine();
+ * if (e) setGradEngine(e);
+ * ```
+ */
+export function setGradEngine(e: GradEngine): void {
+  engine = e;
+}
+
+/**
+ * Returns the installed backward engine, if any.
+ *
+ * @returns The engine or undefined.
+ * @example
+ * ```ts
+ * import { getGradEngine } from "@dendrite/tensor";
+ * console.log(typeof getGradEngine());
+ * ```
+ */
+export function getGradEngine(): GradEngine | undefined {
+  return engine;
+}

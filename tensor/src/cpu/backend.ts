@@ -1,0 +1,162 @@
+/**
+ * The CPU backend: typed-array storage, generated elementwise loops, and the
+ * kernel registrations of the core primitives.
+ *
+ * @module
+ */
+import type {
+  Backend,
+  ElementwiseSpec,
+  KernelOutput,
+  MemoryInfo,
+  Storage,
+  TensorInfo,
+} from "../backend.ts";
+import { registerBackend } from "../backend.ts";
+import type { DType, TypedArray } from "../dtype.ts";
+import { allocArray, bytesPerElement, dtypeOfArray } from "../dtype.ts";
+import { sizeOf, stridesOf } from "../shape.ts";
+import { rowLoop } from "./elementwise.ts";
+import { broadcastStrides, coalesce, walkRows } from "./strided.ts";
+
+/** CPU storage: a typed array. */
+export interface CpuStorage extends Storage {
+  /** The elements. */
+  readonly data: TypedArray;
+}
+
+class Cpu implements Backend {
+  readonly name = "cpu";
+  #buffers = 0;
+  #bytes = 0;
+
+  wrap(data: TypedArray): CpuStorage {
+    this.#buffers++;
+    this.#bytes += data.byteLength;
+    return {
+      backend: this,
+      dtype: dtypeOfArray(data),
+      size: data.length,
+      refs: 0,
+      data,
+    };
+  }
+
+  alloc(dtype: DType, size: number): CpuStorage {
+    return this.wrap(allocArray(dtype, size));
+  }
+
+  fromArray(data: TypedArray): Storage {
+    return this.wrap(data.slice() as TypedArray);
+  }
+
+  read(storage: Storage): Promise<TypedArray> {
+    return Promise.resolve((storage as CpuStorage).data);
+  }
+
+  readSync(storage: Storage): TypedArray {
+    return (storage as CpuStorage).data;
+  }
+
+  free(storage: Storage): void {
+    this.#buffers--;
+    this.#bytes -= storage.size * bytesPerElement(storage.dtype);
+  }
+
+  memory(): MemoryInfo {
+    return { buffers: this.#buffers, bytes: this.#bytes, pooledBytes: 0 };
+  }
+
+  elementwise(
+    spec: ElementwiseSpec,
+    inputs: TensorInfo[],
+    outShape: readonly number[],
+    outDtype: DType,
+    params: readonly number[],
+  ): KernelOutput {
+    const n = sizeOf(outShape);
+    const out = this.alloc(outDtype, n);
+    const loop = rowLoop(spec);
+    const o = out.data;
+    const arrs = inputs.map((t) => (t.storage as CpuStorage).data);
+    const a = arrs[0], b = arrs[1] ?? a, c = arrs[2] ?? a;
+    const p0 = params[0] ?? 0, p1 = params[1] ?? 0;
+    const walk = coalesce(outShape, [
+      stridesOf(outShape),
+      ...inputs.map((t) => broadcastStrides(t.shape, t.strides, outShape)),
+    ]);
+    const nd = walk.shape.length - 1;
+    const s = walk.strides;
+    const as = s[1][nd], bs = s[2]?.[nd] ?? 0, cs = s[3]?.[nd] ?? 0;
+    walkRows(
+      walk,
+      [0, ...inputs.map((t) => t.offset)],
+      (off, len) =>
+        loop(o, a, b, c, p0, p1, off[0], off[1], as, off[2] ?? 0, bs, off[3] ?? 0, cs, len),
+    );
+    return { storage: out, shape: [...outShape] };
+  }
+
+  copy(x: TensorInfo, dtype: DType): KernelOutput {
+    const n = sizeOf(x.shape);
+    const out = this.alloc(dtype, n);
+    const src = (x.storage as CpuStorage).data;
+    const o = out.data;
+    const walk = coalesce(x.shape, [stridesOf(x.shape), x.strides]);
+    const is = walk.strides[1][walk.shape.length - 1];
+    walkRows(walk, [0, x.offset], (off, len) => {
+      const oo = off[0], io = off[1];
+      if (is === 1 && dtype === x.dtype) {
+        o.set(src.subarray(io, io + len), oo);
+      } else if (dtype === "bool") {
+        for (let i = 0; i < len; i++) o[oo + i] = src[io + i * is] !== 0 ? 1 : 0;
+      } else {
+        for (let i = 0; i < len; i++) o[oo + i] = src[io + i * is];
+      }
+    });
+    return { storage: out, shape: [...x.shape] };
+  }
+}
+
+/** The CPU backend instance. */
+export const cpuBackend: Cpu = new Cpu();
+registerBackend(cpuBackend);
+
+/**
+ * Returns the typed array behind a CPU tensor view's storage.
+ *
+ * @param t A CPU tensor view.
+ * @returns The storage's elements (not a copy).
+ */
+export function cpuData(t: TensorInfo): TypedArray {
+  return (t.storage as CpuStorage).data;
+}
+
+/**
+ * Returns a contiguous typed array with `t`'s elements in row-major order,
+ * without copying when `t` already is a contiguous view of a whole storage
+ * prefix.
+ *
+ * @param t A CPU tensor view.
+ * @returns Row-major elements (may alias the storage: do not write).
+ */
+export function cpuContiguous(t: TensorInfo): TypedArray {
+  const d = cpuData(t);
+  const n = sizeOf(t.shape);
+  const walk = coalesce(t.shape, [t.strides]);
+  if (walk.shape.length === 1 && (walk.strides[0][0] === 1 || n <= 1)) {
+    return d.subarray(t.offset, t.offset + n) as TypedArray;
+  }
+  return (cpuBackend.copy(t, t.dtype).storage as CpuStorage).data;
+}
+
+/**
+ * Wraps a typed array as a kernel output (no copy).
+ *
+ * @param data The elements.
+ * @param shape The shape.
+ * @returns The kernel output.
+ */
+export function cpuOutput(data: TypedArray, shape: readonly number[]): KernelOutput {
+  return { storage: cpuBackend.wrap(data), shape: [...shape] };
+}

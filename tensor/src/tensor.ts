@@ -1,0 +1,701 @@
+/**
+ * The `Tensor` class: a strided view on backend storage plus autograd
+ * bookkeeping. Methods are one-line delegations to op functions.
+ *
+ * @module
+ */
+import type { Backend, Storage, TensorInfo } from "./backend.ts";
+import { backendByName } from "./backend.ts";
+import type { DType, TypedArray } from "./dtype.ts";
+import { allocArray, bytesPerElement } from "./dtype.ts";
+import { BackendError, fmtShape } from "./errors.ts";
+import { isContiguous, sizeOf, stridesOf } from "./shape.ts";
+import { type GradHook, getGradEngine, type Node } from "./autodiff.ts";
+import { formatTensor } from "./format.ts";
+import * as A from "./ops/arith.ts";
+import * as C from "./ops/compare.ts";
+import * as M from "./ops/movement.ts";
+import * as R from "./ops/reduce.ts";
+import * as L from "./ops/matmul.ts";
+import type { TensorLike } from "./ops/define.ts";
+
+let nextId = 0;
+const live = new Map<string, { tensors: number }>();
+const finalizer = new FinalizationRegistry<{ storage: Storage; backend: string }>(
+  (held) => {
+    const c = live.get(held.backend);
+    if (c) c.tensors--;
+    releaseStorage(held.storage);
+  },
+);
+
+function releaseStorage(s: Storage): void {
+  if (--s.refs === 0) s.backend.free(s);
+}
+
+/** Options accepted by `backward()`. */
+export interface BackwardOptions {
+  /** Keep the graph so that `backward()` can run through it again. */
+  retainGraph?: boolean;
+  /** Record the backward computation so that gradients are differentiable. */
+  createGraph?: boolean;
+}
+
+/**
+ * An n-dimensional array of `float32`, `int32` or `bool` values on a backend,
+ * with optional gradient tracking.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "@dendrite/tensor";
+ * const t = tensor([[1, 2], [3, 4]]);
+ * console.assert(t.shape.join() === "2,2" && t.dtype === "float32");
+ * ```
+ */
+export class Tensor implements TensorInfo {
+  /** A unique id, for debugging. */
+  readonly id: number;
+  /** The memory this tensor views. */
+  readonly storage: Storage;
+  /** Sizes per axis. */
+  readonly shape: readonly number[];
+  /** Element strides per axis. */
+  readonly strides: readonly number[];
+  /** Element offset of the first element in the storage. */
+  readonly offset: number;
+  /** Element type. */
+  readonly dtype: DType;
+  /** Whether gradients flow to this tensor. */
+  requiresGrad = false;
+  /** Accumulated gradient (leaves, or tensors that called `retainGrad()`). */
+  grad: Tensor | null = null;
+  /** The graph node that produced this tensor, or null for a leaf. */
+  gradFn: Node | null = null;
+  /** Hooks on a leaf's gradient (non-leaf hooks live on `gradFn`). */
+  leafHooks: GradHook[] = [];
+  #disposed = false;
+
+  /**
+   * Wraps a storage view. Use `tensor()` and the creation functions instead.
+   *
+   * @param storage The memory.
+   * @param shape Sizes per axis.
+   * @param strides Strides per axis (default: row-major).
+   * @param offset Element offset (default 0).
+   */
+  constructor(
+    storage: Storage,
+    shape: readonly number[],
+    strides?: readonly number[],
+    offset = 0,
+  ) {
+    this.id = nextId++;
+    this.storage = storage;
+    this.shape = Object.freeze([...shape]);
+    this.strides = Object.freeze(strides ? [...strides] : stridesOf(shape));
+    this.offset = offset;
+    this.dtype = storage.dtype;
+    storage.refs++;
+    const name = storage.backend.name;
+    let c = live.get(name);
+    if (!c) live.set(name, c = { tensors: 0 });
+    c.tensors++;
+    finalizer.register(this, { storage, backend: name }, this);
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  /** Number of axes. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** The backend holding the data. */
+  get backend(): Backend {
+    return this.storage.backend;
+  }
+
+  /** True when the tensor was created by the user rather than by a recorded op. */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /** True after `dispose()`. */
+  get isDisposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** True when elements are laid out row-major without gaps. */
+  get isContiguous(): boolean {
+    return isContiguous(this.shape, this.strides);
+  }
+
+  /**
+   * Releases this tensor's hold on its storage; the memory is freed when no
+   * view uses it. Using a disposed tensor throws.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@dendrite/tensor";
+   * const t = tensor([1, 2]);
+   * t.dispose();
+   * console.assert(t.isDisposed);
+   * ```
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    finalizer.unregister(this);
+    const c = live.get(this.storage.backend.name);
+    if (c) c.tensors--;
+    releaseStorage(this.storage);
+    this.gradFn = null;
+  }
+
+  /**
+   * Throws when the tensor was disposed.
+   *
+   * @param op The op name for the message.
+   */
+  assertAlive(op: string): void {
+    if (this.#disposed) {
+      throw new BackendError(
+        `Cannot use a disposed tensor (shape ${fmtShape(this.shape)}) in ${op}()`,
+      );
+    }
+  }
+
+  /**
+   * Reads the elements in row-major order.
+   *
+   * @returns A fresh typed array (`Float32Array`, `Int32Array`, or `Uint8Array` for bool).
+   * @example
+   * ```ts
+   * import { tensor } from "@dendrite/tensor";
+   * const d = await tensor([[1, 2], [3, 4]]).transpose(0, 1).data();
+   * console.assert(d.join() === "1,3,2,4");
+   * ```
+   */
+  async data(): Promise<TypedArray> {
+    this.assertAlive("data");
+    const all = await this.backend.read(this.storage);
+    return gatherView(all, this);
+  }
+
+  /**
+   * Reads the elements synchronously (CPU backend only).
+   *
+   * @returns A fresh typed array in row-major order.
+   * @example
+   * ```ts
+   * import { tensor } from "@dendrite/tensor";
+   * console.assert(tensor([1, 2]).dataSync()[1] === 2);
+   * ```
+   */
+  dataSync(): TypedArray {
+    this.assertAlive("dataSync");
+    const b = this.backend;
+    if (!b.readSync) {
+      throw new BackendError(
+        `Cannot read a tensor synchronously in dataSync() on backend "${b.name}": use await t.data()`,
+      );
+    }
+    return gatherView(b.readSync(this.storage), this);
+  }
+
+  /**
+   * Reads the elements as nested arrays (booleans for bool tensors).
+   *
+   * @returns Nested arrays, or a number for a 0-d tensor.
+   * @example
+   * ```ts
+   * import { tensor } from "@dendrite/tensor";
+   * console.assert(JSON.stringify(await tensor([[1, 2]]).array()) === "[[1,2]]");
+   * ```
+   */
+  async array(): Promise<NestedArray> {
+    return nest(await this.data(), this.shape, this.dtype);
+  }
+
+  /**
+   * Reads the elements as nested arrays synchronously (CPU backend only).
+   *
+   * @returns Nested arrays, or a number for a 0-d tensor.
+   * @example
+   * ```ts
+   * import { tensor } from "@dendrite/tensor";
+   * console.assert(JSON.stringify(tensor([[1, 2]]).arraySync()) === "[[1,2]]");
+   * ```
+   */
+  arraySync(): NestedArray {
+    return nest(this.dataSync(), this.shape, this.dtype);
+  }
+
+  /**
+   * Reads the single value of a one-element tensor.
+   *
+   * @returns The value (a boolean for bool tensors).
+   * @example
+   * ```ts
+   * import { tensor } from "@dendrite/tensor";
+   * console.assert(await tensor([[5]]).item() === 5);
+   * ```
+   */
+  async item(): Promise<number | boolean> {
+    this.checkItem();
+    const v = (await this.data())[0];
+    return this.dtype === "bool" ? v !== 0 : v;
+  }
+
+  /**
+   * Reads the single value synchronously (CPU backend only).
+   *
+   * @returns The value.
+   * @example
+   * ```ts
+   * import { tensor } from "@dendrite/tensor";
+   * console.assert(tensor(3).itemSync() === 3);
+   * ```
+   */
+  itemSync(): number | boolean {
+    this.checkItem();
+    const v = this.dataSync()[0];
+    return this.dtype === "bool" ? v !== 0 : v;
+  }
+
+  private checkItem(): void {
+    if (this.size !== 1) {
+      throw new RangeError(
+        `Cannot convert a tensor of shape ${
+          fmtShape(this.shape)
+        } to a number in item(): it has ${this.size} elements, expected 1`,
+      );
+    }
+  }
+
+  /**
+   * Prints the tensor like PyTorch: `tensor([[1., 2.], [3., 4.]])`.
+   *
+   * @returns The printed form (values only on backends that can read synchronously).
+   * @example
+   * ```ts
+   * import { tensor } from "@dendrite/tensor";
+   * console.assert(tensor([1, 2]).toString() === "tensor([1., 2.])");
+   * ```
+   */
+  toString(): string {
+    if (this.#disposed) return `tensor(<disposed>, shape=${fmtShape(this.shape)})`;
+    if (!this.backend.readSync) {
+      return `tensor(<${this.backend.name}>, shape=${
+        fmtShape(this.shape)
+      }, dtype=${this.dtype})`;
+    }
+    return formatTensor(this.dataSync(), this.shape, this.dtype, {
+      requiresGrad: this.requiresGrad,
+      gradFn: this.gradFn?.name,
+    });
+  }
+
+  /**
+   * Copies the tensor to another backend (a no-op when already there).
+   *
+   * @param backend Backend name.
+   * @returns A tensor on `backend` (not tracked by autograd across the move
+   * unless `requiresGrad` is set on the result).
+   * @example
+   * ```ts
+   * import { tensor } from "@dendrite/tensor";
+   * console.assert(tensor([1]).to("cpu").backend.name === "cpu");
+   * ```
+   */
+  async to(backend: string): Promise<Tensor> {
+    if (backend === this.backend.name) return this;
+    const target = backendByName(backend);
+    const data = await this.data();
+    return new Tensor(target.fromArray(data), this.shape);
+  }
+
+  /**
+   * Runs the backward sweep from this tensor, accumulating `.grad` on the
+   * leaves. Needs `@dendrite/autograd` to be imported (the root module does).
+   *
+   * @param grad Upstream gradient; required for tensors with more than one element.
+   * @param options `retainGraph`, `createGraph`.
+   * @example
+   * ```ts
+   * import { tensor } from "@dendrite/tensor";
+   * import "@dendrite/autograd";
+   * const x = tensor([1, 2, 3], { requiresGrad: true });
+   * x.mul(x).sum().backward();
+   * console.assert(x.grad!.dataSync().join() === "2,4,6");
+   * ```
+   */
+  backward(grad?: Tensor, options: BackwardOptions = {}): void {
+    const e = getGradEngine();
+    if (!e) {
+      throw new BackendError(
+        "Cannot run backward(): no gradient engine is installed; import \"@dendrite/autograd\" (the root module does)",
+      );
+    }
+    e.backward(this, grad, options);
+  }
+
+  /**
+   * Registers a hook called with this tensor's gradient during backward; the
+   * hook may return a replacement gradient.
+   *
+   * @param hook The hook.
+   * @returns A function that removes the hook.
+   * @example
+   * ```ts
+   * import { tensor } from "@dendrite/tensor";
+   * import "@dendrite/autograd";
+   * const x = tensor([1, 2], { requiresGrad: true });
+   * x.registerHook((g) => g.mul(0));
+   * x.sum().backward();
+   * console.assert(x.grad!.dataSync().join() === "0,0");
+   * ```
+   */
+  registerHook(hook: GradHook): () => void {
+    if (!this.requiresGrad) {
+      throw new RangeError(
+        "Cannot register a hook in registerHook() on a tensor that does not require grad",
+      );
+    }
+    const list = this.gradFn ? this.gradFn.hooks : this.leafHooks;
+    list.push(hook);
+    return () => {
+      const i = list.indexOf(hook);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  /**
+   * Keeps `.grad` on a non-leaf tensor after backward.
+   *
+   * @returns This tensor.
+   * @example
+   * ```ts
+   * import { tensor } from "@dendrite/tensor";
+   * import "@dendrite/autograd";
+   * const x = tensor([1, 2], { requiresGrad: true });
+   * const y = x.mul(2).retainGrad();
+   * y.sum().backward();
+   * console.assert(y.grad!.dataSync().join() === "1,1");
+   * ```
+   */
+  retainGrad(): this {
+    if (this.gradFn) this.gradFn.retained = new WeakRef(this);
+    return this;
+  }
+
+  /**
+   * Sets `requiresGrad` in place (leaves only) and returns the tensor.
+   *
+   * @param on Whether gradients should flow to this tensor (default true).
+   * @returns This tensor.
+   * @example
+   * ```ts
+   * import { zeros } from "@dendrite/tensor";
+   * console.assert(zeros([2]).requiresGrad_().requiresGrad);
+   * ```
+   */
+  requiresGrad_(on = true): this {
+    if (!this.isLeaf && !on) {
+      throw new RangeError(
+        "Cannot set requiresGrad = false on a non-leaf tensor in requiresGrad_(): use detach()",
+      );
+    }
+    if (on && this.dtype !== "float32") {
+      throw new RangeError(
+        `Cannot set requiresGrad on a ${this.dtype} tensor in requiresGrad_(): only float32 tensors can require grad`,
+      );
+    }
+    this.requiresGrad = on;
+    return this;
+  }
+
+  /**
+   * Returns a tensor sharing this one's data but cut from the graph.
+   *
+   * @returns A leaf view that does not require grad.
+   * @example
+   * ```ts
+   * import { tensor } from "@dendrite/tensor";
+   * const x = tensor([1], { requiresGrad: true });
+   * console.assert(!x.detach().requiresGrad);
+   * ```
+   */
+  detach(): Tensor {
+    this.assertAlive("detach");
+    return new Tensor(this.storage, this.shape, this.strides, this.offset);
+  }
+
+  /**
+   * Clears `.grad`.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@dendrite/tensor";
+   * const x = tensor([1], { requiresGrad: true });
+   * x.zeroGrad();
+   * console.assert(x.grad === null);
+   * ```
+   */
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  // ---- Delegations to op functions (see each function for docs) ----
+
+  /** `this + b`; see {@link A.add}. @param b Other operand. @returns The sum. */
+  add(b: TensorLike): Tensor {
+    return A.add(this, b);
+  }
+  /** `this - b`; see {@link A.sub}. @param b Other operand. @returns The difference. */
+  sub(b: TensorLike): Tensor {
+    return A.sub(this, b);
+  }
+  /** `this * b`; see {@link A.mul}. @param b Other operand. @returns The product. */
+  mul(b: TensorLike): Tensor {
+    return A.mul(this, b);
+  }
+  /** `this / b`; see {@link A.div}. @param b Other operand. @returns The quotient. */
+  div(b: TensorLike): Tensor {
+    return A.div(this, b);
+  }
+  /** `this ** b`; see {@link A.pow}. @param b Exponent. @returns The power. */
+  pow(b: TensorLike): Tensor {
+    return A.pow(this, b);
+  }
+  /** `b - this`; see {@link A.rsub}. @param b Other operand. @returns The difference. */
+  rsub(b: TensorLike): Tensor {
+    return A.rsub(this, b);
+  }
+  /** `b / this`; see {@link A.rdiv}. @param b Other operand. @returns The quotient. */
+  rdiv(b: TensorLike): Tensor {
+    return A.rdiv(this, b);
+  }
+  /** Element-wise maximum; see {@link A.maximum}. @param b Other operand. @returns The maxima. */
+  maximum(b: TensorLike): Tensor {
+    return A.maximum(this, b);
+  }
+  /** Element-wise minimum; see {@link A.minimum}. @param b Other operand. @returns The minima. */
+  minimum(b: TensorLike): Tensor {
+    return A.minimum(this, b);
+  }
+  /** `-this`; see {@link A.neg}. @returns The negation. */
+  neg(): Tensor {
+    return A.neg(this);
+  }
+  /** `e^this`; see {@link A.exp}. @returns The exponential. */
+  exp(): Tensor {
+    return A.exp(this);
+  }
+  /** Natural log; see {@link A.log}. @returns The logarithm. */
+  log(): Tensor {
+    return A.log(this);
+  }
+  /** Square root; see {@link A.sqrt}. @returns The root. */
+  sqrt(): Tensor {
+    return A.sqrt(this);
+  }
+  /** `this * this`; see {@link A.square}. @returns The square. */
+  square(): Tensor {
+    return A.square(this);
+  }
+  /** `this == b`; see {@link C.eq}. @param b Other operand. @returns A bool tensor. */
+  eq(b: TensorLike): Tensor {
+    return C.eq(this, b);
+  }
+  /** `this != b`; see {@link C.ne}. @param b Other operand. @returns A bool tensor. */
+  ne(b: TensorLike): Tensor {
+    return C.ne(this, b);
+  }
+  /** `this < b`; see {@link C.lt}. @param b Other operand. @returns A bool tensor. */
+  lt(b: TensorLike): Tensor {
+    return C.lt(this, b);
+  }
+  /** `this <= b`; see {@link C.le}. @param b Other operand. @returns A bool tensor. */
+  le(b: TensorLike): Tensor {
+    return C.le(this, b);
+  }
+  /** `this > b`; see {@link C.gt}. @param b Other operand. @returns A bool tensor. */
+  gt(b: TensorLike): Tensor {
+    return C.gt(this, b);
+  }
+  /** `this >= b`; see {@link C.ge}. @param b Other operand. @returns A bool tensor. */
+  ge(b: TensorLike): Tensor {
+    return C.ge(this, b);
+  }
+  /** Logical and; see {@link C.logicalAnd}. @param b Other operand. @returns A bool tensor. */
+  logicalAnd(b: TensorLike): Tensor {
+    return C.logicalAnd(this, b);
+  }
+  /** Logical or; see {@link C.logicalOr}. @param b Other operand. @returns A bool tensor. */
+  logicalOr(b: TensorLike): Tensor {
+    return C.logicalOr(this, b);
+  }
+  /** Logical not; see {@link C.logicalNot}. @returns A bool tensor. */
+  logicalNot(): Tensor {
+    return C.logicalNot(this);
+  }
+  /** Sum; see {@link R.sum}. @param axes Axes. @param options `keepDim`. @returns The sums. */
+  sum(axes?: number | readonly number[], options?: R.ReduceOptions): Tensor {
+    return R.sum(this, axes, options);
+  }
+  /** Mean; see {@link R.mean}. @param axes Axes. @param options `keepDim`. @returns The means. */
+  mean(axes?: number | readonly number[], options?: R.ReduceOptions): Tensor {
+    return R.mean(this, axes, options);
+  }
+  /** Product; see {@link R.prod}. @param axes Axes. @param options `keepDim`. @returns The products. */
+  prod(axes?: number | readonly number[], options?: R.ReduceOptions): Tensor {
+    return R.prod(this, axes, options);
+  }
+  /** Maximum; see {@link R.max}. @param axes Axes. @param options `keepDim`. @returns The maxima. */
+  max(axes?: number | readonly number[], options?: R.ReduceOptions): Tensor {
+    return R.max(this, axes, options);
+  }
+  /** Minimum; see {@link R.min}. @param axes Axes. @param options `keepDim`. @returns The minima. */
+  min(axes?: number | readonly number[], options?: R.ReduceOptions): Tensor {
+    return R.min(this, axes, options);
+  }
+  /** Index of the maximum; see {@link R.argmax}. @param axis Axis. @param options `keepDim`. @returns int32 indices. */
+  argmax(axis?: number, options?: R.ReduceOptions): Tensor {
+    return R.argmax(this, axis, options);
+  }
+  /** Index of the minimum; see {@link R.argmin}. @param axis Axis. @param options `keepDim`. @returns int32 indices. */
+  argmin(axis?: number, options?: R.ReduceOptions): Tensor {
+    return R.argmin(this, axis, options);
+  }
+  /** New shape; see {@link M.reshape}. @param shape The shape. @returns The reshaped tensor. */
+  reshape(shape: readonly number[]): Tensor {
+    return M.reshape(this, shape);
+  }
+  /** New shape without copying; see {@link M.viewAs}. @param shape The shape. @returns A view. */
+  view(shape: readonly number[]): Tensor {
+    return M.viewAs(this, shape);
+  }
+  /** Reorders axes; see {@link M.permute}. @param axes The permutation. @returns A view. */
+  permute(axes: readonly number[]): Tensor {
+    return M.permute(this, axes);
+  }
+  /** Swaps two axes; see {@link M.transpose}. @param a First axis. @param b Second axis. @returns A view. */
+  transpose(a?: number, b?: number): Tensor {
+    return M.transpose(this, a, b);
+  }
+  /** Broadcast view; see {@link M.expand}. @param shape Target shape. @returns A view. */
+  expand(shape: readonly number[]): Tensor {
+    return M.expand(this, shape);
+  }
+  /** Flattens axes; see {@link M.flatten}. @param start First axis. @param end Last axis. @returns The tensor. */
+  flatten(start?: number, end?: number): Tensor {
+    return M.flatten(this, start, end);
+  }
+  /** Removes size-1 axes; see {@link M.squeeze}. @param axes Axes. @returns A view. */
+  squeeze(axes?: number | readonly number[]): Tensor {
+    return M.squeeze(this, axes);
+  }
+  /** Inserts a size-1 axis; see {@link M.unsqueeze}. @param axis Position. @returns A view. */
+  unsqueeze(axis: number): Tensor {
+    return M.unsqueeze(this, axis);
+  }
+  /** Contiguous copy if needed; see {@link M.contiguous}. @returns A contiguous tensor. */
+  contiguous(): Tensor {
+    return M.contiguous(this);
+  }
+  /** Converts dtype; see {@link M.cast}. @param dtype Target dtype. @returns The converted tensor. */
+  cast(dtype: DType): Tensor {
+    return M.cast(this, dtype);
+  }
+  /** Python-style slicing; see {@link M.slice}. @param specs Per-axis specs or a string. @returns A view. */
+  slice(specs: readonly M.SliceSpec[] | string): Tensor {
+    return M.slice(this, specs);
+  }
+  /** Narrows an axis; see {@link M.narrow}. @param axis Axis. @param start Start. @param length Length. @returns A view. */
+  narrow(axis: number, start: number, length: number): Tensor {
+    return M.narrow(this, axis, start, length);
+  }
+  /** Matrix product; see {@link L.matmul}. @param b Right operand. @returns The product. */
+  matmul(b: Tensor): Tensor {
+    return L.matmul(this, b);
+  }
+  // ---- end of delegations ----
+}
+
+/** Nested arrays as returned by `array()`. */
+export type NestedArray = number | boolean | NestedArray[];
+
+/**
+ * Counts live tensors per backend (created and neither disposed nor
+ * garbage-collected).
+ *
+ * @param backend Backend name.
+ * @returns The live tensor count.
+ * @example
+ * ```ts
+ * import { liveTensors } from "@dendrite/tensor";
+ * console.assert(liveTensors("cpu") >= 0);
+ * ```
+ */
+export function liveTensors(backend: string): number {
+  return live.get(backend)?.tensors ?? 0;
+}
+
+/** Copies a strided view out of a flat storage array into row-major order. */
+export function gatherView(all: TypedArray, v: TensorInfo): TypedArray {
+  const n = sizeOf(v.shape);
+  if (isContiguous(v.shape, v.strides)) {
+    return all.slice(v.offset, v.offset + n) as TypedArray;
+  }
+  const out = allocArray(v.dtype, n);
+  const nd = v.shape.length;
+  const idx = new Array<number>(nd).fill(0);
+  let src = v.offset;
+  for (let i = 0; i < n; i++) {
+    out[i] = all[src];
+    for (let d = nd - 1; d >= 0; d--) {
+      idx[d]++;
+      src += v.strides[d];
+      if (idx[d] < v.shape[d]) break;
+      src -= v.strides[d] * v.shape[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+function nest(data: TypedArray, shape: readonly number[], dtype: DType): NestedArray {
+  const conv = dtype === "bool" ? (v: number) => v !== 0 : (v: number) => v;
+  if (shape.length === 0) return conv(data[0]);
+  const rec = (axis: number, off: number): NestedArray[] => {
+    const n = shape[axis];
+    const out: NestedArray[] = new Array(n);
+    if (axis === shape.length - 1) {
+      for (let i = 0; i < n; i++) out[i] = conv(data[off + i]);
+      return out;
+    }
+    const stride = sizeOf(shape.slice(axis + 1));
+    for (let i = 0; i < n; i++) out[i] = rec(axis + 1, off + i * stride);
+    return out;
+  };
+  return rec(0, 0);
+}
+
+/**
+ * Bytes held by a tensor's view (not its whole storage).
+ *
+ * @param t The tensor.
+ * @returns `size * bytesPerElement(dtype)`.
+ * @example
+ * ```ts
+ * import { tensorBytes, zeros } from "@dendrite/tensor";
+ * console.assert(tensorBytes(zeros([2, 2])) === 16);
+ * ```
+ */
+export function tensorBytes(t: Tensor): number {
+  return t.size * bytesPerElement(t.dtype);
+}
