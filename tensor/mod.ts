@@ -27,3 +27,8 @@ export * from "./src/ops/compare.ts";
 export * from "./src/ops/movement.ts";
 export * from "./src/ops/reduce.ts";
 export * from "./src/ops/matmul.ts";
+export * from "./src/ops/elementwise/mod.ts";
+export * from "./src/ops/reduction/mod.ts";
+export * from "./src/ops/shape/mod.ts";
+export * from "./src/ops/nn/mod.ts";
+export * from "./src/ops/random/mod.ts";
