@@ -181,9 +181,12 @@ export function fromFixture(f: FixtureTensor, options: { requiresGrad?: boolean 
  * @param url `new URL("./testdata/x.json", import.meta.url)`.
  * @returns The parsed JSON.
  * @example
- * ```ts ignore
+ * ```ts
  * import { loadFixtures } from "@dendrite/tensor/testing";
- * const fx = await loadFixtures(new URL("./testdata/unary.json", import.meta.url));
+ * const path = await Deno.makeTempFile({ suffix: ".json" });
+ * await Deno.writeTextFile(path, '{"a": {"shape": [1], "data": [2]}}');
+ * const fx = await loadFixtures<{ a: { shape: number[] } }>(new URL(`file://${path}`));
+ * console.assert(fx.a.shape[0] === 1);
  * ```
  */
 export async function loadFixtures<T = Record<string, unknown>>(url: URL): Promise<T> {

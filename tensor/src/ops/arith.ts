@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Backend } from "../backend.ts";
+import type { Backend, ElementwiseSpec } from "../backend.ts";
 import { promoteTypes } from "../dtype.ts";
 import { DTypeError } from "../errors.ts";
 import { broadcastShapes } from "../shape.ts";
@@ -12,6 +12,8 @@ import { record } from "../autodiff.ts";
 import type { Tensor } from "../tensor.ts";
 import {
   asTensor,
+  type BinaryOp,
+  type UnaryOp,
   defineBinaryOp,
   defineUnaryOp,
   sameBackend,
@@ -21,28 +23,28 @@ import {
 } from "./define.ts";
 
 /** Elementwise addition. */
-export const Add = defineBinaryOp({
+export const Add: BinaryOp = defineBinaryOp({
   name: "Add",
   cpu: (a, b) => a + b,
   wgsl: "a + b",
   vjp: (dy) => [dy, dy],
 });
 /** Elementwise subtraction. */
-export const Sub = defineBinaryOp({
+export const Sub: BinaryOp = defineBinaryOp({
   name: "Sub",
   cpu: (a, b) => a - b,
   wgsl: "a - b",
   vjp: (dy) => [dy, neg(dy)],
 });
 /** Elementwise multiplication. */
-export const Mul = defineBinaryOp({
+export const Mul: BinaryOp = defineBinaryOp({
   name: "Mul",
   cpu: (a, b) => a * b,
   wgsl: "a * b",
   vjp: (dy, a, b) => [mul(dy, b), mul(dy, a)],
 });
 /** Elementwise true division. */
-export const Div = defineBinaryOp({
+export const Div: BinaryOp = defineBinaryOp({
   name: "Div",
   cpu: (a, b) => a / b,
   wgsl: "a / b",
@@ -50,7 +52,7 @@ export const Div = defineBinaryOp({
   vjp: (dy, _a, b, out) => [div(dy, b), neg(mul(dy, div(out, b)))],
 });
 /** Elementwise power. */
-export const Pow = defineBinaryOp({
+export const Pow: BinaryOp = defineBinaryOp({
   name: "Pow",
   cpu: (a, b) => Math.pow(a, b),
   wgsl: "pow_f(a, b)",
@@ -65,14 +67,14 @@ export const Pow = defineBinaryOp({
   ],
 });
 /** Elementwise maximum (gradient split evenly on ties, as in PyTorch). */
-export const Maximum = defineBinaryOp({
+export const Maximum: BinaryOp = defineBinaryOp({
   name: "Maximum",
   cpu: (a, b) => (a !== a || b !== b) ? NaN : a > b ? a : b,
   wgsl: "max(a, b)",
   vjp: (dy, a, b) => tieSplit(dy, a, b, true),
 });
 /** Elementwise minimum (gradient split evenly on ties, as in PyTorch). */
-export const Minimum = defineBinaryOp({
+export const Minimum: BinaryOp = defineBinaryOp({
   name: "Minimum",
   cpu: (a, b) => (a !== a || b !== b) ? NaN : a < b ? a : b,
   wgsl: "min(a, b)",
@@ -265,7 +267,7 @@ export function minimum(a: TensorLike, b: TensorLike): Tensor {
 }
 
 /** Negation. */
-export const Neg = defineUnaryOp({
+export const Neg: UnaryOp = defineUnaryOp({
   name: "Neg",
   cpu: (a) => -a,
   wgsl: "-a",
@@ -273,28 +275,28 @@ export const Neg = defineUnaryOp({
   vjp: (dy) => neg(dy),
 });
 /** Natural exponential. */
-export const Exp = defineUnaryOp({
+export const Exp: UnaryOp = defineUnaryOp({
   name: "Exp",
   cpu: (a) => Math.exp(a),
   wgsl: "exp(a)",
   vjp: (dy, _x, out) => mul(dy, out),
 });
 /** Natural logarithm. */
-export const Log = defineUnaryOp({
+export const Log: UnaryOp = defineUnaryOp({
   name: "Log",
   cpu: (a) => Math.log(a),
   wgsl: "log(a)",
   vjp: (dy, x) => div(dy, x),
 });
 /** Square root. */
-export const Sqrt = defineUnaryOp({
+export const Sqrt: UnaryOp = defineUnaryOp({
   name: "Sqrt",
   cpu: (a) => Math.sqrt(a),
   wgsl: "sqrt(a)",
   vjp: (dy, _x, out) => div(dy, mul(out, 2)),
 });
 /** Square. */
-export const Square = defineUnaryOp({
+export const Square: UnaryOp = defineUnaryOp({
   name: "Square",
   cpu: (a) => a * a,
   wgsl: "a * a",
@@ -378,12 +380,12 @@ export function square(x: Tensor): Tensor {
 }
 
 /** Element selection `cond ? a : b` (inputs: cond, a, b). */
-export const WhereSpec = {
+export const WhereSpec: ElementwiseSpec = {
   name: "Where",
   arity: 3,
   cpu: (c: number, a: number, b: number) => (c !== 0 ? a : b),
   wgsl: "select(c, b, a != 0.0)",
-} as const;
+};
 
 /**
  * Picks `a` where `cond` is true and `b` elsewhere, with broadcasting.

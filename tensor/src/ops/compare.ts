@@ -4,37 +4,43 @@
  * @module
  */
 import type { Tensor } from "../tensor.ts";
-import { defineBinaryOp, defineUnaryOp, type TensorLike } from "./define.ts";
+import {
+  type BinaryOp,
+  defineBinaryOp,
+  defineUnaryOp,
+  type TensorLike,
+  type UnaryOp,
+} from "./define.ts";
 
-const cmp = (name: string, cpu: (a: number, b: number) => number, wgsl: string) =>
+const cmp = (name: string, cpu: (a: number, b: number) => number, wgsl: string): BinaryOp =>
   defineBinaryOp({ name, cpu, wgsl, dtype: "bool", vjp: null });
 
 /** `a == b`. */
-export const Eq = cmp("Eq", (a, b) => (a === b ? 1 : 0), "select(0.0, 1.0, a == b)");
+export const Eq: BinaryOp = cmp("Eq", (a, b) => (a === b ? 1 : 0), "select(0.0, 1.0, a == b)");
 /** `a != b`. */
-export const Ne = cmp("Ne", (a, b) => (a !== b ? 1 : 0), "select(0.0, 1.0, a != b)");
+export const Ne: BinaryOp = cmp("Ne", (a, b) => (a !== b ? 1 : 0), "select(0.0, 1.0, a != b)");
 /** `a < b`. */
-export const Lt = cmp("Lt", (a, b) => (a < b ? 1 : 0), "select(0.0, 1.0, a < b)");
+export const Lt: BinaryOp = cmp("Lt", (a, b) => (a < b ? 1 : 0), "select(0.0, 1.0, a < b)");
 /** `a <= b`. */
-export const Le = cmp("Le", (a, b) => (a <= b ? 1 : 0), "select(0.0, 1.0, a <= b)");
+export const Le: BinaryOp = cmp("Le", (a, b) => (a <= b ? 1 : 0), "select(0.0, 1.0, a <= b)");
 /** `a > b`. */
-export const Gt = cmp("Gt", (a, b) => (a > b ? 1 : 0), "select(0.0, 1.0, a > b)");
+export const Gt: BinaryOp = cmp("Gt", (a, b) => (a > b ? 1 : 0), "select(0.0, 1.0, a > b)");
 /** `a >= b`. */
-export const Ge = cmp("Ge", (a, b) => (a >= b ? 1 : 0), "select(0.0, 1.0, a >= b)");
+export const Ge: BinaryOp = cmp("Ge", (a, b) => (a >= b ? 1 : 0), "select(0.0, 1.0, a >= b)");
 /** Logical and (non-zero is true). */
-export const LogicalAnd = cmp(
+export const LogicalAnd: BinaryOp = cmp(
   "LogicalAnd",
   (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
   "select(0.0, 1.0, a != 0.0 && b != 0.0)",
 );
 /** Logical or. */
-export const LogicalOr = cmp(
+export const LogicalOr: BinaryOp = cmp(
   "LogicalOr",
   (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
   "select(0.0, 1.0, a != 0.0 || b != 0.0)",
 );
 /** Logical not. */
-export const LogicalNot = defineUnaryOp({
+export const LogicalNot: UnaryOp = defineUnaryOp({
   name: "LogicalNot",
   cpu: (a) => (a === 0 ? 1 : 0),
   wgsl: "select(0.0, 1.0, a == 0.0)",
