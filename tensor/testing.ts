@@ -3,12 +3,17 @@
  * compare tensors with tolerances, and load PyTorch-generated fixtures.
  *
  * ```ts
- * import { assertClose, testOnBackends } from "@dendrite/tensor/testing";
- * import { tensor } from "@dendrite/tensor";
- * testOnBackends("add broadcasts", () => {
+ * import { assertClose, testBackends } from "@dendrite/tensor/testing";
+ * import { setBackend, tensor } from "@dendrite/tensor";
+ * for (const b of testBackends()) {
+ *   setBackend(b);
  *   assertClose(tensor([[1], [2]]).add(tensor([10, 20])), [[11, 21], [12, 22]]);
- * });
+ * }
+ * setBackend("cpu");
  * ```
+ *
+ * In a test file, `testOnBackends(name, fn)` registers one `Deno.test` per
+ * backend.
  *
  * @module
  */
@@ -100,7 +105,8 @@ export function assertClose(
  * @param name Test name, `"<symbol> <criteria>"`.
  * @param fn The test body.
  * @example
- * ```ts
+ * ```ts ignore
+ * // In a *_test.ts file (Deno.test cannot nest inside a doc test):
  * import { testOnBackends } from "@dendrite/tensor/testing";
  * testOnBackends("nothing breaks", () => {});
  * ```

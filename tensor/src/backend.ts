@@ -175,7 +175,14 @@ export function setBackend(name: string): void {
 export function getBackend(): Backend {
   if (!current) {
     const env = readEnv("DENDRITE_BACKEND");
-    setBackend(env && backends.has(env) ? env : "cpu");
+    if (env && !backends.has(env)) {
+      throw new BackendError(
+        `Cannot select backend "${env}" from DENDRITE_BACKEND: registered backends are ${
+          [...backends.keys()].map((k) => `"${k}"`).join(", ")
+        }${env === "webgpu" ? " (initialise WebGPU first)" : ""}`,
+      );
+    }
+    setBackend(env || "cpu");
   }
   return current!;
 }

@@ -5,19 +5,41 @@
  * @module
  */
 import type { Backend, Storage, TensorInfo } from "./backend.ts";
-import { backendByName } from "./backend.ts";
+import { backendByName, getBackend } from "./backend.ts";
 import type { DType, TypedArray } from "./dtype.ts";
 import { allocArray, bytesPerElement } from "./dtype.ts";
 import { BackendError, fmtShape } from "./errors.ts";
 import { isContiguous, sizeOf, stridesOf } from "./shape.ts";
 import { type GradHook, getGradEngine, type Node } from "./autodiff.ts";
 import { formatTensor } from "./format.ts";
-import * as A from "./ops/arith.ts";
-import * as C from "./ops/compare.ts";
-import * as M from "./ops/movement.ts";
-import * as R from "./ops/reduce.ts";
-import * as L from "./ops/matmul.ts";
+import type * as A from "./ops/arith.ts";
+import type * as C from "./ops/compare.ts";
+import type * as M from "./ops/movement.ts";
+import type * as R from "./ops/reduce.ts";
+import type * as L from "./ops/matmul.ts";
 import type { TensorLike } from "./ops/define.ts";
+
+/**
+ * The op functions behind Tensor's methods. Filled by `installTensorOps` when
+ * the package entry loads, so that this module imports no op module at run
+ * time (ops import Tensor; a static cycle would make evaluation order fragile).
+ */
+export type TensorOps = typeof A & typeof C & typeof M & typeof R & typeof L;
+const ops = {} as TensorOps;
+
+/**
+ * Installs op functions behind Tensor's methods (done by the package entry).
+ *
+ * @param table Op functions by name.
+ * @example
+ * ```ts
+ * import { installTensorOps, add } from "@dendrite/tensor";
+ * installTensorOps({ add });
+ * ```
+ */
+export function installTensorOps(table: Partial<TensorOps>): void {
+  Object.assign(ops, table);
+}
 
 let nextId = 0;
 const live = new Map<string, { tensors: number }>();
@@ -308,7 +330,7 @@ export class Tensor implements TensorInfo {
    * @example
    * ```ts
    * import { tensor } from "@dendrite/tensor";
-   * console.assert(tensor([1]).to("cpu").backend.name === "cpu");
+   * console.assert((await tensor([1]).to("cpu")).backend.name === "cpu");
    * ```
    */
   async to(backend: string): Promise<Tensor> {
@@ -453,175 +475,175 @@ export class Tensor implements TensorInfo {
 
   /** `this + b`; see {@link A.add}. @param b Other operand. @returns The sum. */
   add(b: TensorLike): Tensor {
-    return A.add(this, b);
+    return ops.add(this, b);
   }
   /** `this - b`; see {@link A.sub}. @param b Other operand. @returns The difference. */
   sub(b: TensorLike): Tensor {
-    return A.sub(this, b);
+    return ops.sub(this, b);
   }
   /** `this * b`; see {@link A.mul}. @param b Other operand. @returns The product. */
   mul(b: TensorLike): Tensor {
-    return A.mul(this, b);
+    return ops.mul(this, b);
   }
   /** `this / b`; see {@link A.div}. @param b Other operand. @returns The quotient. */
   div(b: TensorLike): Tensor {
-    return A.div(this, b);
+    return ops.div(this, b);
   }
   /** `this ** b`; see {@link A.pow}. @param b Exponent. @returns The power. */
   pow(b: TensorLike): Tensor {
-    return A.pow(this, b);
+    return ops.pow(this, b);
   }
   /** `b - this`; see {@link A.rsub}. @param b Other operand. @returns The difference. */
   rsub(b: TensorLike): Tensor {
-    return A.rsub(this, b);
+    return ops.rsub(this, b);
   }
   /** `b / this`; see {@link A.rdiv}. @param b Other operand. @returns The quotient. */
   rdiv(b: TensorLike): Tensor {
-    return A.rdiv(this, b);
+    return ops.rdiv(this, b);
   }
   /** Element-wise maximum; see {@link A.maximum}. @param b Other operand. @returns The maxima. */
   maximum(b: TensorLike): Tensor {
-    return A.maximum(this, b);
+    return ops.maximum(this, b);
   }
   /** Element-wise minimum; see {@link A.minimum}. @param b Other operand. @returns The minima. */
   minimum(b: TensorLike): Tensor {
-    return A.minimum(this, b);
+    return ops.minimum(this, b);
   }
   /** `-this`; see {@link A.neg}. @returns The negation. */
   neg(): Tensor {
-    return A.neg(this);
+    return ops.neg(this);
   }
   /** `e^this`; see {@link A.exp}. @returns The exponential. */
   exp(): Tensor {
-    return A.exp(this);
+    return ops.exp(this);
   }
   /** Natural log; see {@link A.log}. @returns The logarithm. */
   log(): Tensor {
-    return A.log(this);
+    return ops.log(this);
   }
   /** Square root; see {@link A.sqrt}. @returns The root. */
   sqrt(): Tensor {
-    return A.sqrt(this);
+    return ops.sqrt(this);
   }
   /** `this * this`; see {@link A.square}. @returns The square. */
   square(): Tensor {
-    return A.square(this);
+    return ops.square(this);
   }
   /** `this == b`; see {@link C.eq}. @param b Other operand. @returns A bool tensor. */
   eq(b: TensorLike): Tensor {
-    return C.eq(this, b);
+    return ops.eq(this, b);
   }
   /** `this != b`; see {@link C.ne}. @param b Other operand. @returns A bool tensor. */
   ne(b: TensorLike): Tensor {
-    return C.ne(this, b);
+    return ops.ne(this, b);
   }
   /** `this < b`; see {@link C.lt}. @param b Other operand. @returns A bool tensor. */
   lt(b: TensorLike): Tensor {
-    return C.lt(this, b);
+    return ops.lt(this, b);
   }
   /** `this <= b`; see {@link C.le}. @param b Other operand. @returns A bool tensor. */
   le(b: TensorLike): Tensor {
-    return C.le(this, b);
+    return ops.le(this, b);
   }
   /** `this > b`; see {@link C.gt}. @param b Other operand. @returns A bool tensor. */
   gt(b: TensorLike): Tensor {
-    return C.gt(this, b);
+    return ops.gt(this, b);
   }
   /** `this >= b`; see {@link C.ge}. @param b Other operand. @returns A bool tensor. */
   ge(b: TensorLike): Tensor {
-    return C.ge(this, b);
+    return ops.ge(this, b);
   }
   /** Logical and; see {@link C.logicalAnd}. @param b Other operand. @returns A bool tensor. */
   logicalAnd(b: TensorLike): Tensor {
-    return C.logicalAnd(this, b);
+    return ops.logicalAnd(this, b);
   }
   /** Logical or; see {@link C.logicalOr}. @param b Other operand. @returns A bool tensor. */
   logicalOr(b: TensorLike): Tensor {
-    return C.logicalOr(this, b);
+    return ops.logicalOr(this, b);
   }
   /** Logical not; see {@link C.logicalNot}. @returns A bool tensor. */
   logicalNot(): Tensor {
-    return C.logicalNot(this);
+    return ops.logicalNot(this);
   }
   /** Sum; see {@link R.sum}. @param axes Axes. @param options `keepDim`. @returns The sums. */
   sum(axes?: number | readonly number[], options?: R.ReduceOptions): Tensor {
-    return R.sum(this, axes, options);
+    return ops.sum(this, axes, options);
   }
   /** Mean; see {@link R.mean}. @param axes Axes. @param options `keepDim`. @returns The means. */
   mean(axes?: number | readonly number[], options?: R.ReduceOptions): Tensor {
-    return R.mean(this, axes, options);
+    return ops.mean(this, axes, options);
   }
   /** Product; see {@link R.prod}. @param axes Axes. @param options `keepDim`. @returns The products. */
   prod(axes?: number | readonly number[], options?: R.ReduceOptions): Tensor {
-    return R.prod(this, axes, options);
+    return ops.prod(this, axes, options);
   }
   /** Maximum; see {@link R.max}. @param axes Axes. @param options `keepDim`. @returns The maxima. */
   max(axes?: number | readonly number[], options?: R.ReduceOptions): Tensor {
-    return R.max(this, axes, options);
+    return ops.max(this, axes, options);
   }
   /** Minimum; see {@link R.min}. @param axes Axes. @param options `keepDim`. @returns The minima. */
   min(axes?: number | readonly number[], options?: R.ReduceOptions): Tensor {
-    return R.min(this, axes, options);
+    return ops.min(this, axes, options);
   }
   /** Index of the maximum; see {@link R.argmax}. @param axis Axis. @param options `keepDim`. @returns int32 indices. */
   argmax(axis?: number, options?: R.ReduceOptions): Tensor {
-    return R.argmax(this, axis, options);
+    return ops.argmax(this, axis, options);
   }
   /** Index of the minimum; see {@link R.argmin}. @param axis Axis. @param options `keepDim`. @returns int32 indices. */
   argmin(axis?: number, options?: R.ReduceOptions): Tensor {
-    return R.argmin(this, axis, options);
+    return ops.argmin(this, axis, options);
   }
   /** New shape; see {@link M.reshape}. @param shape The shape. @returns The reshaped tensor. */
   reshape(shape: readonly number[]): Tensor {
-    return M.reshape(this, shape);
+    return ops.reshape(this, shape);
   }
   /** New shape without copying; see {@link M.viewAs}. @param shape The shape. @returns A view. */
   view(shape: readonly number[]): Tensor {
-    return M.viewAs(this, shape);
+    return ops.viewAs(this, shape);
   }
   /** Reorders axes; see {@link M.permute}. @param axes The permutation. @returns A view. */
   permute(axes: readonly number[]): Tensor {
-    return M.permute(this, axes);
+    return ops.permute(this, axes);
   }
   /** Swaps two axes; see {@link M.transpose}. @param a First axis. @param b Second axis. @returns A view. */
   transpose(a?: number, b?: number): Tensor {
-    return M.transpose(this, a, b);
+    return ops.transpose(this, a, b);
   }
   /** Broadcast view; see {@link M.expand}. @param shape Target shape. @returns A view. */
   expand(shape: readonly number[]): Tensor {
-    return M.expand(this, shape);
+    return ops.expand(this, shape);
   }
   /** Flattens axes; see {@link M.flatten}. @param start First axis. @param end Last axis. @returns The tensor. */
   flatten(start?: number, end?: number): Tensor {
-    return M.flatten(this, start, end);
+    return ops.flatten(this, start, end);
   }
   /** Removes size-1 axes; see {@link M.squeeze}. @param axes Axes. @returns A view. */
   squeeze(axes?: number | readonly number[]): Tensor {
-    return M.squeeze(this, axes);
+    return ops.squeeze(this, axes);
   }
   /** Inserts a size-1 axis; see {@link M.unsqueeze}. @param axis Position. @returns A view. */
   unsqueeze(axis: number): Tensor {
-    return M.unsqueeze(this, axis);
+    return ops.unsqueeze(this, axis);
   }
   /** Contiguous copy if needed; see {@link M.contiguous}. @returns A contiguous tensor. */
   contiguous(): Tensor {
-    return M.contiguous(this);
+    return ops.contiguous(this);
   }
   /** Converts dtype; see {@link M.cast}. @param dtype Target dtype. @returns The converted tensor. */
   cast(dtype: DType): Tensor {
-    return M.cast(this, dtype);
+    return ops.cast(this, dtype);
   }
   /** Python-style slicing; see {@link M.slice}. @param specs Per-axis specs or a string. @returns A view. */
   slice(specs: readonly M.SliceSpec[] | string): Tensor {
-    return M.slice(this, specs);
+    return ops.slice(this, specs);
   }
   /** Narrows an axis; see {@link M.narrow}. @param axis Axis. @param start Start. @param length Length. @returns A view. */
   narrow(axis: number, start: number, length: number): Tensor {
-    return M.narrow(this, axis, start, length);
+    return ops.narrow(this, axis, start, length);
   }
   /** Matrix product; see {@link L.matmul}. @param b Right operand. @returns The product. */
   matmul(b: Tensor): Tensor {
-    return L.matmul(this, b);
+    return ops.matmul(this, b);
   }
   // ---- end of delegations ----
 }
@@ -698,4 +720,38 @@ function nest(data: TypedArray, shape: readonly number[], dtype: DType): NestedA
  */
 export function tensorBytes(t: Tensor): number {
   return t.size * bytesPerElement(t.dtype);
+}
+
+/** Memory counters of one backend, with its live tensor count. */
+export interface MemoryReport {
+  /** Backend name. */
+  backend: string;
+  /** Tensors created and neither disposed nor garbage-collected. */
+  tensors: number;
+  /** Live storages (several tensors may view one). */
+  buffers: number;
+  /** Bytes held by live storages. */
+  bytes: number;
+  /** Bytes kept in the backend's reuse pool. */
+  pooledBytes: number;
+}
+
+/**
+ * Reports live tensors and memory of a backend (the current one by default).
+ *
+ * @param backend Backend name.
+ * @returns The counters.
+ * @example
+ * ```ts
+ * import { memory, zeros } from "@dendrite/tensor";
+ * const before = memory().tensors;
+ * const t = zeros([256]);
+ * console.assert(memory().tensors === before + 1);
+ * t.dispose();
+ * console.assert(memory().tensors === before);
+ * ```
+ */
+export function memory(backend?: string): MemoryReport {
+  const b = backend ? backendByName(backend) : getBackend();
+  return { backend: b.name, tensors: liveTensors(b.name), ...b.memory() };
 }
