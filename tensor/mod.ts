@@ -34,3 +34,4 @@ export * from "./src/ops/reduction/mod.ts";
 export * from "./src/ops/shape/mod.ts";
 export * from "./src/ops/nn/mod.ts";
 export * from "./src/ops/random/mod.ts";
+export * from "./src/ops/inplace.ts";

@@ -9,5 +9,6 @@ import * as C from "./ops/compare.ts";
 import * as M from "./ops/movement.ts";
 import * as R from "./ops/reduce.ts";
 import * as L from "./ops/matmul.ts";
+import * as I from "./ops/inplace.ts";
 
-installTensorOps({ ...A, ...C, ...M, ...R, ...L });
+installTensorOps({ ...A, ...C, ...M, ...R, ...L, ...I });

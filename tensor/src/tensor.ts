@@ -17,6 +17,7 @@ import type * as C from "./ops/compare.ts";
 import type * as M from "./ops/movement.ts";
 import type * as R from "./ops/reduce.ts";
 import type * as L from "./ops/matmul.ts";
+import type * as I from "./ops/inplace.ts";
 import type { TensorLike } from "./ops/define.ts";
 
 /**
@@ -24,7 +25,7 @@ import type { TensorLike } from "./ops/define.ts";
  * the package entry loads, so that this module imports no op module at run
  * time (ops import Tensor; a static cycle would make evaluation order fragile).
  */
-export type TensorOps = typeof A & typeof C & typeof M & typeof R & typeof L;
+export type TensorOps = typeof A & typeof C & typeof M & typeof R & typeof L & typeof I;
 const ops = {} as TensorOps;
 
 /**
@@ -644,6 +645,41 @@ export class Tensor implements TensorInfo {
   /** Matrix product; see {@link L.matmul}. @param b Right operand. @returns The product. */
   matmul(b: Tensor): Tensor {
     return ops.matmul(this, b);
+  }
+  /** In-place copy; see {@link I.copy_}. @param src Values. @returns This tensor. */
+  copy_(src: TensorLike): this {
+    ops.copy_(this, src);
+    return this;
+  }
+  /** In-place add; see {@link I.add_}. @param b Operand. @returns This tensor. */
+  add_(b: TensorLike): this {
+    ops.add_(this, b);
+    return this;
+  }
+  /** In-place subtract; see {@link I.sub_}. @param b Operand. @returns This tensor. */
+  sub_(b: TensorLike): this {
+    ops.sub_(this, b);
+    return this;
+  }
+  /** In-place multiply; see {@link I.mul_}. @param b Operand. @returns This tensor. */
+  mul_(b: TensorLike): this {
+    ops.mul_(this, b);
+    return this;
+  }
+  /** In-place divide; see {@link I.div_}. @param b Operand. @returns This tensor. */
+  div_(b: TensorLike): this {
+    ops.div_(this, b);
+    return this;
+  }
+  /** In-place fill; see {@link I.fill_}. @param value Value. @returns This tensor. */
+  fill_(value: number | boolean): this {
+    ops.fill_(this, value);
+    return this;
+  }
+  /** In-place zero; see {@link I.zero_}. @returns This tensor. */
+  zero_(): this {
+    ops.zero_(this);
+    return this;
   }
   // ---- end of delegations ----
 }
