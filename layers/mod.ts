@@ -1,10 +1,17 @@
 /**
- * `@dendrite/layers`: Module, Parameter and the layers (Linear, Conv2d, BatchNorm2d, Dropout, activations, Embedding, ...) with PyTorch's names, parameter layouts and default initialisation.
+ * `@dendrite/layers`: `Module`, `Parameter`, containers and the layers every
+ * model is built from, with PyTorch's names, parameter layouts and default
+ * initialisation.
  *
- * This package is planned and has no exports yet; it will build on
- * `@dendrite/tensor` and `@dendrite/autograd`. Track progress in the
- * project's issues and the README's feature table.
+ * ```ts
+ * import { Linear, ReLU, Sequential } from "@dendrite/layers";
+ * import { randn } from "@dendrite/tensor";
+ * const net = new Sequential(new Linear(784, 128), new ReLU(), new Linear(128, 10));
+ * const logits = net.call(randn([32, 784]));
+ * console.log(logits.shape, net.numParameters());
+ * ```
  *
  * @module
  */
-export {};
+export * from "./src/module.ts";
+export * from "./src/containers.ts";
