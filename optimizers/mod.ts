@@ -1,10 +1,28 @@
 /**
- * `@dendrite/optimizers`: SGD, Adagrad, RMSprop, Adadelta, Adam, AdamW, Adamax, NAdam and RAdam with parameter groups, learning-rate schedules and gradient clipping.
+ * `@dendrite/optimizers`: SGD to AdamW with PyTorch's update rules, parameter
+ * groups and serialisable state, learning-rate schedules, and gradient
+ * clipping.
  *
- * This package is planned and has no exports yet; it will build on
- * `@dendrite/tensor` and `@dendrite/autograd`. Track progress in the
- * project's issues and the README's feature table.
+ * ```ts
+ * import { Adam, CosineAnnealingLR, clipGradNorm } from "@dendrite/optimizers";
+ * import { tensor } from "@dendrite/tensor";
+ * const w = tensor([[1, -2], [0.5, 3]], { requiresGrad: true });
+ * const opt = new Adam([w], { lr: 0.01 });
+ * const sched = new CosineAnnealingLR(opt, { tMax: 10 });
+ * for (let i = 0; i < 10; i++) {
+ *   opt.zeroGrad();
+ *   w.square().sum().backward();
+ *   clipGradNorm([w], 1);
+ *   opt.step();
+ *   sched.step();
+ * }
+ * ```
  *
  * @module
  */
-export {};
+import "@dendrite/autograd";
+export * from "./src/optimizer.ts";
+export * from "./src/sgd.ts";
+export * from "./src/adaptive.ts";
+export * from "./src/schedulers.ts";
+export * from "./src/clip.ts";

@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { fromTypedArray, type Tensor, tensor, zeros } from "@dendrite/tensor";
+import { assertClose, loadFixtures, testOnBackends } from "@dendrite/tensor/testing";
+import * as O from "../mod.ts";
+
+interface Fx {
+  P0: number[][];
+  P1: number[];
+  T0: number[][];
+  optimizers: Record<string, { options: Record<string, unknown>; class: string; trajectory: number[][][] }>;
+  schedulers: Record<string, { options: Record<string, unknown>; class: string; lrs: number[] }>;
+  plateau: { options: Record<string, number>; metrics: number[]; lrs: number[] };
+  clip: {
+    grads: number[][];
+    shapes: number[][];
+    maxNorm: number;
+    results: Record<string, { total: number; grads: number[][] }>;
+  };
+}
+const fx = await loadFixtures<Fx>(new URL("../testdata/optimizers.json", import.meta.url));
+
+// deno-lint-ignore no-explicit-any
+const classes: Record<string, any> = O;
+
+for (const [name, c] of Object.entries(fx.optimizers)) {
+  testOnBackends(`${c.class} matches PyTorch's ${name} trajectory over ${c.trajectory.length} steps`, () => {
+    const p0 = tensor(fx.P0, { requiresGrad: true });
+    const p1 = tensor(fx.P1, { requiresGrad: true });
+    const t0 = tensor(fx.T0);
+    const opt = new classes[c.class]([p0, p1], c.options);
+    for (const [want0, want1] of c.trajectory) {
+      opt.zeroGrad();
+      p0.sub(t0).square().sum().mul(0.5).add(p1.mul(p1).mul(p1).sum().mul(0.1)).backward();
+      opt.step();
+      assertClose(p0.dataSync(), want0, { atol: 1e-5, rtol: 1e-4 });
+      assertClose(p1.dataSync(), want1, { atol: 1e-5, rtol: 1e-4 });
+    }
+  });
+}
+
+for (const [name, c] of Object.entries(fx.schedulers)) {
+  Deno.test(`${c.class} matches PyTorch's learning rates (${name})`, () => {
+    const opt = new O.SGD([zeros([1], { requiresGrad: true })], { lr: 1 });
+    let s: O.LRScheduler;
+    if (c.class === "SequentialLR") {
+      s = new O.SequentialLR(opt, [
+        new O.LinearLR(opt, { startFactor: 0.1, totalIters: 3 }),
+        new O.CosineAnnealingLR(opt, { tMax: 6 }),
+      ], [3]);
+    } else s = new classes[c.class](opt, c.options);
+    const got = [s.getLastLr()[0]];
+    for (let i = 1; i < c.lrs.length; i++) {
+      s.step();
+      got.push(s.getLastLr()[0]);
+    }
+    assertClose(got, c.lrs, { atol: 1e-9, rtol: 1e-9 });
+  });
+}
+
+Deno.test("ReduceLROnPlateau matches PyTorch's learning rates", () => {
+  const opt = new O.SGD([zeros([1], { requiresGrad: true })], { lr: 1 });
+  const s = new O.ReduceLROnPlateau(opt, fx.plateau.options);
+  const got = fx.plateau.metrics.map((m) => {
+    s.step(m);
+    return s.getLastLr()[0];
+  });
+  assertClose(got, fx.plateau.lrs, { atol: 1e-12 });
+});
+
+for (const [nt, r] of Object.entries(fx.clip.results)) {
+  Deno.test(`clipGradNorm matches PyTorch for normType ${nt}`, () => {
+    const ps = fx.clip.grads.map((g, i) => {
+      const p = zeros(fx.clip.shapes[i], { requiresGrad: true });
+      p.grad = fromTypedArray(Float32Array.from(g), fx.clip.shapes[i]);
+      return p;
+    });
+    const total = O.clipGradNorm(ps, fx.clip.maxNorm, { normType: nt === "inf" ? Infinity : Number(nt) });
+    assertClose(total, r.total, { rtol: 1e-5 });
+    ps.forEach((p, i) => assertClose(p.grad!.dataSync(), r.grads[i], { atol: 1e-6, rtol: 1e-5 }));
+  });
+}
+
+Deno.test("Optimizer parameter groups use their own hyperparameters", () => {
+  const a = tensor([1], { requiresGrad: true });
+  const b = tensor([1], { requiresGrad: true });
+  const opt = new O.SGD([{ params: [a] }, { params: [b], options: { lr: 0.5 } }], { lr: 0.1 });
+  a.square().add(b.square()).sum().backward();
+  opt.step();
+  assertClose(a, [0.8]);
+  assertClose(b, [0]);
+  assert.throws(
+    () => new O.SGD([{ params: [a] }, { params: [a] }], { lr: 0.1 }),
+    /Cannot create SGD: a parameter \(shape \[1\]\) appears in two groups/,
+  );
+});
+
+Deno.test("Optimizer stateDict round trip resumes the same trajectory", () => {
+  const run = (steps: number, resumeAt?: number) => {
+    const w = tensor([1, -2, 3], { requiresGrad: true });
+    let opt = new O.Adam([w], { lr: 0.1 });
+    for (let i = 0; i < steps; i++) {
+      if (i === resumeAt) {
+        const sd = opt.stateDict();
+        opt = new O.Adam([w], { lr: 0.1 });
+        opt.loadStateDict(sd);
+      }
+      opt.zeroGrad();
+      w.pow(4).sum().backward();
+      opt.step();
+    }
+    return w.dataSync();
+  };
+  assertClose(run(6, 3), run(6));
+});
+
+Deno.test("Optimizers reject bad hyperparameters with the name and value", () => {
+  const w = [tensor([1], { requiresGrad: true })];
+  assert.throws(() => new O.Adam(w, { lr: -1 }), {
+    name: "RangeError",
+    message: "Cannot create Adam with lr = -1: expected a value in [0, Infinity)",
+  });
+  assert.throws(() => new O.Adam(w, { betas: [0.9, 1] }), {
+    message: "Cannot create Adam with betas[1] = 1: expected a value in [0, 1)",
+  });
+  assert.throws(() => new O.SGD(w, { lr: 0.1, nesterov: true }), /Nesterov momentum needs momentum > 0/);
+  assert.throws(() => new O.SGD([], { lr: 0.1 }), /the parameter list is empty/);
+});
+
+Deno.test("clipGradValue clamps each element", () => {
+  const w = tensor([3, -4, 0.5], { requiresGrad: true });
+  w.grad = tensor([3, -4, 0.5]);
+  O.clipGradValue([w], 1);
+  assertClose(w.grad, [1, -1, 0.5]);
+});
+
+Deno.test("Optimizer.step skips parameters without gradients and keeps them", () => {
+  const a: Tensor = tensor([1], { requiresGrad: true });
+  const opt = new O.Adam([a]);
+  opt.step();
+  assertClose(a, [1]);
+});
