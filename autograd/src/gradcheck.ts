@@ -66,7 +66,12 @@ export function gradcheck(
     y0.shape,
     { backend: y0.backend.name },
   );
-  const analytic = gradients(sum(mul(y0, r)), checked.map((c) => c.t), { allowUnused: true });
+  // An output that does not depend differentiably on the inputs (e.g. the
+  // gradient of a piecewise-linear function) has an all-zero derivative.
+  const proj = sum(mul(y0, r));
+  const analytic = proj.requiresGrad
+    ? gradients(proj, checked.map((c) => c.t), { allowUnused: true })
+    : checked.map((c) => mul(c.t.detach(), 0));
   // Inputs keep requiresGrad so that functions which differentiate
   // internally (gradgradcheck) see the same graph as the analytic pass.
   const evalAt = (xs: Tensor[]): number => Number(sum(mul(fn(...xs), r)).itemSync());

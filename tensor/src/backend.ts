@@ -53,8 +53,8 @@ export interface ElementwiseSpec {
   readonly arity: number;
   /**
    * The CPU formula over numbers `(a, b, c, p0, p1)`; it must use only its
-   * arguments, `Math` and the helpers of the CPU prelude (`erf`), since the
-   * CPU backend inlines its source into a generated loop.
+   * arguments, `Math` and the helpers of `cpu/prelude.ts` (`erfn`), since
+   * the CPU backend inlines its source into a generated loop.
    */
   readonly cpu: (...args: number[]) => number;
   /** The WGSL expression over `a`, `b`, `c`, `p0`, `p1` (all `f32`). */

@@ -115,7 +115,7 @@ function makeFormatter(values: number[], dtype: DType): (v: number) => string {
   if (finite.every((v) => Number.isInteger(v))) {
     const maxAbs = finite.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     if (maxAbs > 1e8) return (v) => Number.isFinite(v) ? sci(v) : special(v);
-    return (v) => Number.isFinite(v) ? `${v.toFixed(0)}.` : special(v);
+    return (v) => Number.isFinite(v) ? `${Object.is(v, -0) ? "-0" : v.toFixed(0)}.` : special(v);
   }
   const nz = finite.filter((v) => v !== 0).map(Math.abs);
   const max = nz.length ? Math.max(...nz) : 0;

@@ -323,6 +323,15 @@ export class Tensor implements TensorInfo {
   }
 
   /**
+   * Shows the printed form in `console.log` under Deno.
+   *
+   * @returns The printed tensor.
+   */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+
+  /**
    * Copies the tensor to another backend (a no-op when already there).
    *
    * @param backend Backend name.

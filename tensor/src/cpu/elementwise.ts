@@ -7,6 +7,7 @@
  */
 import type { ElementwiseSpec } from "../backend.ts";
 import type { TypedArray } from "../dtype.ts";
+import { PRELUDE_SOURCE } from "./prelude.ts";
 
 /** A compiled inner loop: `out[oo + i] = f(a[ao + i*as], ...)` for `i < n`. */
 export type RowLoop = (
@@ -25,29 +26,6 @@ export type RowLoop = (
   cs: number,
   n: number,
 ) => void;
-
-/** Helpers visible to every `cpu` formula. */
-const PRELUDE = `
-function erf(x) {
-  // Abramowitz-Stegun 7.1.26 is too coarse for gradchecks; use a series/continued-fraction pair.
-  const ax = Math.abs(x);
-  if (ax < 2.5) {
-    let sum = x, term = x, x2 = x * x;
-    for (let k = 1; k < 60; k++) {
-      term *= -x2 / k;
-      const t = term / (2 * k + 1);
-      sum += t;
-      if (Math.abs(t) < 1e-17 * Math.abs(sum)) break;
-    }
-    return 1.1283791670955126 * sum;
-  }
-  // continued fraction for erfc
-  let f = 0;
-  for (let k = 60; k >= 1; k--) f = (k / 2) / (ax + f);
-  const erfc = Math.exp(-ax * ax) / (ax + f) / 1.7724538509055159;
-  return x > 0 ? 1 - erfc : erfc - 1;
-}
-`;
 
 const cache = new WeakMap<ElementwiseSpec, RowLoop>();
 
@@ -76,7 +54,7 @@ export function rowLoop(spec: ElementwiseSpec): RowLoop {
     " && ",
   );
   const call = (xs: string[]) => `f(${[...xs, "p0", "p1"].join(", ")})`;
-  const body = `${PRELUDE}
+  const body = `${PRELUDE_SOURCE}
 const f = ${spec.cpu.toString()};
 return function ${spec.name}Loop(o, a, b, c, p0, p1, oo, ao, as, bo, bs, co, cs, n) {
   if (${unit}) {

@@ -1,2 +1,3 @@
-// Barrel of the elementwise ops: one export line per file in this folder.
-export {};
+// Barrel of the elementwise ops.
+export * from "./unary.ts";
+export * from "./activation.ts";

@@ -1,2 +1,4 @@
-// Barrel of the reduction ops: one export line per file in this folder.
-export {};
+// Barrel of the reductions beyond the core set.
+export * from "./stats.ts";
+export * from "./softmax.ts";
+export * from "./scan.ts";

@@ -1,0 +1,419 @@
+/**
+ * Indexing with integer tensors: `gather`, `scatterAdd`, `indexSelect`,
+ * `indexAdd`, `oneHot`, `nonzero`, and NumPy/PyTorch advanced indexing
+ * (`index`).
+ *
+ * @module
+ */
+import { registerKernel } from "../../backend.ts";
+import { allocArray } from "../../dtype.ts";
+import { DTypeError, fmtShape, ShapeError } from "../../errors.ts";
+import { broadcastShapes, normAxis, sizeOf, stridesOf } from "../../shape.ts";
+import { record } from "../../autodiff.ts";
+import { Tensor } from "../../tensor.ts";
+import { cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
+import { run } from "../define.ts";
+import { add, mul, where } from "../arith.ts";
+import { eq } from "../compare.ts";
+import { arange, fromTypedArray } from "../creation.ts";
+import { cast, expand, permute, reshape, slice, type SliceSpec } from "../movement.ts";
+import { cat } from "./join.ts";
+
+function checkIndexTensor(index: Tensor, op: string): void {
+  if (index.dtype !== "int32") {
+    throw new DTypeError(`Cannot use a ${index.dtype} index in ${op}(): expected an int32 tensor`);
+  }
+}
+
+function boundsError(op: string, bad: number, n: number, axis: number): RangeError {
+  return new RangeError(
+    `Cannot index axis ${axis} of size ${n} with ${bad} in ${op}(): expected indices in [${-n}, ${n - 1}]`,
+  );
+}
+
+registerKernel("Gather", "cpu", ([x, index], { axis }) => {
+  const xs = cpuContiguous(x), is = cpuContiguous(index);
+  const shape = index.shape;
+  const out = allocArray(x.dtype, sizeOf(shape));
+  const xst = stridesOf(x.shape), ist = stridesOf(shape);
+  const nd = shape.length, n = x.shape[axis];
+  for (let i = 0; i < out.length; i++) {
+    let rem = i, src = 0;
+    for (let d = 0; d < nd; d++) {
+      const c = Math.floor(rem / ist[d]);
+      rem -= c * ist[d];
+      let k = c;
+      if (d === axis) {
+        k = is[i];
+        if (k < -n || k >= n) throw boundsError("gather", k, n, axis);
+        if (k < 0) k += n;
+      }
+      src += k * xst[d];
+    }
+    out[i] = xs[src];
+  }
+  return [cpuOutput(out, shape)];
+});
+
+registerKernel("ScatterAdd", "cpu", ([x, index, src], { axis }) => {
+  const out = cpuContiguous(x).slice();
+  const is = cpuContiguous(index), ss = cpuContiguous(src);
+  const xst = stridesOf(x.shape), ist = stridesOf(index.shape), sst = stridesOf(src.shape);
+  const nd = index.shape.length, n = x.shape[axis], m = sizeOf(index.shape);
+  for (let i = 0; i < m; i++) {
+    let rem = i, dst = 0, s = 0;
+    for (let d = 0; d < nd; d++) {
+      const c = Math.floor(rem / ist[d]);
+      rem -= c * ist[d];
+      s += c * sst[d];
+      let k = c;
+      if (d === axis) {
+        k = is[i];
+        if (k < -n || k >= n) throw boundsError("scatterAdd", k, n, axis);
+        if (k < 0) k += n;
+      }
+      dst += k * xst[d];
+    }
+    out[dst] += ss[s];
+  }
+  return [cpuOutput(out, x.shape)];
+});
+
+function checkGatherShapes(x: Tensor, axis: number, index: Tensor, op: string, src?: Tensor): void {
+  if (index.ndim !== x.ndim) {
+    throw new ShapeError(
+      `Cannot ${op}() ${fmtShape(x.shape)} with index ${fmtShape(index.shape)}: index must have ${x.ndim} axes`,
+    );
+  }
+  for (let d = 0; d < x.ndim; d++) {
+    if (d !== axis && index.shape[d] > x.shape[d]) {
+      throw new ShapeError(
+        `Cannot ${op}() ${fmtShape(x.shape)} with index ${fmtShape(index.shape)}: index axis ${d} is larger than the input's`,
+      );
+    }
+    if (src && index.shape[d] > src.shape[d]) {
+      throw new ShapeError(
+        `Cannot ${op}() with index ${fmtShape(index.shape)} and src ${fmtShape(src.shape)}: index axis ${d} is larger than src's`,
+      );
+    }
+  }
+}
+
+/**
+ * Picks values along `axis` at `index` (`out[i][j] = x[index[i][j]][j]` for
+ * axis 0), like `torch.gather`.
+ *
+ * @param x The input.
+ * @param axis The axis to index.
+ * @param index int32 indices, same number of axes as `x`.
+ * @returns A tensor shaped like `index`.
+ * @example
+ * ```ts
+ * import { gather, tensor } from "@dendrite/tensor";
+ * const x = tensor([[1, 2], [3, 4]]);
+ * console.assert(gather(x, 1, tensor(new Int32Array([1, 0]), { shape: [2, 1] })).dataSync().join() === "2,3");
+ * ```
+ */
+export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
+  checkIndexTensor(index, "gather");
+  const a = normAxis(axis, x.ndim, "gather");
+  checkGatherShapes(x, a, index, "gather");
+  const [out] = run("Gather", [x, index], { axis: a });
+  return record("Gather", out, [x], (dy) => [scatterAdd(zerosOf(x), a, index, dy)]);
+}
+
+function zerosOf(x: Tensor): Tensor {
+  return fromTypedArray(allocArray(x.dtype, x.size), x.shape, { backend: x.backend.name });
+}
+
+/**
+ * Adds `src` into a copy of `x` at `index` along `axis` (out of place), like
+ * `torch.scatter_add`.
+ *
+ * @param x The base tensor.
+ * @param axis The axis.
+ * @param index int32 indices.
+ * @param src Values to add, at least as large as `index` on every axis.
+ * @returns The updated copy.
+ * @example
+ * ```ts
+ * import { scatterAdd, tensor, zeros } from "@dendrite/tensor";
+ * const idx = tensor(new Int32Array([0, 1, 0]));
+ * console.assert(scatterAdd(zeros([2]), 0, idx, tensor([1, 2, 3])).dataSync().join() === "4,2");
+ * ```
+ */
+export function scatterAdd(x: Tensor, axis: number, index: Tensor, src: Tensor): Tensor {
+  checkIndexTensor(index, "scatterAdd");
+  const a = normAxis(axis, x.ndim, "scatterAdd");
+  checkGatherShapes(x, a, index, "scatterAdd", src);
+  const s = cast(src.detach(), x.dtype);
+  const [out] = run("ScatterAdd", [x.detach(), index, s], { axis: a });
+  return record("ScatterAdd", out, [x, src], (dy) => {
+    const g = gather(dy, a, index);
+    const gs = src.shape.join() === index.shape.join() ? g : padTo(g, src.shape);
+    return [dy, gs];
+  });
+}
+
+/** Zero-pads `g` at the end of each axis up to `shape` (gradient of src elements outside index). */
+function padTo(g: Tensor, shape: readonly number[]): Tensor {
+  let out = g;
+  for (let d = 0; d < shape.length; d++) {
+    const extra = shape[d] - out.shape[d];
+    if (extra > 0) {
+      const zshape = out.shape.map((n, i) => (i === d ? extra : n));
+      out = cat([out, zerosOf(fromTypedArray(new Float32Array(sizeOf(zshape)), zshape))], d);
+    }
+  }
+  return out;
+}
+
+registerKernel("IndexSelect", "cpu", ([x, index], { axis }) => {
+  const xs = cpuContiguous(x), is = cpuContiguous(index);
+  const n = x.shape[axis];
+  const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + 1));
+  const m = index.size;
+  const out = allocArray(x.dtype, outer * m * inner);
+  for (let j = 0; j < m; j++) {
+    let k = is[j];
+    if (k < -n || k >= n) throw boundsError("indexSelect", k, n, axis);
+    if (k < 0) k += n;
+    for (let o = 0; o < outer; o++) {
+      const s = (o * n + k) * inner, d = (o * m + j) * inner;
+      if (inner === 1) out[d] = xs[s];
+      else out.set(xs.subarray(s, s + inner), d);
+    }
+  }
+  return [cpuOutput(out, [...x.shape.slice(0, axis), m, ...x.shape.slice(axis + 1)])];
+});
+
+registerKernel("IndexAdd", "cpu", ([x, index, src], { axis }) => {
+  const out = cpuContiguous(x).slice();
+  const is = cpuContiguous(index), ss = cpuContiguous(src);
+  const n = x.shape[axis];
+  const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + 1));
+  const m = index.size;
+  for (let j = 0; j < m; j++) {
+    let k = is[j];
+    if (k < -n || k >= n) throw boundsError("indexAdd", k, n, axis);
+    if (k < 0) k += n;
+    for (let o = 0; o < outer; o++) {
+      const d = (o * n + k) * inner, s = (o * m + j) * inner;
+      for (let i = 0; i < inner; i++) out[d + i] += ss[s + i];
+    }
+  }
+  return [cpuOutput(out, x.shape)];
+});
+
+/**
+ * Selects entries along `axis` by a 1-D int32 index (repeats allowed), like
+ * `torch.index_select`.
+ *
+ * @param x The input.
+ * @param axis The axis.
+ * @param index 1-D int32 indices (negative count from the end).
+ * @returns `x` with `axis` replaced by `index.size` entries.
+ * @example
+ * ```ts
+ * import { indexSelect, tensor } from "@dendrite/tensor";
+ * const x = tensor([[1, 2], [3, 4], [5, 6]]);
+ * console.assert(indexSelect(x, 0, tensor(new Int32Array([2, 0]))).dataSync().join() === "5,6,1,2");
+ * ```
+ */
+export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
+  checkIndexTensor(index, "indexSelect");
+  if (index.ndim > 1) {
+    throw new ShapeError(`Cannot use index ${fmtShape(index.shape)} in indexSelect(): expected a 1-D index`);
+  }
+  const a = normAxis(axis, x.ndim, "indexSelect");
+  const [out] = run("IndexSelect", [x, index], { axis: a });
+  return record("IndexSelect", out, [x], (dy) => [indexAdd(zerosOf(x), a, index, dy)]);
+}
+
+/**
+ * Adds slices of `src` into a copy of `x` at positions `index` along `axis`
+ * (out of place), like `torch.index_add`.
+ *
+ * @param x The base tensor.
+ * @param axis The axis.
+ * @param index 1-D int32 positions.
+ * @param src Values, shaped like `x` with `axis` of size `index.size`.
+ * @returns The updated copy.
+ * @example
+ * ```ts
+ * import { indexAdd, tensor, zeros } from "@dendrite/tensor";
+ * const out = indexAdd(zeros([3]), 0, tensor(new Int32Array([0, 0, 2])), tensor([1, 2, 3]));
+ * console.assert(out.dataSync().join() === "3,0,3");
+ * ```
+ */
+export function indexAdd(x: Tensor, axis: number, index: Tensor, src: Tensor): Tensor {
+  checkIndexTensor(index, "indexAdd");
+  const a = normAxis(axis, x.ndim, "indexAdd");
+  const want = x.shape.map((d, i) => (i === a ? index.size : d));
+  if (src.shape.join() !== want.join()) {
+    throw new ShapeError(
+      `Cannot indexAdd() src ${fmtShape(src.shape)} into ${fmtShape(x.shape)} along axis ${a}: expected src shape ${fmtShape(want)}`,
+    );
+  }
+  const [out] = run("IndexAdd", [x.detach(), index, cast(src.detach(), x.dtype)], { axis: a });
+  return record("IndexAdd", out, [x, src], (dy) => [dy, indexSelect(dy, a, index)]);
+}
+
+/**
+ * One-hot encodes int32 class indices: `[...] -> [..., numClasses]` (int32).
+ *
+ * @param indices int32 indices in `[0, numClasses)`.
+ * @param numClasses Number of classes (default: max index + 1).
+ * @returns The one-hot tensor.
+ * @example
+ * ```ts
+ * import { oneHot, tensor } from "@dendrite/tensor";
+ * console.assert(oneHot(tensor(new Int32Array([2, 0])), 3).dataSync().join() === "0,0,1,1,0,0");
+ * ```
+ */
+export function oneHot(indices: Tensor, numClasses = -1): Tensor {
+  checkIndexTensor(indices, "oneHot");
+  const data = indices.dataSync();
+  let maxIdx = -1;
+  for (const v of data) {
+    if (v < 0) {
+      throw new RangeError(`Cannot one-hot encode index ${v} in oneHot(): indices must be non-negative`);
+    }
+    if (v > maxIdx) maxIdx = v;
+  }
+  const n = numClasses === -1 ? maxIdx + 1 : numClasses;
+  if (maxIdx >= n) {
+    throw new RangeError(`Cannot one-hot encode index ${maxIdx} in oneHot() with ${n} classes`);
+  }
+  const classes = arange(n, undefined, { backend: indices.backend.name });
+  return cast(eq(indices.reshape([...indices.shape, 1]), classes), "int32");
+}
+
+registerKernel("Nonzero", "cpu", ([x]) => {
+  const d = cpuContiguous(x);
+  const st = stridesOf(x.shape);
+  const hits: number[] = [];
+  for (let i = 0; i < d.length; i++) if (d[i] !== 0) hits.push(i);
+  const nd = x.shape.length;
+  const out = new Int32Array(hits.length * nd);
+  hits.forEach((flat, r) => {
+    let rem = flat;
+    for (let k = 0; k < nd; k++) {
+      out[r * nd + k] = Math.floor(rem / st[k]);
+      rem %= st[k];
+    }
+  });
+  return [cpuOutput(out, [hits.length, nd])];
+});
+
+/**
+ * Coordinates of the non-zero elements, `[count, ndim]` (int32), like
+ * `torch.nonzero`.
+ *
+ * @param x The input.
+ * @returns The coordinates, in row-major order.
+ * @example
+ * ```ts
+ * import { nonzero, tensor } from "@dendrite/tensor";
+ * console.assert(nonzero(tensor([[0, 1], [1, 0]])).dataSync().join() === "0,1,1,0");
+ * ```
+ */
+export function nonzero(x: Tensor): Tensor {
+  return run("Nonzero", [x], {})[0];
+}
+
+/** One entry of an advanced index. */
+export type IndexSpec = Tensor | SliceSpec;
+
+/**
+ * Advanced indexing like `x[idx0, :, idx2]` in PyTorch: int32 tensors
+ * (broadcast together), a bool mask, numbers, `null` (whole axis) and
+ * `[start, stop, step]` ranges. When the tensor indices are adjacent, their
+ * broadcast shape replaces those axes in place; otherwise it comes first.
+ *
+ * @param x The input.
+ * @param indices One entry per leading axis.
+ * @returns The selected elements (differentiable with respect to `x`).
+ * @example
+ * ```ts
+ * import { arange, index, tensor } from "@dendrite/tensor";
+ * const x = arange(12).reshape([3, 4]);
+ * const rows = tensor(new Int32Array([0, 2]));
+ * console.assert(index(x, [rows, tensor(new Int32Array([1, 3]))]).dataSync().join() === "1,11");
+ * console.assert(index(x, [x.gt(9)]).dataSync().join() === "10,11");
+ * ```
+ */
+export function index(x: Tensor, indices: readonly IndexSpec[]): Tensor {
+  // Expand bool masks into one int index per masked axis.
+  const expanded: IndexSpec[] = [];
+  for (const ix of indices) {
+    if (ix instanceof Tensor && ix.dtype === "bool") {
+      const axis = expanded.length;
+      const want = x.shape.slice(axis, axis + ix.ndim);
+      if (want.join() !== ix.shape.join()) {
+        throw new ShapeError(
+          `Cannot index ${fmtShape(x.shape)} with a bool mask ${fmtShape(ix.shape)} at axis ${axis} in index(): the mask must match ${fmtShape(want)}`,
+        );
+      }
+      const nz = nonzero(ix);
+      for (let k = 0; k < ix.ndim; k++) {
+        expanded.push(reshape(slice(nz, [null, k]), [nz.shape[0]]));
+      }
+    } else expanded.push(ix);
+  }
+  if (expanded.length > x.ndim) {
+    throw new ShapeError(
+      `Cannot index ${fmtShape(x.shape)} with ${expanded.length} indices in index(): the tensor has ${x.ndim} axes`,
+    );
+  }
+  // Basic indices first (numbers remove axes; ranges keep them).
+  const basic: SliceSpec[] = [];
+  const adv: { axis: number; t: Tensor }[] = [];
+  let kept = 0;
+  expanded.forEach((ix) => {
+    if (ix instanceof Tensor) {
+      checkIndexTensor(ix, "index");
+      basic.push(null);
+      adv.push({ axis: kept, t: ix });
+      kept++;
+    } else {
+      basic.push(ix);
+      if (typeof ix !== "number") kept++;
+    }
+  });
+  const ys = slice(x, basic);
+  if (adv.length === 0) return ys;
+  const bshape = adv.map((a) => a.t.shape).reduce((p, q) => broadcastShapes(p, q, "index"));
+  const axes = adv.map((a) => a.axis);
+  const adjacent = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
+  const rest = [...Array(ys.ndim).keys()].filter((d) => !axes.includes(d));
+  const y = permute(ys, [...axes, ...rest]);
+  const sizes = axes.map((a) => ys.shape[a]);
+  // Flat index into the merged advanced axes.
+  let flat: Tensor | null = null;
+  let stride = 1;
+  for (let k = axes.length - 1; k >= 0; k--) {
+    const n = sizes[k];
+    const t = expand(adv[k].t, bshape);
+    const data = t.dataSync();
+    for (const v of data) if (v < -n || v >= n) throw boundsError("index", v, n, adv[k].axis);
+    const wrapped = where(t.lt(0), add(t, n), t);
+    const term = mul(wrapped, stride);
+    flat = flat ? add(flat, term) : term;
+    stride *= n;
+  }
+  const merged = reshape(y, [stride, ...y.shape.slice(axes.length)]);
+  const picked = indexSelect(merged, 0, reshape(cast(flat!, "int32"), [sizeOf(bshape)]));
+  let out = reshape(picked, [...bshape, ...merged.shape.slice(1)]);
+  const first = axes[0];
+  if (adjacent && first > 0) {
+    const nb = bshape.length;
+    const order = [
+      ...[...Array(first).keys()].map((i) => nb + i),
+      ...[...Array(nb).keys()],
+      ...[...Array(out.ndim - nb - first).keys()].map((i) => nb + first + i),
+    ];
+    out = permute(out, order);
+  }
+  return out;
+}
