@@ -1,2 +1,5 @@
-// Barrel of the shape ops: one export line per file in this folder.
-export {};
+// Barrel of the joining, rearranging and indexing ops.
+export * from "./join.ts";
+export * from "./indexing.ts";
+export * from "./transform.ts";
+export * from "./einsum.ts";

@@ -1,0 +1,168 @@
+/**
+ * `einsum` (Einstein summation through permute, reshape and batched matmul,
+ * so it is differentiable for free) and the functional `linear`.
+ *
+ * @module
+ */
+import { fmtShape, ShapeError } from "../../errors.ts";
+import { sizeOf } from "../../shape.ts";
+import type { Tensor } from "../../tensor.ts";
+import { add } from "../arith.ts";
+import { matmul } from "../matmul.ts";
+import { permute, reshape, transpose } from "../movement.ts";
+import { sum } from "../reduce.ts";
+
+interface Term {
+  t: Tensor;
+  labels: string[];
+}
+
+function parse(equation: string, n: number): { inputs: string[][]; output: string[] } {
+  const eq = equation.replace(/\s+/g, "");
+  const [lhs, rhs] = eq.split("->");
+  const inputs = lhs.split(",").map((s) => [...s]);
+  for (const s of inputs) {
+    if (s.some((c) => !/[a-zA-Z]/.test(c))) {
+      throw new RangeError(
+        `Cannot parse einsum equation "${equation}": subscripts must be letters (ellipses are not supported)`,
+      );
+    }
+  }
+  if (inputs.length !== n) {
+    throw new RangeError(
+      `Cannot apply einsum("${equation}") to ${n} operands: the equation names ${inputs.length}`,
+    );
+  }
+  let output: string[];
+  if (rhs === undefined) {
+    const counts = new Map<string, number>();
+    for (const s of inputs) for (const c of s) counts.set(c, (counts.get(c) ?? 0) + 1);
+    output = [...counts].filter(([, k]) => k === 1).map(([c]) => c).sort();
+  } else {
+    output = [...rhs];
+    const all = new Set(inputs.flat());
+    for (const c of output) {
+      if (!all.has(c)) {
+        throw new RangeError(`Cannot parse einsum equation "${equation}": output subscript "${c}" appears in no input`);
+      }
+    }
+    if (new Set(output).size !== output.length) {
+      throw new RangeError(`Cannot parse einsum equation "${equation}": an output subscript repeats`);
+    }
+  }
+  return { inputs, output };
+}
+
+/** Sums out labels of `term` not needed later. */
+function reduceUnneeded(term: Term, needed: Set<string>): Term {
+  const drop = term.labels.map((l, i) => (needed.has(l) ? -1 : i)).filter((i) => i >= 0);
+  if (drop.length === 0) return term;
+  return { t: sum(term.t, drop), labels: term.labels.filter((l) => needed.has(l)) };
+}
+
+function contract(a: Term, b: Term, keep: Set<string>): Term {
+  const inB = new Set(b.labels), inA = new Set(a.labels);
+  const batch = a.labels.filter((l) => inB.has(l) && keep.has(l));
+  const contracted = a.labels.filter((l) => inB.has(l) && !keep.has(l));
+  const aFree = a.labels.filter((l) => !inB.has(l));
+  const bFree = b.labels.filter((l) => !inA.has(l));
+  const size = (t: Term, l: string) => t.t.shape[t.labels.indexOf(l)];
+  const pa = permute(a.t, [...batch, ...aFree, ...contracted].map((l) => a.labels.indexOf(l)));
+  const pb = permute(b.t, [...batch, ...contracted, ...bFree].map((l) => b.labels.indexOf(l)));
+  const B = batch.map((l) => size(a, l)), M = aFree.map((l) => size(a, l));
+  const K = contracted.map((l) => size(a, l)), N = bFree.map((l) => size(b, l));
+  const ra = reshape(pa, [sizeOf(B), sizeOf(M), sizeOf(K)]);
+  const rb = reshape(pb, [sizeOf(B), sizeOf(K), sizeOf(N)]);
+  const out = reshape(matmul(ra, rb), [...B, ...M, ...N]);
+  return { t: out, labels: [...batch, ...aFree, ...bFree] };
+}
+
+/**
+ * Einstein summation, e.g. `einsum("bhqd,bhkd->bhqk", q, k)`. Supports any
+ * number of operands, implicit outputs (`"ij,jk"`), sums over labels that
+ * appear once (`"ij->i"`), and transposes; a label repeated within one
+ * operand (diagonals) and ellipses are not supported.
+ *
+ * @param equation The subscripts.
+ * @param operands The tensors.
+ * @returns The result.
+ * @example
+ * ```ts
+ * import { einsum, tensor } from "@dendrite/tensor";
+ * const a = tensor([[1, 2], [3, 4]]);
+ * console.assert(einsum("ij,jk->ik", a, a).dataSync().join() === "7,10,15,22");
+ * console.assert(einsum("ij->ji", a).dataSync().join() === "1,3,2,4");
+ * ```
+ */
+export function einsum(equation: string, ...operands: Tensor[]): Tensor {
+  const { inputs, output } = parse(equation, operands.length);
+  const sizes = new Map<string, number>();
+  const terms: Term[] = operands.map((t, i) => {
+    const labels = inputs[i];
+    if (labels.length !== t.ndim) {
+      throw new ShapeError(
+        `Cannot apply einsum("${equation}"): operand ${i} has shape ${fmtShape(t.shape)} but subscripts "${labels.join("")}"`,
+      );
+    }
+    if (new Set(labels).size !== labels.length) {
+      throw new RangeError(
+        `Cannot apply einsum("${equation}"): operand ${i} repeats a subscript (diagonals are not supported)`,
+      );
+    }
+    labels.forEach((l, k) => {
+      const s = sizes.get(l);
+      if (s !== undefined && s !== t.shape[k] && s !== 1 && t.shape[k] !== 1) {
+        throw new ShapeError(
+          `Cannot apply einsum("${equation}"): subscript "${l}" has sizes ${s} and ${t.shape[k]}`,
+        );
+      }
+      sizes.set(l, Math.max(s ?? 0, t.shape[k]));
+    });
+    return { t, labels: [...labels] };
+  });
+  const outSet = new Set(output);
+  const neededAfter = (i: number) => {
+    const s = new Set(output);
+    for (let j = i; j < terms.length; j++) for (const l of terms[j].labels) s.add(l);
+    return s;
+  };
+  let acc = reduceUnneeded(terms[0], neededAfter(1));
+  for (let i = 1; i < terms.length; i++) {
+    const keep = neededAfter(i + 1);
+    const next = reduceUnneeded(terms[i], new Set([...keep, ...acc.labels]));
+    acc = contract(acc, next, keep);
+  }
+  acc = reduceUnneeded(acc, outSet);
+  return permute(acc.t, output.map((l) => acc.labels.indexOf(l)));
+}
+
+/**
+ * The affine map of a fully connected layer: `x · weightᵀ + bias`.
+ *
+ * @param x Input `[..., in]`.
+ * @param weight `[out, in]`.
+ * @param bias Optional `[out]`.
+ * @returns `[..., out]`.
+ * @example
+ * ```ts
+ * import { linear, tensor } from "@dendrite/tensor";
+ * const y = linear(tensor([[1, 2]]), tensor([[1, 0], [0, 1], [1, 1]]), tensor([0, 0, 1]));
+ * console.assert(y.dataSync().join() === "1,2,4");
+ * ```
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
+  if (weight.ndim !== 2) {
+    throw new ShapeError(`Cannot apply linear() with weight ${fmtShape(weight.shape)}: expected [out, in]`);
+  }
+  const [outF, inF] = weight.shape;
+  if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF) {
+    throw new ShapeError(
+      `Cannot apply Linear(${inF}, ${outF}) as the last axis must be ${inF}: input shape is ${fmtShape(x.shape)}`,
+    );
+  }
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outF)) {
+    throw new ShapeError(`Cannot apply linear() with bias ${fmtShape(bias.shape)}: expected [${outF}]`);
+  }
+  const y = matmul(x, transpose(weight));
+  return bias ? add(y, bias) : y;
+}
