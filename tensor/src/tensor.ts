@@ -18,6 +18,9 @@ import type * as M from "./ops/movement.ts";
 import type * as R from "./ops/reduce.ts";
 import type * as L from "./ops/matmul.ts";
 import type * as I from "./ops/inplace.ts";
+import type * as E from "./ops/elementwise/mod.ts";
+import type * as Red from "./ops/reduction/mod.ts";
+import type * as S from "./ops/shape/mod.ts";
 import type { TensorLike } from "./ops/define.ts";
 
 /**
@@ -25,7 +28,16 @@ import type { TensorLike } from "./ops/define.ts";
  * the package entry loads, so that this module imports no op module at run
  * time (ops import Tensor; a static cycle would make evaluation order fragile).
  */
-export type TensorOps = typeof A & typeof C & typeof M & typeof R & typeof L & typeof I;
+export type TensorOps =
+  & typeof A
+  & typeof C
+  & typeof M
+  & typeof R
+  & typeof L
+  & typeof I
+  & typeof E
+  & typeof Red
+  & typeof S;
 const ops = {} as TensorOps;
 
 /**
@@ -689,6 +701,230 @@ export class Tensor implements TensorInfo {
   zero_(): this {
     ops.zero_(this);
     return this;
+  }
+  /** Element-wise abs; see {@link E.abs}. @returns The result. */
+  abs(): Tensor {
+    return ops.abs(this);
+  }
+  /** Element-wise sign; see {@link E.sign}. @returns The result. */
+  sign(): Tensor {
+    return ops.sign(this);
+  }
+  /** Element-wise log1p; see {@link E.log1p}. @returns The result. */
+  log1p(): Tensor {
+    return ops.log1p(this);
+  }
+  /** Element-wise expm1; see {@link E.expm1}. @returns The result. */
+  expm1(): Tensor {
+    return ops.expm1(this);
+  }
+  /** Element-wise rsqrt; see {@link E.rsqrt}. @returns The result. */
+  rsqrt(): Tensor {
+    return ops.rsqrt(this);
+  }
+  /** Element-wise reciprocal; see {@link E.reciprocal}. @returns The result. */
+  reciprocal(): Tensor {
+    return ops.reciprocal(this);
+  }
+  /** Element-wise sin; see {@link E.sin}. @returns The result. */
+  sin(): Tensor {
+    return ops.sin(this);
+  }
+  /** Element-wise cos; see {@link E.cos}. @returns The result. */
+  cos(): Tensor {
+    return ops.cos(this);
+  }
+  /** Element-wise tanh; see {@link E.tanh}. @returns The result. */
+  tanh(): Tensor {
+    return ops.tanh(this);
+  }
+  /** Element-wise erf; see {@link E.erf}. @returns The result. */
+  erf(): Tensor {
+    return ops.erf(this);
+  }
+  /** Element-wise floor; see {@link E.floor}. @returns The result. */
+  floor(): Tensor {
+    return ops.floor(this);
+  }
+  /** Element-wise ceil; see {@link E.ceil}. @returns The result. */
+  ceil(): Tensor {
+    return ops.ceil(this);
+  }
+  /** Element-wise round; see {@link E.round}. @returns The result. */
+  round(): Tensor {
+    return ops.round(this);
+  }
+  /** Element-wise trunc; see {@link E.trunc}. @returns The result. */
+  trunc(): Tensor {
+    return ops.trunc(this);
+  }
+  /** Element-wise NaN test; see {@link E.isNan}. @returns The result. */
+  isNan(): Tensor {
+    return ops.isNan(this);
+  }
+  /** Element-wise finite test; see {@link E.isFinite}. @returns The result. */
+  isFinite(): Tensor {
+    return ops.isFinite(this);
+  }
+  /** Element-wise sigmoid; see {@link E.sigmoid}. @returns The result. */
+  sigmoid(): Tensor {
+    return ops.sigmoid(this);
+  }
+  /** Element-wise relu; see {@link E.relu}. @returns The result. */
+  relu(): Tensor {
+    return ops.relu(this);
+  }
+  /** Element-wise relu6; see {@link E.relu6}. @returns The result. */
+  relu6(): Tensor {
+    return ops.relu6(this);
+  }
+  /** Element-wise selu; see {@link E.selu}. @returns The result. */
+  selu(): Tensor {
+    return ops.selu(this);
+  }
+  /** Element-wise silu; see {@link E.silu}. @returns The result. */
+  silu(): Tensor {
+    return ops.silu(this);
+  }
+  /** Element-wise mish; see {@link E.mish}. @returns The result. */
+  mish(): Tensor {
+    return ops.mish(this);
+  }
+  /** Element-wise softsign; see {@link E.softsign}. @returns The result. */
+  softsign(): Tensor {
+    return ops.softsign(this);
+  }
+  /** Element-wise logSigmoid; see {@link E.logSigmoid}. @returns The result. */
+  logSigmoid(): Tensor {
+    return ops.logSigmoid(this);
+  }
+  /** Element-wise hardSigmoid; see {@link E.hardSigmoid}. @returns The result. */
+  hardSigmoid(): Tensor {
+    return ops.hardSigmoid(this);
+  }
+  /** Element-wise hardSwish; see {@link E.hardSwish}. @returns The result. */
+  hardSwish(): Tensor {
+    return ops.hardSwish(this);
+  }
+  /** Element-wise step; see {@link E.step}. @returns The result. */
+  step(): Tensor {
+    return ops.step(this);
+  }
+  /** Clamps to a range; see {@link E.clamp}. @param options `min`, `max`. @returns The result. */
+  clamp(options: { min?: number; max?: number }): Tensor {
+    return ops.clamp(this, options);
+  }
+  /** Leaky ReLU; see {@link E.leakyRelu}. @param options `negativeSlope`. @returns The result. */
+  leakyRelu(options?: { negativeSlope?: number }): Tensor {
+    return ops.leakyRelu(this, options);
+  }
+  /** ELU; see {@link E.elu}. @param options `alpha`. @returns The result. */
+  elu(options?: { alpha?: number }): Tensor {
+    return ops.elu(this, options);
+  }
+  /** GELU; see {@link E.gelu}. @param options `approximate`. @returns The result. */
+  gelu(options?: { approximate?: "none" | "tanh" }): Tensor {
+    return ops.gelu(this, options);
+  }
+  /** Softplus; see {@link E.softplus}. @param options `beta`, `threshold`. @returns The result. */
+  softplus(options?: { beta?: number; threshold?: number }): Tensor {
+    return ops.softplus(this, options);
+  }
+  /** Hard tanh; see {@link E.hardtanh}. @param options `minVal`, `maxVal`. @returns The result. */
+  hardtanh(options?: { minVal?: number; maxVal?: number }): Tensor {
+    return ops.hardtanh(this, options);
+  }
+  /** Variance; see {@link Red.variance}. @param axes Axes. @param options Options. @returns The variances. */
+  variance(axes?: number | readonly number[], options?: Red.VarianceOptions): Tensor {
+    return ops.variance(this, axes, options);
+  }
+  /** Standard deviation; see {@link Red.std}. @param axes Axes. @param options Options. @returns The deviations. */
+  std(axes?: number | readonly number[], options?: Red.VarianceOptions): Tensor {
+    return ops.std(this, axes, options);
+  }
+  /** Log-sum-exp; see {@link Red.logsumexp}. @param axes Axes. @param options `keepDim`. @returns The result. */
+  logsumexp(axes?: number | readonly number[], options?: R.ReduceOptions): Tensor {
+    return ops.logsumexp(this, axes, options);
+  }
+  /** Vector norm; see {@link Red.norm}. @param options `p`, `axes`, `keepDim`. @returns The norms. */
+  norm(options?: Red.NormOptions): Tensor {
+    return ops.norm(this, options);
+  }
+  /** Maximum over axes; see {@link Red.amax}. @param axes Axes. @param options `keepDim`. @returns The maxima. */
+  amax(axes?: number | readonly number[], options?: R.ReduceOptions): Tensor {
+    return ops.amax(this, axes, options);
+  }
+  /** Minimum over axes; see {@link Red.amin}. @param axes Axes. @param options `keepDim`. @returns The minima. */
+  amin(axes?: number | readonly number[], options?: R.ReduceOptions): Tensor {
+    return ops.amin(this, axes, options);
+  }
+  /** All non-zero; see {@link Red.all}. @param axes Axes. @param options `keepDim`. @returns A bool tensor. */
+  all(axes?: number | readonly number[], options?: R.ReduceOptions): Tensor {
+    return ops.all(this, axes, options);
+  }
+  /** Any non-zero; see {@link Red.any}. @param axes Axes. @param options `keepDim`. @returns A bool tensor. */
+  any(axes?: number | readonly number[], options?: R.ReduceOptions): Tensor {
+    return ops.any(this, axes, options);
+  }
+  /** Softmax; see {@link Red.softmax}. @param axis Axis. @returns Probabilities. */
+  softmax(axis?: number): Tensor {
+    return ops.softmax(this, axis);
+  }
+  /** Log-softmax; see {@link Red.logSoftmax}. @param axis Axis. @returns Log-probabilities. */
+  logSoftmax(axis?: number): Tensor {
+    return ops.logSoftmax(this, axis);
+  }
+  /** Cumulative sum; see {@link Red.cumsum}. @param axis Axis. @returns Running sums. */
+  cumsum(axis: number): Tensor {
+    return ops.cumsum(this, axis);
+  }
+  /** Cumulative product; see {@link Red.cumprod}. @param axis Axis. @returns Running products. */
+  cumprod(axis: number): Tensor {
+    return ops.cumprod(this, axis);
+  }
+  /** Reverses axes; see {@link S.flip}. @param axes Axes. @returns A view. */
+  flip(axes: number | readonly number[]): Tensor {
+    return ops.flip(this, axes);
+  }
+  /** Rolls elements; see {@link S.roll}. @param shifts Shifts. @param axes Axes. @returns The result. */
+  roll(shifts: number | readonly number[], axes?: number | readonly number[]): Tensor {
+    return ops.roll(this, shifts, axes);
+  }
+  /** Repeats; see {@link S.repeat}. @param repeats Counts. @returns The result. */
+  repeat(repeats: readonly number[]): Tensor {
+    return ops.repeat(this, repeats);
+  }
+  /** Tiles; see {@link S.tile}. @param reps Counts. @returns The result. */
+  tile(reps: readonly number[]): Tensor {
+    return ops.tile(this, reps);
+  }
+  /** Lower triangle; see {@link S.tril}. @param diagonal Diagonal. @returns The result. */
+  tril(diagonal?: number): Tensor {
+    return ops.tril(this, diagonal);
+  }
+  /** Upper triangle; see {@link S.triu}. @param diagonal Diagonal. @returns The result. */
+  triu(diagonal?: number): Tensor {
+    return ops.triu(this, diagonal);
+  }
+  /** Fills where a mask is true; see {@link S.maskedFill}. @param mask Mask. @param value Value. @returns The result. */
+  maskedFill(mask: Tensor, value: number | Tensor): Tensor {
+    return ops.maskedFill(this, mask, value);
+  }
+  /** Pads trailing axes; see {@link S.pad}. @param pads Pads. @param options Mode and value. @returns The result. */
+  pad(pads: readonly number[], options?: { mode?: S.PadMode; value?: number }): Tensor {
+    return ops.pad(this, pads, options);
+  }
+  /** Gathers along an axis; see {@link S.gather}. @param axis Axis. @param index Indices. @returns The result. */
+  gather(axis: number, index: Tensor): Tensor {
+    return ops.gather(this, axis, index);
+  }
+  /** Selects entries; see {@link S.indexSelect}. @param axis Axis. @param index Indices. @returns The result. */
+  indexSelect(axis: number, index: Tensor): Tensor {
+    return ops.indexSelect(this, axis, index);
+  }
+  /** Advanced indexing; see {@link S.index}. @param indices Per-axis indices. @returns The result. */
+  index(indices: readonly S.IndexSpec[]): Tensor {
+    return ops.index(this, indices);
   }
   // ---- end of delegations ----
 }

@@ -172,7 +172,7 @@ registerKernel("IndexSelect", "cpu", ([x, index], { axis }) => {
   const xs = cpuContiguous(x), is = cpuContiguous(index);
   const n = x.shape[axis];
   const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + 1));
-  const m = index.size;
+  const m = sizeOf(index.shape);
   const out = allocArray(x.dtype, outer * m * inner);
   for (let j = 0; j < m; j++) {
     let k = is[j];
@@ -192,7 +192,7 @@ registerKernel("IndexAdd", "cpu", ([x, index, src], { axis }) => {
   const is = cpuContiguous(index), ss = cpuContiguous(src);
   const n = x.shape[axis];
   const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + 1));
-  const m = index.size;
+  const m = sizeOf(index.shape);
   for (let j = 0; j < m; j++) {
     let k = is[j];
     if (k < -n || k >= n) throw boundsError("indexAdd", k, n, axis);
