@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { DTypeError, ShapeError, type Tensor, tensor } from "@dendrite/tensor";
+import { gradients } from "@dendrite/autograd";
+import {
+  assertClose,
+  assertThrowsMessage,
+  type FixtureTensor,
+  fromFixture,
+  loadFixtures,
+  testOnBackends,
+} from "@dendrite/tensor/testing";
+import * as L from "../mod.ts";
+
+interface Case {
+  inputs: FixtureTensor[];
+  output: FixtureTensor;
+  r: FixtureTensor;
+  grad: FixtureTensor;
+}
+const fx = await loadFixtures<Record<string, Case>>(new URL("../testdata/losses.json", import.meta.url));
+
+type Fn = (...xs: Tensor[]) => Tensor;
+const fns: Record<string, Fn> = {
+  mse_mean: (a, b) => L.mseLoss(a, b),
+  mse_sum: (a, b) => L.mseLoss(a, b, { reduction: "sum" }),
+  mse_none: (a, b) => L.mseLoss(a, b, { reduction: "none" }),
+  l1: (a, b) => L.l1Loss(a, b),
+  smoothL1: (a, b) => L.smoothL1Loss(a, b, { beta: 0.5 }),
+  huber: (a, b) => L.huberLoss(a, b, { delta: 0.7 }),
+  poisson: (a, b) => L.poissonNllLoss(a, b),
+  poissonFull: (a, b) => L.poissonNllLoss(a.exp(), b, { logInput: false, full: true }),
+  gaussian: (a, b, v) => L.gaussianNllLoss(a, b, v, { full: true }),
+  ce: (a, b) => L.crossEntropy(a, b),
+  ceWeighted: (a, b, w) => L.crossEntropy(a, b, { weight: w }),
+  ceIgnore: (a, b) => L.crossEntropy(a, b, { ignoreIndex: 1 }),
+  ceSmooth: (a, b, w) => L.crossEntropy(a, b, { weight: w, labelSmoothing: 0.2 }),
+  ceNone: (a, b) => L.crossEntropy(a, b, { reduction: "none", labelSmoothing: 0.1 }),
+  ceProbs: (a, b) => L.crossEntropy(a, b, { labelSmoothing: 0.1 }),
+  ceSpatial: (a, b) => L.crossEntropy(a, b),
+  nll: (a, b, w) => L.nllLoss(a, b, { weight: w, ignoreIndex: 3 }),
+  bce: (a, b, w) => L.binaryCrossEntropy(a, b, { weight: w }),
+  bceLogits: (a, b, pw) => L.binaryCrossEntropyWithLogits(a, b, { posWeight: pw }),
+  kl: (a, b) => L.klDiv(a, b, { reduction: "batchmean" }),
+  klLog: (a, b) => L.klDiv(a, b, { reduction: "sum", logTarget: true }),
+  multiMargin: (a, b) => L.multiMarginLoss(a, b, { margin: 0.8 }),
+  multiMargin2: (a, b, w) => L.multiMarginLoss(a, b, { p: 2, weight: w }),
+  hinge: (a, b) => L.hingeEmbeddingLoss(a, b, { margin: 0.5 }),
+  marginRanking: (a, b, c) => L.marginRankingLoss(a, b, c, { margin: 0.2 }),
+  cosineEmb: (a, b, c) => L.cosineEmbeddingLoss(a, b, c, { margin: 0.1 }),
+  triplet: (a, b, c) => L.tripletMarginLoss(a, b, c, { margin: 0.5 }),
+  tripletSwapP1: (a, b, c) => L.tripletMarginLoss(a, b, c, { p: 1, swap: true }),
+  softMargin: (a, b) => L.softMarginLoss(a, b),
+  distill: (s, t, y) => L.distillationLoss(s, t, y, { temperature: 3, alpha: 0.3 }),
+};
+
+for (const [name, c] of Object.entries(fx)) {
+  testOnBackends(`${name} matches PyTorch's loss and gradient`, () => {
+    const xs = c.inputs.map((f, i) => fromFixture(f, { requiresGrad: i === 0 }));
+    const out = fns[name](...xs);
+    assertClose(out, fromFixture(c.output), { atol: 1e-5, rtol: 1e-4 });
+    const [g] = gradients(out.mul(fromFixture(c.r)).sum(), [xs[0]]);
+    assertClose(g, fromFixture(c.grad), { atol: 1e-5, rtol: 1e-3 });
+  });
+}
+
+testOnBackends("class forms call the functional losses with their options", () => {
+  const a = tensor([1, 2, 3]), b = tensor([1, 0, 0]);
+  assertClose(new L.MSELoss({ reduction: "sum" }).call(a, b), L.mseLoss(a, b, { reduction: "sum" }));
+  const logits = tensor([[1, 2], [0, 1]]), y = tensor(new Int32Array([1, 0]));
+  assertClose(new L.CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(logits, y), L.crossEntropy(logits, y, { labelSmoothing: 0.1 }));
+});
+
+testOnBackends("losses reject bad inputs with named errors", () => {
+  assertThrowsMessage(
+    () => L.mseLoss(tensor([1, 2]), tensor([1, 2, 3])),
+    ShapeError,
+    "Cannot compute mseLoss() of input [2] and target [3]: shapes must match",
+  );
+  assertThrowsMessage(
+    () => L.crossEntropy(tensor([[1, 2]]), tensor(new Int32Array([2]))),
+    RangeError,
+    "Cannot compute crossEntropy() with target class 2: expected classes in [0, 1] (or ignoreIndex -100)",
+  );
+  assertThrowsMessage(
+    () => L.crossEntropy(tensor([[1, 2]]), tensor([1.0, 0.0, 1.0])),
+    ShapeError,
+    "Cannot compute crossEntropy() of input [1, 2] and target [3]: shapes must match",
+  );
+  assertThrowsMessage(
+    () => L.nllLoss(tensor([[1, 2]]), tensor([1])),
+    DTypeError,
+    "Cannot compute nllLoss() with a float32 target: expected int32 class indices",
+  );
+  assertThrowsMessage(
+    () => L.binaryCrossEntropy(tensor([1.5]), tensor([1])),
+    RangeError,
+    "Cannot compute binaryCrossEntropy() of input value 1.5: expected probabilities in [0, 1] (use binaryCrossEntropyWithLogits for logits)",
+  );
+  assertThrowsMessage(
+    () => L.mseLoss(tensor([1]), tensor([1]), { reduction: "avg" as "mean" }),
+    RangeError,
+    'Cannot apply mseLoss() with reduction "avg": expected "none", "mean" or "sum"',
+  );
+});
+
+testOnBackends("a NaN loss is detectable", () => {
+  const l = L.mseLoss(tensor([NaN]), tensor([1]));
+  assert.ok(Number.isNaN(l.itemSync()));
+  assert.ok(l.isNan().any().itemSync());
+});
+
+Deno.test("metrics count like scikit-learn", () => {
+  const scores = tensor([[0.9, 0.1, 0], [0.2, 0.7, 0.1], [0.1, 0.2, 0.7], [0.3, 0.4, 0.3]]);
+  const y = tensor(new Int32Array([0, 1, 1, 0]));
+  assert.equal(L.accuracy(scores, y), 0.5);
+  assert.equal(L.topKAccuracy(scores, y, 2), 1);
+  assert.deepEqual(L.confusionMatrix(scores, y, 3), [[1, 1, 0], [0, 1, 1], [0, 0, 0]]);
+  const r = L.precisionRecallF1(scores, y, 3);
+  assertClose(r.perClass.precision, [1, 0.5, 0]);
+  assertClose(r.perClass.recall, [0.5, 0.5, 0]);
+  assertClose(r.macro.f1, (2 / 3 + 0.5 + 0) / 3);
+  assert.equal(r.micro.f1, 0.5);
+  assert.equal(L.zeroOneLoss(scores, y).itemSync(), 0.5);
+  assert.throws(() => L.topKAccuracy(scores, y, 4), /expected an integer in \[1, 3\]/);
+});
