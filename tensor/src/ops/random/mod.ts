@@ -1,2 +1,3 @@
-// Barrel of the random ops: one export line per file in this folder.
-export {};
+// Barrel of the random ops.
+export * from "./generator.ts";
+export * from "./sample.ts";
