@@ -7,10 +7,11 @@
 import type { Tensor } from "../../tensor.ts";
 import { defineUnaryOp, type UnaryOp } from "../define.ts";
 import { div, exp, mul, neg, square, where } from "../arith.ts";
-import { record } from "../../autodiff.ts";
 import { erfn } from "../../cpu/prelude.ts";
 import { ge, le, logicalAnd } from "../compare.ts";
 import { zerosLike } from "../creation.ts";
+import { cast } from "../movement.ts";
+import { checkNumber } from "./_check.ts";
 
 const zeroGrad = (dy: Tensor) => zerosLike(dy);
 
@@ -22,12 +23,12 @@ export const Abs: UnaryOp = defineUnaryOp({
   dtype: "same",
   vjp: (dy, x) => mul(dy, sign(x)),
 });
-/** Sign (-1, 0, 1). */
+/** Sign (-1, 0, 1; 0 for NaN, as in PyTorch). */
 export const Sign: UnaryOp = defineUnaryOp({
   name: "Sign",
-  cpu: (a) => (a > 0 ? 1 : a < 0 ? -1 : a),
-  wgsl: "sign(a)",
-  dtype: "same",
+  cpu: (a) => (a > 0 ? 1 : a < 0 ? -1 : 0),
+  wgsl: "select(select(0.0, -1.0, a < 0.0), 1.0, a > 0.0)",
+  dtype: "keep",
   vjp: zeroGrad,
 });
 /** `log(1 + x)`. */
@@ -106,8 +107,9 @@ export const Ceil: UnaryOp = defineUnaryOp({
 export const Round: UnaryOp = defineUnaryOp({
   name: "Round",
   cpu: (a) => {
+    // Math.round sends halves up; move odd results of a tie back down.
     const r = Math.round(a);
-    return Math.abs(a % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+    return r - a === 0.5 && r % 2 !== 0 ? r - 1 : r;
   },
   wgsl: "round(a)",
   dtype: "same",
@@ -121,13 +123,23 @@ export const Trunc: UnaryOp = defineUnaryOp({
   dtype: "same",
   vjp: zeroGrad,
 });
-/** Clamp to `[p0, p1]` (NaN bounds mean unbounded). */
+/** Clamp: `min(max(a, p0), p1)` (so `p1` wins when `p0 > p1`; NaN input stays NaN). */
 export const Clamp: UnaryOp = defineUnaryOp({
   name: "Clamp",
-  cpu: (a, lo, hi) => (a !== a ? a : lo === lo && a < lo ? lo : hi === hi && a > hi ? hi : a),
-  wgsl: "clamp_f(a, p0, p1)",
+  cpu: (a, lo, hi) => {
+    const v = a < lo ? lo : a;
+    return v > hi ? hi : v;
+  },
+  wgsl: "select(min(max(a, p0), p1), a, a != a)",
   dtype: "same",
-  vjp: null,
+  vjp: (dy, x, _out, [lo, hi]) => {
+    const mask = lo === -Infinity
+      ? le(x, hi)
+      : hi === Infinity
+      ? ge(x, lo)
+      : logicalAnd(ge(x, lo), le(x, hi));
+    return where(mask, dy, 0);
+  },
 });
 /** NaN test. */
 export const IsNan: UnaryOp = defineUnaryOp({
@@ -140,18 +152,17 @@ export const IsNan: UnaryOp = defineUnaryOp({
 /** Finite test. */
 export const IsFinite: UnaryOp = defineUnaryOp({
   name: "IsFinite",
-  cpu: (a) => (Number.isFinite(a) ? 1 : 0),
+  cpu: (a) => (a - a === 0 ? 1 : 0),
   wgsl: "select(0.0, 1.0, abs(a) <= 3.4028234663852886e38)",
   dtype: "bool",
   vjp: null,
 });
 
-
 /**
  * Absolute value element-wise (keeps int32).
  *
- * @param x The input.
- * @returns `|x|`.
+ * @param x The input, any shape.
+ * @returns `|x|`, same shape as `x`.
  * @example
  * ```ts
  * import { abs, tensor } from "@dendrite/tensor";
@@ -165,8 +176,8 @@ export function abs(x: Tensor): Tensor {
 /**
  * Sign element-wise: -1, 0 or 1 (gradient 0).
  *
- * @param x The input.
- * @returns The signs.
+ * @param x The input, any shape.
+ * @returns The signs, same shape as `x`.
  * @example
  * ```ts
  * import { sign, tensor } from "@dendrite/tensor";
@@ -180,8 +191,8 @@ export function sign(x: Tensor): Tensor {
 /**
  * `log(1 + x)`, accurate near 0.
  *
- * @param x The input.
- * @returns `log1p(x)` (float32).
+ * @param x The input, any shape.
+ * @returns `log1p(x)` (float32), same shape as `x`.
  * @example
  * ```ts
  * import { log1p, tensor } from "@dendrite/tensor";
@@ -195,8 +206,8 @@ export function log1p(x: Tensor): Tensor {
 /**
  * `exp(x) - 1`, accurate near 0.
  *
- * @param x The input.
- * @returns `expm1(x)` (float32).
+ * @param x The input, any shape.
+ * @returns `expm1(x)` (float32), same shape as `x`.
  * @example
  * ```ts
  * import { expm1, tensor } from "@dendrite/tensor";
@@ -210,8 +221,8 @@ export function expm1(x: Tensor): Tensor {
 /**
  * `1 / sqrt(x)`.
  *
- * @param x The input.
- * @returns The reciprocal square root (float32).
+ * @param x The input, any shape.
+ * @returns The reciprocal square root (float32), same shape as `x`.
  * @example
  * ```ts
  * import { rsqrt, tensor } from "@dendrite/tensor";
@@ -225,8 +236,8 @@ export function rsqrt(x: Tensor): Tensor {
 /**
  * `1 / x`.
  *
- * @param x The input.
- * @returns The reciprocal (float32).
+ * @param x The input, any shape.
+ * @returns The reciprocal (float32), same shape as `x`.
  * @example
  * ```ts
  * import { reciprocal, tensor } from "@dendrite/tensor";
@@ -240,8 +251,8 @@ export function reciprocal(x: Tensor): Tensor {
 /**
  * Sine element-wise.
  *
- * @param x The input (radians).
- * @returns `sin(x)`.
+ * @param x The input in radians, any shape.
+ * @returns `sin(x)`, same shape as `x`.
  * @example
  * ```ts
  * import { sin, tensor } from "@dendrite/tensor";
@@ -255,8 +266,8 @@ export function sin(x: Tensor): Tensor {
 /**
  * Cosine element-wise.
  *
- * @param x The input (radians).
- * @returns `cos(x)`.
+ * @param x The input in radians, any shape.
+ * @returns `cos(x)`, same shape as `x`.
  * @example
  * ```ts
  * import { cos, tensor } from "@dendrite/tensor";
@@ -270,8 +281,8 @@ export function cos(x: Tensor): Tensor {
 /**
  * Hyperbolic tangent element-wise.
  *
- * @param x The input.
- * @returns `tanh(x)`.
+ * @param x The input, any shape.
+ * @returns `tanh(x)`, same shape as `x`.
  * @example
  * ```ts
  * import { tanh, tensor } from "@dendrite/tensor";
@@ -285,8 +296,8 @@ export function tanh(x: Tensor): Tensor {
 /**
  * Gauss error function element-wise.
  *
- * @param x The input.
- * @returns `erf(x)`.
+ * @param x The input, any shape.
+ * @returns `erf(x)`, same shape as `x`.
  * @example
  * ```ts
  * import { erf, tensor } from "@dendrite/tensor";
@@ -300,8 +311,8 @@ export function erf(x: Tensor): Tensor {
 /**
  * Rounds down element-wise.
  *
- * @param x The input.
- * @returns `floor(x)`.
+ * @param x The input, any shape.
+ * @returns `floor(x)`, same shape as `x`.
  * @example
  * ```ts
  * import { floor, tensor } from "@dendrite/tensor";
@@ -315,8 +326,8 @@ export function floor(x: Tensor): Tensor {
 /**
  * Rounds up element-wise.
  *
- * @param x The input.
- * @returns `ceil(x)`.
+ * @param x The input, any shape.
+ * @returns `ceil(x)`, same shape as `x`.
  * @example
  * ```ts
  * import { ceil, tensor } from "@dendrite/tensor";
@@ -330,8 +341,8 @@ export function ceil(x: Tensor): Tensor {
 /**
  * Rounds to the nearest integer, halves to even (as `torch.round`).
  *
- * @param x The input.
- * @returns The rounded values.
+ * @param x The input, any shape.
+ * @returns The rounded values, same shape as `x`.
  * @example
  * ```ts
  * import { round, tensor } from "@dendrite/tensor";
@@ -345,8 +356,8 @@ export function round(x: Tensor): Tensor {
 /**
  * Rounds toward zero.
  *
- * @param x The input.
- * @returns `trunc(x)`.
+ * @param x The input, any shape.
+ * @returns `trunc(x)`, same shape as `x`.
  * @example
  * ```ts
  * import { trunc, tensor } from "@dendrite/tensor";
@@ -357,40 +368,50 @@ export function trunc(x: Tensor): Tensor {
   return Trunc.apply(x);
 }
 
+/** Options of {@link clamp}. */
+export interface ClampOptions {
+  /** Lower bound (omitted or NaN: none). */
+  min?: number;
+  /** Upper bound (omitted or NaN: none). */
+  max?: number;
+}
+
 /**
- * Clamps to `[min, max]`; either bound may be omitted. The gradient flows
- * where `min <= x <= max`, as in PyTorch.
+ * Clamps to `[min, max]`: `min(max(x, min), max)`, so `max` wins when
+ * `min > max`, as in PyTorch. Either bound may be omitted, not both. The
+ * gradient flows where `min <= x <= max`; NaN inputs stay NaN. An int32
+ * tensor stays int32 unless a bound is fractional (then the result is
+ * float32).
  *
- * @param x The input.
- * @param options `min`, `max`.
- * @returns The clamped values.
+ * @param x The input, any shape.
+ * @param options `min`, `max` (numbers).
+ * @returns The clamped values, same shape as `x`.
  * @example
  * ```ts
  * import { clamp, tensor } from "@dendrite/tensor";
  * console.assert(clamp(tensor([-2, 0.5, 3]), { min: 0, max: 1 }).dataSync().join() === "0,0.5,1");
+ * console.assert(clamp(tensor([-2, 3]), { max: 1 }).dataSync().join() === "-2,1");
  * ```
  */
-export function clamp(x: Tensor, options: { min?: number; max?: number } = {}): Tensor {
-  const lo = options.min ?? NaN, hi = options.max ?? NaN;
-  const out = Clamp.apply(x, [lo, hi]);
-  if (!x.requiresGrad) return out;
-  return recordClamp(out, x, lo, hi);
-}
-
-function recordClamp(out: Tensor, x: Tensor, lo: number, hi: number): Tensor {
-  return record("Clamp", out, [x], (dy) => {
-    let mask: Tensor | null = null;
-    if (!Number.isNaN(lo)) mask = ge(x, lo);
-    if (!Number.isNaN(hi)) mask = mask ? logicalAnd(mask, le(x, hi)) : le(x, hi);
-    return [mask ? where(mask, dy, 0) : dy];
-  });
+export function clamp(x: Tensor, options: ClampOptions = {}): Tensor {
+  const { min, max } = options;
+  checkNumber("clamp", "min", min, true);
+  checkNumber("clamp", "max", max, true);
+  if (min === undefined && max === undefined) {
+    throw new TypeError("Cannot apply clamp() without bounds: expected min, max or both");
+  }
+  const lo = min === undefined || Number.isNaN(min) ? -Infinity : min;
+  const hi = max === undefined || Number.isNaN(max) ? Infinity : max;
+  const fractional = [min, max].some((b) => b !== undefined && !Number.isInteger(b));
+  const input = x.dtype === "int32" && fractional ? cast(x, "float32") : x;
+  return Clamp.apply(input, [lo, hi]);
 }
 
 /**
  * Tests for NaN element-wise.
  *
- * @param x The input.
- * @returns A bool tensor.
+ * @param x The input, any shape.
+ * @returns A bool tensor, same shape as `x`.
  * @example
  * ```ts
  * import { isNan, tensor } from "@dendrite/tensor";
@@ -404,8 +425,8 @@ export function isNan(x: Tensor): Tensor {
 /**
  * Tests for finite values element-wise.
  *
- * @param x The input.
- * @returns A bool tensor.
+ * @param x The input, any shape.
+ * @returns A bool tensor, same shape as `x`.
  * @example
  * ```ts
  * import { isFinite, tensor } from "@dendrite/tensor";

@@ -1,2 +1,4 @@
-// Barrel of the nn ops: one export line per file in this folder.
-export {};
+// Barrel of the neural-network primitives.
+export * from "./conv.ts";
+export * from "./pool.ts";
+export * from "./resize.ts";

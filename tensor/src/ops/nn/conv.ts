@@ -1,0 +1,386 @@
+/**
+ * Convolutions: `conv2d`, `conv1d`, `convTranspose2d`, `convTranspose1d`,
+ * with stride, padding (including "same"), dilation and groups. CPU kernels
+ * are im2col + one GEMM per group over the whole batch.
+ *
+ * @module
+ */
+import { registerKernel } from "../../backend.ts";
+import { DTypeError, fmtShape, ShapeError } from "../../errors.ts";
+import { record } from "../../autodiff.ts";
+import type { Tensor } from "../../tensor.ts";
+import { cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
+import { gemm } from "../../cpu/gemm.ts";
+import { run } from "../define.ts";
+import { add } from "../arith.ts";
+import { reshape, squeeze, unsqueeze } from "../movement.ts";
+import { pad as padOp } from "../shape/transform.ts";
+import { col2im, im2col, outSize, type Window2d } from "./im2col.ts";
+
+/** Convolution geometry after normalisation. */
+interface ConvAttrs extends Window2d {
+  groups: number;
+}
+
+registerKernel("Conv2d", "cpu", ([x, w], a: ConvAttrs & { oh: number; ow: number }) => {
+  const [n, c, h, wd] = x.shape;
+  const [f, cg, kh, kw] = w.shape;
+  const { groups: g, oh, ow } = a;
+  const fg = f / g, K = cg * kh * kw, P = oh * ow, NP = n * P;
+  const xs = cpuContiguous(x) as Float32Array, ws = cpuContiguous(w) as Float32Array;
+  const col = new Float32Array(K * NP);
+  const tmp = new Float32Array(fg * NP);
+  const out = new Float32Array(n * f * P);
+  for (let gi = 0; gi < g; gi++) {
+    im2col(xs, n, c, h, wd, gi * cg, cg, a, oh, ow, col);
+    gemm(false, false, fg, NP, K, ws, gi * fg * K, K, col, 0, NP, tmp, 0, NP);
+    for (let fi = 0; fi < fg; fi++) {
+      for (let b = 0; b < n; b++) {
+        out.set(tmp.subarray(fi * NP + b * P, fi * NP + (b + 1) * P), (b * f + gi * fg + fi) * P);
+      }
+    }
+  }
+  return [cpuOutput(out, [n, f, oh, ow])];
+});
+
+/** dx of a convolution (also the transposed convolution's forward). */
+registerKernel("Conv2dBackwardInput", "cpu", ([dy, w], a: ConvAttrs & { h: number; w: number; c: number }) => {
+  const [n, f, oh, ow] = dy.shape;
+  const [, cg, kh, kw] = w.shape;
+  const { groups: g, h, w: wd, c } = a;
+  const fg = f / g, K = cg * kh * kw, P = oh * ow, NP = n * P;
+  const ys = cpuContiguous(dy) as Float32Array, ws = cpuContiguous(w) as Float32Array;
+  const dyg = new Float32Array(fg * NP);
+  const col = new Float32Array(K * NP);
+  const dx = new Float32Array(n * c * h * wd);
+  for (let gi = 0; gi < g; gi++) {
+    for (let fi = 0; fi < fg; fi++) {
+      for (let b = 0; b < n; b++) {
+        const src = (b * f + gi * fg + fi) * P;
+        dyg.set(ys.subarray(src, src + P), fi * NP + b * P);
+      }
+    }
+    gemm(true, false, K, NP, fg, ws, gi * fg * K, K, dyg, 0, NP, col, 0, NP);
+    col2im(col, n, c, h, wd, gi * cg, cg, a, oh, ow, dx);
+  }
+  return [cpuOutput(dx, [n, c, h, wd])];
+});
+
+registerKernel("Conv2dBackwardWeight", "cpu", ([x, dy], a: ConvAttrs & { kh: number; kw: number }) => {
+  const [n, c, h, wd] = x.shape;
+  const [, f, oh, ow] = dy.shape;
+  const { groups: g, kh, kw } = a;
+  const cg = c / g, fg = f / g, K = cg * kh * kw, P = oh * ow, NP = n * P;
+  const xs = cpuContiguous(x) as Float32Array, ys = cpuContiguous(dy) as Float32Array;
+  const col = new Float32Array(K * NP);
+  const dyg = new Float32Array(fg * NP);
+  const dw = new Float32Array(f * K);
+  for (let gi = 0; gi < g; gi++) {
+    im2col(xs, n, c, h, wd, gi * cg, cg, a, oh, ow, col);
+    for (let fi = 0; fi < fg; fi++) {
+      for (let b = 0; b < n; b++) {
+        const src = (b * f + gi * fg + fi) * P;
+        dyg.set(ys.subarray(src, src + P), fi * NP + b * P);
+      }
+    }
+    gemm(false, true, fg, K, NP, dyg, 0, NP, col, 0, NP, dw, gi * fg * K, K);
+  }
+  return [cpuOutput(dw, [f, cg, kh, kw])];
+});
+
+type Pair = number | readonly [number, number];
+const pair = (v: Pair): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
+
+/** Options of `conv2d`. */
+export interface Conv2dOptions {
+  /** Bias `[F]`. */
+  bias?: Tensor;
+  /** Stride (default 1). */
+  stride?: Pair;
+  /** Zero padding, or "same" / "valid" (default 0). */
+  padding?: Pair | "same" | "valid";
+  /** Dilation (default 1). */
+  dilation?: Pair;
+  /** Groups (default 1; `groups = C` is depthwise). */
+  groups?: number;
+}
+
+function checkPositive(op: string, name: string, v: [number, number]): void {
+  if (v.some((x) => !Number.isInteger(x) || x < 1)) {
+    throw new RangeError(`Cannot apply ${op}() with ${name} [${v.join(", ")}]: expected positive integers`);
+  }
+}
+
+/** Raw convolution (validated), recorded for autograd. */
+function conv2dRaw(x: Tensor, w: Tensor, a: ConvAttrs): Tensor {
+  const [, , h, wd] = x.shape;
+  const oh = outSize(h, a.kh, a.sh, a.ph, a.dh), ow = outSize(wd, a.kw, a.sw, a.pw, a.dw);
+  const [out] = run("Conv2d", [x.detach(), w.detach()], { ...a, oh, ow });
+  return record("Conv2d", out, [x, w], (dy) => [
+    x.requiresGrad ? convInputGrad(dy, w, a, x.shape) : null,
+    w.requiresGrad ? convWeightGrad(x, dy, a) : null,
+  ]);
+}
+
+/** dx = the transposed convolution of dy (recorded so double backward works). */
+function convInputGrad(dy: Tensor, w: Tensor, a: ConvAttrs, xShape: readonly number[]): Tensor {
+  const [, c, h, wd] = xShape;
+  const [out] = run("Conv2dBackwardInput", [dy.detach(), w.detach()], { ...a, h, w: wd, c });
+  return record("Conv2dBackwardInput", out, [dy, w], (g) => [
+    dy.requiresGrad ? conv2dRaw(g, w, a) : null,
+    w.requiresGrad ? convWeightGrad(g, dy, a) : null,
+  ]);
+}
+
+/** dw = correlation of x with dy (recorded so double backward works). */
+function convWeightGrad(x: Tensor, dy: Tensor, a: ConvAttrs): Tensor {
+  const [out] = run("Conv2dBackwardWeight", [x.detach(), dy.detach()], a);
+  return record("Conv2dBackwardWeight", out, [x, dy], (g) => [
+    x.requiresGrad ? convInputGrad(dy, g, a, x.shape) : null,
+    dy.requiresGrad ? conv2dRaw(x, g, a) : null,
+  ]);
+}
+
+function prepare(
+  op: string,
+  x: Tensor,
+  w: Tensor,
+  o: Conv2dOptions,
+): { x: Tensor; a: ConvAttrs } {
+  if (x.dtype !== "float32" || w.dtype !== "float32") {
+    throw new DTypeError(`Cannot apply ${op}() to ${x.dtype} input and ${w.dtype} weight: expected float32`);
+  }
+  if (x.ndim !== 4) {
+    throw new ShapeError(`Cannot apply ${op}() to input ${fmtShape(x.shape)}: expected [N, C, H, W]`);
+  }
+  if (w.ndim !== 4) {
+    throw new ShapeError(`Cannot apply ${op}() with weight ${fmtShape(w.shape)}: expected [F, C/groups, kh, kw]`);
+  }
+  const groups = o.groups ?? 1;
+  const [, c, h, wd] = x.shape;
+  const [f, cg, kh, kw] = w.shape;
+  if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0 || f % groups !== 0) {
+    throw new RangeError(
+      `Cannot apply ${op}() with groups ${groups}: input channels ${c} and output channels ${f} must both be divisible by it`,
+    );
+  }
+  if (cg * groups !== c) {
+    throw new ShapeError(
+      `Cannot apply ${op}() to input ${fmtShape(x.shape)} with weight ${fmtShape(w.shape)}: input has ${c} channels, weight expects ${cg * groups} (groups ${groups})`,
+    );
+  }
+  const [sh, sw] = pair(o.stride ?? 1);
+  const [dh, dw] = pair(o.dilation ?? 1);
+  checkPositive(op, "stride", [sh, sw]);
+  checkPositive(op, "dilation", [dh, dw]);
+  let xin = x, ph = 0, pw = 0;
+  if (o.padding === "same") {
+    if (sh !== 1 || sw !== 1) {
+      throw new RangeError(`Cannot apply ${op}() with padding "same" and stride [${sh}, ${sw}]: "same" needs stride 1`);
+    }
+    const th = dh * (kh - 1), tw = dw * (kw - 1);
+    ph = Math.floor(th / 2), pw = Math.floor(tw / 2);
+    if (th % 2 || tw % 2) {
+      // PyTorch pads the extra row/column at the bottom/right.
+      xin = padOp(x, [0, tw % 2, 0, th % 2]);
+    }
+  } else if (o.padding !== "valid" && o.padding !== undefined) {
+    [ph, pw] = pair(o.padding);
+    if (ph < 0 || pw < 0) {
+      throw new RangeError(`Cannot apply ${op}() with padding [${ph}, ${pw}]: expected non-negative integers`);
+    }
+  }
+  const hh = xin.shape[2], ww = xin.shape[3];
+  if (outSize(hh, kh, sh, ph, dh) < 1 || outSize(ww, kw, sw, pw, dw) < 1) {
+    throw new ShapeError(
+      `Cannot apply ${op}() to input ${fmtShape(x.shape)} with kernel [${kh}, ${kw}] (dilation [${dh}, ${dw}], padding [${ph}, ${pw}]): the kernel is larger than the padded input`,
+    );
+  }
+  void h, wd;
+  return { x: xin, a: { kh, kw, sh, sw, ph, pw, dh, dw, groups } };
+}
+
+function addBias(y: Tensor, bias: Tensor | undefined, op: string, spatial: number): Tensor {
+  if (!bias) return y;
+  const f = y.shape[1];
+  if (bias.ndim !== 1 || bias.shape[0] !== f) {
+    throw new ShapeError(`Cannot apply ${op}() with bias ${fmtShape(bias.shape)}: expected [${f}]`);
+  }
+  return add(y, reshape(bias, [f, ...Array(spatial).fill(1)]));
+}
+
+/**
+ * 2-D convolution (cross-correlation, as in PyTorch) of `[N, C, H, W]` with
+ * weight `[F, C/groups, kh, kw]`, giving `[N, F, H', W']`.
+ *
+ * @param x Input `[N, C, H, W]`.
+ * @param weight Filters `[F, C/groups, kh, kw]`.
+ * @param options `bias`, `stride`, `padding` (number, pair, "same", "valid"), `dilation`, `groups`.
+ * @returns The feature maps.
+ * @example
+ * ```ts
+ * import { conv2d, ones } from "@dendrite/tensor";
+ * const y = conv2d(ones([1, 1, 4, 4]), ones([2, 1, 3, 3]), { padding: 1 });
+ * console.assert(y.shape.join() === "1,2,4,4" && y.dataSync()[5] === 9);
+ * ```
+ */
+export function conv2d(x: Tensor, weight: Tensor, options: Conv2dOptions = {}): Tensor {
+  const { x: xin, a } = prepare("conv2d", x, weight, options);
+  return addBias(conv2dRaw(xin, weight, a), options.bias, "conv2d", 2);
+}
+
+/** Options of `conv1d` (as `conv2d`, with scalar geometry). */
+export interface Conv1dOptions {
+  /** Bias `[F]`. */
+  bias?: Tensor;
+  /** Stride (default 1). */
+  stride?: number;
+  /** Zero padding or "same" / "valid" (default 0). */
+  padding?: number | "same" | "valid";
+  /** Dilation (default 1). */
+  dilation?: number;
+  /** Groups (default 1). */
+  groups?: number;
+}
+
+/**
+ * 1-D convolution of `[N, C, L]` with weight `[F, C/groups, k]`.
+ *
+ * @param x Input `[N, C, L]`.
+ * @param weight Filters `[F, C/groups, k]`.
+ * @param options `bias`, `stride`, `padding`, `dilation`, `groups`.
+ * @returns `[N, F, L']`.
+ * @example
+ * ```ts
+ * import { conv1d, ones } from "@dendrite/tensor";
+ * console.assert(conv1d(ones([2, 3, 10]), ones([4, 3, 3])).shape.join() === "2,4,8");
+ * ```
+ */
+export function conv1d(x: Tensor, weight: Tensor, options: Conv1dOptions = {}): Tensor {
+  if (x.ndim !== 3) throw new ShapeError(`Cannot apply conv1d() to input ${fmtShape(x.shape)}: expected [N, C, L]`);
+  if (weight.ndim !== 3) {
+    throw new ShapeError(`Cannot apply conv1d() with weight ${fmtShape(weight.shape)}: expected [F, C/groups, k]`);
+  }
+  const p = options.padding;
+  const y = conv2d(unsqueeze(x, 2), unsqueeze(weight, 2), {
+    bias: options.bias,
+    stride: [1, options.stride ?? 1],
+    padding: p === "same" || p === "valid" ? p : [0, p ?? 0],
+    dilation: [1, options.dilation ?? 1],
+    groups: options.groups,
+  });
+  return squeeze(y, 2);
+}
+
+/** Options of `convTranspose2d`. */
+export interface ConvTranspose2dOptions {
+  /** Bias `[F]`. */
+  bias?: Tensor;
+  /** Stride (default 1). */
+  stride?: Pair;
+  /** Padding removed from the output (default 0). */
+  padding?: Pair;
+  /** Extra size added to one side of the output (default 0). */
+  outputPadding?: Pair;
+  /** Dilation (default 1). */
+  dilation?: Pair;
+  /** Groups (default 1). */
+  groups?: number;
+}
+
+/**
+ * Transposed 2-D convolution (the gradient of `conv2d` with respect to its
+ * input) of `[N, C, H, W]` with weight `[C, F/groups, kh, kw]`, giving
+ * `H' = (H − 1)·s − 2p + d(k − 1) + outputPadding + 1`.
+ *
+ * @param x Input `[N, C, H, W]`.
+ * @param weight `[C, F/groups, kh, kw]`.
+ * @param options `bias`, `stride`, `padding`, `outputPadding`, `dilation`, `groups`.
+ * @returns `[N, F, H', W']`.
+ * @example
+ * ```ts
+ * import { convTranspose2d, ones } from "@dendrite/tensor";
+ * const y = convTranspose2d(ones([1, 2, 3, 3]), ones([2, 4, 2, 2]), { stride: 2 });
+ * console.assert(y.shape.join() === "1,4,6,6");
+ * ```
+ */
+export function convTranspose2d(x: Tensor, weight: Tensor, options: ConvTranspose2dOptions = {}): Tensor {
+  const op = "convTranspose2d";
+  if (x.dtype !== "float32" || weight.dtype !== "float32") {
+    throw new DTypeError(`Cannot apply ${op}() to ${x.dtype} input and ${weight.dtype} weight: expected float32`);
+  }
+  if (x.ndim !== 4) throw new ShapeError(`Cannot apply ${op}() to input ${fmtShape(x.shape)}: expected [N, C, H, W]`);
+  if (weight.ndim !== 4) {
+    throw new ShapeError(`Cannot apply ${op}() with weight ${fmtShape(weight.shape)}: expected [C, F/groups, kh, kw]`);
+  }
+  const groups = options.groups ?? 1;
+  const [n, c, h, w] = x.shape;
+  const [wc, fg, kh, kw] = weight.shape;
+  if (wc !== c) {
+    throw new ShapeError(
+      `Cannot apply ${op}() to input ${fmtShape(x.shape)} with weight ${fmtShape(weight.shape)}: input has ${c} channels, weight expects ${wc}`,
+    );
+  }
+  if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0) {
+    throw new RangeError(`Cannot apply ${op}() with groups ${groups}: input channels ${c} must be divisible by it`);
+  }
+  const [sh, sw] = pair(options.stride ?? 1);
+  const [ph, pw] = pair(options.padding ?? 0);
+  const [oph, opw] = pair(options.outputPadding ?? 0);
+  const [dh, dw] = pair(options.dilation ?? 1);
+  checkPositive(op, "stride", [sh, sw]);
+  checkPositive(op, "dilation", [dh, dw]);
+  if (oph >= Math.max(sh, dh) || opw >= Math.max(sw, dw) || oph < 0 || opw < 0) {
+    throw new RangeError(
+      `Cannot apply ${op}() with outputPadding [${oph}, ${opw}]: it must be smaller than stride or dilation`,
+    );
+  }
+  const oh = (h - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1;
+  const ow = (w - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1;
+  if (oh < 1 || ow < 1) {
+    throw new ShapeError(`Cannot apply ${op}() to input ${fmtShape(x.shape)}: the output would be [${oh}, ${ow}]`);
+  }
+  const a: ConvAttrs = { kh, kw, sh, sw, ph, pw, dh, dw, groups };
+  // The conv whose input gradient this is maps [N, F, oh, ow] -> [N, C, h, w] with weight [C, F/g, kh, kw].
+  const y = convInputGrad(x, weight, a, [n, fg * groups, oh, ow]);
+  return addBias(y, options.bias, op, 2);
+}
+
+/**
+ * Transposed 1-D convolution of `[N, C, L]` with weight `[C, F/groups, k]`.
+ *
+ * @param x Input `[N, C, L]`.
+ * @param weight `[C, F/groups, k]`.
+ * @param options `bias`, `stride`, `padding`, `outputPadding`, `dilation`, `groups` (numbers).
+ * @returns `[N, F, L']`.
+ * @example
+ * ```ts
+ * import { convTranspose1d, ones } from "@dendrite/tensor";
+ * console.assert(convTranspose1d(ones([1, 2, 5]), ones([2, 3, 3]), { stride: 2 }).shape.join() === "1,3,11");
+ * ```
+ */
+export function convTranspose1d(
+  x: Tensor,
+  weight: Tensor,
+  options: {
+    bias?: Tensor;
+    stride?: number;
+    padding?: number;
+    outputPadding?: number;
+    dilation?: number;
+    groups?: number;
+  } = {},
+): Tensor {
+  if (x.ndim !== 3) {
+    throw new ShapeError(`Cannot apply convTranspose1d() to input ${fmtShape(x.shape)}: expected [N, C, L]`);
+  }
+  const y = convTranspose2d(unsqueeze(x, 2), unsqueeze(weight, 2), {
+    bias: options.bias,
+    stride: [1, options.stride ?? 1],
+    padding: [0, options.padding ?? 0],
+    outputPadding: [0, options.outputPadding ?? 0],
+    dilation: [1, options.dilation ?? 1],
+    groups: options.groups,
+  });
+  return squeeze(y, 2);
+}

@@ -1,0 +1,77 @@
+import * as T from "@dendrite/tensor";
+import { gradcheck, gradgradcheck } from "@dendrite/autograd";
+import { assertThrowsMessage, testOnBackends } from "@dendrite/tensor/testing";
+
+const tol = { eps: 1e-2, atol: 3e-3, rtol: 2e-2 };
+
+testOnBackends("conv2d and convTranspose2d pass gradcheck and gradgradcheck", () => {
+  const g = new T.Generator(0);
+  const x = T.randn([2, 4, 5, 6], { rng: g, requiresGrad: true });
+  const w = T.randn([6, 2, 3, 2], { rng: g, requiresGrad: true });
+  const b = T.randn([6], { rng: g, requiresGrad: true });
+  const conv = (x: T.Tensor, w: T.Tensor, b: T.Tensor) =>
+    T.conv2d(x, w, { bias: b, stride: [2, 1], padding: [1, 2], dilation: [1, 2], groups: 2 });
+  gradcheck(conv, [x, w, b], tol);
+  gradgradcheck(conv, [x, w, b], tol);
+  const wt = T.randn([4, 3, 3, 2], { rng: g, requiresGrad: true });
+  const convT = (x: T.Tensor, w: T.Tensor) => T.convTranspose2d(x, w, { stride: 2, padding: 1, outputPadding: 1 });
+  gradcheck(convT, [x, wt], tol);
+  gradgradcheck(convT, [x, wt], tol);
+});
+
+testOnBackends("pooling, interpolation and unfold pass gradcheck", () => {
+  const g = new T.Generator(1);
+  const x = T.randn([1, 2, 5, 6], { rng: g, requiresGrad: true });
+  gradcheck((x) => T.maxPool2d(x, 2, { stride: 1, padding: 1, ceilMode: true }), [x], { eps: 1e-4, atol: 1e-2 });
+  const avg = (x: T.Tensor) => T.avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false });
+  gradcheck(avg, [x], tol);
+  gradgradcheck(avg, [x], tol);
+  gradcheck((x) => T.adaptiveAvgPool2d(x, [3, 4]), [x], tol);
+  gradcheck((x) => T.adaptiveMaxPool2d(x, [2, 4]).values, [x], { eps: 1e-4, atol: 1e-2 });
+  const bil = (x: T.Tensor) => T.interpolate(x, { scaleFactor: 1.7, mode: "bilinear" });
+  gradcheck(bil, [x], tol);
+  gradgradcheck(bil, [x], tol);
+  gradcheck((x) => T.interpolate(x, { size: [7, 4], mode: "bicubic", alignCorners: true }), [x], tol);
+  gradcheck((x) => T.unfold(x, [2, 3], { stride: [1, 2], padding: 1 }), [x], tol);
+  gradcheck((x) => T.pixelUnshuffle(T.pad(x, [0, 0, 0, 1]), 2), [x], tol);
+  const w = T.randn([5, 3], { rng: g, requiresGrad: true });
+  gradcheck((w) => T.embedding(T.tensor(new Int32Array([1, 4, 1])), w), [w], tol);
+});
+
+testOnBackends("nn primitives name the op and the shapes on bad input", () => {
+  assertThrowsMessage(
+    () => T.conv2d(T.zeros([1, 4, 8, 8]), T.zeros([2, 3, 3, 3])),
+    T.ShapeError,
+    "Cannot apply conv2d() to input [1, 4, 8, 8] with weight [2, 3, 3, 3]: input has 4 channels, weight expects 3 (groups 1)",
+  );
+  assertThrowsMessage(
+    () => T.conv2d(T.zeros([4, 8, 8]), T.zeros([2, 4, 3, 3])),
+    T.ShapeError,
+    "Cannot apply conv2d() to input [4, 8, 8]: expected [N, C, H, W]",
+  );
+  assertThrowsMessage(
+    () => T.conv2d(T.zeros([1, 4, 2, 2]), T.zeros([2, 4, 3, 3])),
+    T.ShapeError,
+    "Cannot apply conv2d() to input [1, 4, 2, 2] with kernel [3, 3] (dilation [1, 1], padding [0, 0]): the kernel is larger than the padded input",
+  );
+  assertThrowsMessage(
+    () => T.conv2d(T.zeros([1, 4, 8, 8]), T.zeros([3, 2, 3, 3]), { groups: 2 }),
+    RangeError,
+    "Cannot apply conv2d() with groups 2: input channels 4 and output channels 3 must both be divisible by it",
+  );
+  assertThrowsMessage(
+    () => T.maxPool2d(T.zeros([1, 1, 4, 4]), 2, { padding: 2 }),
+    RangeError,
+    "Cannot apply maxPool2d() with padding [2, 2]: expected at most half the kernel [2, 2]",
+  );
+  assertThrowsMessage(
+    () => T.interpolate(T.zeros([1, 1, 4]), { size: 8, mode: "bilinear" }),
+    T.ShapeError,
+    'Cannot apply interpolate() with mode "bilinear" to input [1, 1, 4]: "bilinear" needs [N, C, H, W]',
+  );
+  assertThrowsMessage(
+    () => T.pixelShuffle(T.zeros([1, 3, 2, 2]), 2),
+    T.ShapeError,
+    "Cannot apply pixelShuffle() to input [1, 3, 2, 2] with factor 2: expected [N, C·4, H, W]",
+  );
+});
