@@ -367,3 +367,20 @@ export function fromTypedArray(
   }
   return finish(flat, [...shape], options);
 }
+
+/**
+ * Creates a tensor to be filled later (zero-filled here, so reading it is
+ * deterministic), like `torch.empty`.
+ *
+ * @param shape The shape.
+ * @param options `dtype`, `requiresGrad`, `backend`.
+ * @returns The new tensor.
+ * @example
+ * ```ts
+ * import { empty } from "@dendrite/tensor";
+ * console.assert(empty([2, 3]).size === 6);
+ * ```
+ */
+export function empty(shape: readonly number[], options: CreateOptions = {}): Tensor {
+  return full(shape, 0, options);
+}

@@ -190,9 +190,9 @@ export const Prelu: BinaryOp = defineBinaryOp({
 });
 
 /**
- * Logistic sigmoid `1 / (1 + e^(−x))`.
+ * Logistic sigmoid `1 / (1 + e^(−x))`, stable for large |x|.
  *
- * @param x The input, any shape.
+ * @param x The input, any shape (int32 is converted to float32).
  * @returns Values in (0, 1), same shape as `x`.
  * @example
  * ```ts
@@ -220,7 +220,8 @@ export function relu(x: Tensor): Tensor {
 }
 
 /**
- * ReLU capped at 6: `min(max(x, 0), 6)`.
+ * ReLU capped at 6: `min(max(x, 0), 6)`; gradient 1 strictly inside (0, 6)
+ * (int32 stays int32).
  *
  * @param x The input, any shape.
  * @returns The activations, same shape as `x`.
@@ -329,7 +330,9 @@ export function selu(x: Tensor): Tensor {
 export function celu(x: Tensor, options: { alpha?: number } = {}): Tensor {
   checkNumber("celu", "alpha", options.alpha, true);
   const alpha = options.alpha ?? 1;
-  if (alpha === 0) throw new RangeError("Cannot apply celu() with alpha 0: expected a non-zero alpha");
+  if (alpha === 0) {
+    throw new RangeError("Cannot apply celu() with alpha 0: expected a non-zero alpha");
+  }
   return Celu.apply(x, [alpha]);
 }
 
@@ -372,7 +375,7 @@ export function softplus(x: Tensor, options: { beta?: number; threshold?: number
 }
 
 /**
- * Step (Heaviside) activation: 1 where `x > 0`, else 0; gradient 0.
+ * Step activation: 1 where `x > 0`, else 0 (also for NaN); gradient 0.
  *
  * @param x The input, any shape.
  * @returns 0/1 values (float32), same shape as `x`.
@@ -387,11 +390,13 @@ export function step(x: Tensor): Tensor {
 }
 
 /**
- * `torch.heaviside`: 0 for negative, `values` at zero, 1 for positive inputs.
+ * Heaviside step like `torch.heaviside`: 0 for negative inputs (and NaN),
+ * `values` where `x == 0`, 1 for positive inputs. Not differentiable.
  *
- * @param x The input.
- * @param values The value used where `x == 0` (tensor or number, broadcast).
- * @returns The step values (not differentiable).
+ * @param x The input, any shape.
+ * @param values The value where `x == 0`: a number, or a tensor broadcast against `x`.
+ * @returns The step values at the broadcast shape of `x` and `values`, in
+ * their promoted dtype.
  * @example
  * ```ts
  * import { heaviside, tensor } from "@dendrite/tensor";
@@ -463,7 +468,7 @@ export function logSigmoid(x: Tensor): Tensor {
 }
 
 /**
- * Hard sigmoid `relu6(x + 3) / 6`.
+ * Hard sigmoid `relu6(x + 3) / 6`; gradient 1/6 strictly inside (-3, 3).
  *
  * @param x The input, any shape.
  * @returns Values in [0, 1], same shape as `x`.
@@ -478,7 +483,8 @@ export function hardSigmoid(x: Tensor): Tensor {
 }
 
 /**
- * Hard swish `x · relu6(x + 3) / 6` (MobileNetV3).
+ * Hard swish `x · relu6(x + 3) / 6` (MobileNetV3); gradient `x/3 + 1/2` on
+ * [-3, 3], 0 below and 1 above.
  *
  * @param x The input, any shape.
  * @returns The activations, same shape as `x`.
@@ -494,11 +500,12 @@ export function hardSwish(x: Tensor): Tensor {
 
 /**
  * PReLU: `x` for positive inputs, `weight · x` otherwise, with one weight or
- * one per channel (axis 1), as `torch.nn.functional.prelu`.
+ * one per channel (axis 1), as `torch.nn.functional.prelu`. Gradients flow
+ * to both `x` and `weight`.
  *
- * @param x The input `[N, C, ...]` (or any shape with a single weight).
- * @param weight `[1]` or `[C]`.
- * @returns The activations.
+ * @param x The input `[N, C, ...]`; any shape (including 0-D and 1-D) with a single weight.
+ * @param weight `[]`, `[1]` or `[C]`.
+ * @returns The activations, same shape as `x`.
  * @example
  * ```ts
  * import { prelu, tensor } from "@dendrite/tensor";

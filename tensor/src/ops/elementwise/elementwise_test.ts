@@ -233,11 +233,14 @@ const differentiable: [string, Unary, boolean, boolean][] = [
 ];
 
 for (const [name, fn, positive, smooth] of differentiable) {
-  testOnBackends(`${name} gradient matches numeric differences${smooth ? " to second order" : ""}`, () => {
-    const x = positive ? GP() : G();
-    gradcheck(fn, [x], NUMERIC);
-    if (smooth) gradgradcheck(fn, [x], NUMERIC);
-  });
+  testOnBackends(
+    `${name} gradient matches numeric differences${smooth ? " to second order" : ""}`,
+    () => {
+      const x = positive ? GP() : G();
+      gradcheck(fn, [x], NUMERIC);
+      if (smooth) gradgradcheck(fn, [x], NUMERIC);
+    },
+  );
 }
 
 testOnBackends("prelu gradients match numeric differences for input and weight", () => {
@@ -265,7 +268,9 @@ testOnBackends("kink gradients follow PyTorch: relu 0 at 0, clamp passes at its 
 
 testOnBackends("integer and bool inputs follow PyTorch's dtype rules", () => {
   const i = tensor(new Int32Array([-2, 0, 3]));
-  for (const [name, fn] of Object.entries({ abs, relu, sign: T.sign, floor: T.floor, round: T.round })) {
+  for (
+    const [name, fn] of Object.entries({ abs, relu, sign: T.sign, floor: T.floor, round: T.round })
+  ) {
     assert.equal(fn(i).dtype, "int32", name);
   }
   assert.equal(clamp(i, { min: 0, max: 2 }).dtype, "int32");

@@ -159,7 +159,7 @@ export const IsFinite: UnaryOp = defineUnaryOp({
 });
 
 /**
- * Absolute value element-wise (keeps int32).
+ * Absolute value element-wise (keeps int32; gradient `sign(x)`, 0 at 0).
  *
  * @param x The input, any shape.
  * @returns `|x|`, same shape as `x`.
@@ -174,7 +174,8 @@ export function abs(x: Tensor): Tensor {
 }
 
 /**
- * Sign element-wise: -1, 0 or 1 (gradient 0).
+ * Sign element-wise: -1, 0 or 1, and 0 for NaN as in PyTorch (gradient 0;
+ * int32 and bool keep their dtype).
  *
  * @param x The input, any shape.
  * @returns The signs, same shape as `x`.
@@ -309,7 +310,7 @@ export function erf(x: Tensor): Tensor {
 }
 
 /**
- * Rounds down element-wise.
+ * Rounds down element-wise (gradient 0; int32 stays int32).
  *
  * @param x The input, any shape.
  * @returns `floor(x)`, same shape as `x`.
@@ -324,7 +325,7 @@ export function floor(x: Tensor): Tensor {
 }
 
 /**
- * Rounds up element-wise.
+ * Rounds up element-wise (gradient 0; int32 stays int32).
  *
  * @param x The input, any shape.
  * @returns `ceil(x)`, same shape as `x`.
@@ -339,7 +340,8 @@ export function ceil(x: Tensor): Tensor {
 }
 
 /**
- * Rounds to the nearest integer, halves to even (as `torch.round`).
+ * Rounds to the nearest integer, halves to even as `torch.round` (gradient
+ * 0; int32 stays int32).
  *
  * @param x The input, any shape.
  * @returns The rounded values, same shape as `x`.
@@ -354,7 +356,7 @@ export function round(x: Tensor): Tensor {
 }
 
 /**
- * Rounds toward zero.
+ * Rounds toward zero (gradient 0; int32 stays int32).
  *
  * @param x The input, any shape.
  * @returns `trunc(x)`, same shape as `x`.
@@ -408,7 +410,7 @@ export function clamp(x: Tensor, options: ClampOptions = {}): Tensor {
 }
 
 /**
- * Tests for NaN element-wise.
+ * Tests for NaN element-wise; not differentiable.
  *
  * @param x The input, any shape.
  * @returns A bool tensor, same shape as `x`.
@@ -423,7 +425,8 @@ export function isNan(x: Tensor): Tensor {
 }
 
 /**
- * Tests for finite values element-wise.
+ * Tests for finite values (neither NaN nor ±Infinity) element-wise; not
+ * differentiable.
  *
  * @param x The input, any shape.
  * @returns A bool tensor, same shape as `x`.
@@ -436,4 +439,3 @@ export function isNan(x: Tensor): Tensor {
 export function isFinite(x: Tensor): Tensor {
   return IsFinite.apply(x);
 }
-
