@@ -15,3 +15,9 @@
  */
 export * from "./src/module.ts";
 export * from "./src/containers.ts";
+export * from "./src/init.ts";
+export * from "./src/linear.ts";
+export * from "./src/conv.ts";
+export * from "./src/misc.ts";
+export * from "./src/activation.ts";
+export * from "./src/norm.ts";

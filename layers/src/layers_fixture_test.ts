@@ -1,0 +1,99 @@
+// Every layer against PyTorch 1.13 (layers/testdata/layers.json, made by
+// _tools/fixtures/gen_layers.py): parameter names and count, forward values
+// with PyTorch's weights loaded through loadStateDict, gradients reaching the
+// input and every parameter, running statistics after a training step, and
+// eval-mode outputs.
+import assert from "node:assert/strict";
+import { flip, type Tensor } from "@dendrite/tensor";
+import { gradients } from "@dendrite/autograd";
+import { assertClose, type FixtureTensor, fromFixture, loadFixtures, testOnBackends } from "@dendrite/tensor/testing";
+import * as L from "../mod.ts";
+
+interface Case {
+  state: Record<string, FixtureTensor>;
+  input: FixtureTensor;
+  output: FixtureTensor;
+  r: FixtureTensor;
+  inputGrad: FixtureTensor | null;
+  paramGrads: Record<string, FixtureTensor>;
+  stateAfter: Record<string, FixtureTensor>;
+  evalOutput: FixtureTensor;
+  numParameters: number;
+}
+const fx = await loadFixtures<Record<string, Case>>(new URL("../testdata/layers.json", import.meta.url));
+
+const make: Record<string, () => L.Module> = {
+  Linear: () => new L.Linear(5, 3),
+  LinearNoBias: () => new L.Linear(5, 3, { bias: false }),
+  Bilinear: () => new L.Bilinear(3, 3, 2),
+  Conv2d: () => new L.Conv2d(3, 4, 3, { stride: 2, padding: 1 }),
+  Conv2dGroups: () => new L.Conv2d(4, 6, [3, 2], { padding: "same", groups: 2, dilation: [1, 2] }),
+  Conv1d: () => new L.Conv1d(2, 3, 4, { stride: 2 }),
+  ConvTranspose2d: () => new L.ConvTranspose2d(3, 2, 4, { stride: 2, padding: 1 }),
+  BatchNorm1d: () => new L.BatchNorm1d(3),
+  BatchNorm1dSeq: () => new L.BatchNorm1d(3, { momentum: null }),
+  BatchNorm2d: () => new L.BatchNorm2d(3),
+  BatchNorm2dNoAffine: () => new L.BatchNorm2d(3, { affine: false, momentum: 0.3 }),
+  LayerNorm: () => new L.LayerNorm([4, 5]),
+  GroupNorm: () => new L.GroupNorm(2, 4),
+  InstanceNorm2d: () => new L.InstanceNorm2d(3, { affine: true }),
+  InstanceNorm2dTrack: () => new L.InstanceNorm2d(3, { trackRunningStats: true }),
+  LocalResponseNorm: () => new L.LocalResponseNorm(3, { alpha: 0.1, beta: 0.75, k: 2 }),
+  Embedding: () => new L.Embedding(6, 3, { paddingIdx: 2 }),
+  MaxPool2d: () => new L.MaxPool2d(3, { stride: 2, padding: 1 }),
+  AvgPool2d: () => new L.AvgPool2d(2),
+  AdaptiveAvgPool2d: () => new L.AdaptiveAvgPool2d([2, 3]),
+  Upsample: () => new L.Upsample({ scaleFactor: 2, mode: "bilinear", alignCorners: false }),
+  PixelShuffle: () => new L.PixelShuffle(2),
+  Flatten: () => new L.Flatten(),
+  Unflatten: () => new L.Unflatten(1, [3, 4]),
+  Softmax: () => new L.Softmax(1),
+  LogSoftmax: () => new L.LogSoftmax(-1),
+  Sigmoid: () => new L.Sigmoid(),
+  Tanh: () => new L.Tanh(),
+  ReLU: () => new L.ReLU(),
+  ReLU6: () => new L.ReLU6(),
+  SiLU: () => new L.SiLU(),
+  Mish: () => new L.Mish(),
+  SELU: () => new L.SELU(),
+  Softsign: () => new L.Softsign(),
+  LogSigmoid: () => new L.LogSigmoid(),
+  Hardsigmoid: () => new L.Hardsigmoid(),
+  Hardswish: () => new L.Hardswish(),
+  LeakyReLU: () => new L.LeakyReLU({ negativeSlope: 0.2 }),
+  ELU: () => new L.ELU({ alpha: 0.7 }),
+  CELU: () => new L.CELU({ alpha: 1.5 }),
+  GELU: () => new L.GELU({ approximate: "tanh" }),
+  Softplus: () => new L.Softplus({ beta: 2, threshold: 3 }),
+  Hardtanh: () => new L.Hardtanh({ minVal: -0.5, maxVal: 0.5 }),
+  Sequential: () => new L.Sequential(new L.Linear(4, 6), new L.ReLU(), new L.Linear(6, 2)),
+};
+
+const state = (s: Record<string, FixtureTensor>) =>
+  new Map(Object.entries(s).map(([k, v]) => [k, fromFixture(v)] as [string, Tensor]));
+
+for (const [name, c] of Object.entries(fx)) {
+  testOnBackends(`${name} matches PyTorch: names, values, gradients, running statistics`, () => {
+    const m = make[name]();
+    assert.deepEqual([...m.stateDict().keys()], Object.keys(c.state), "state dict keys");
+    assert.equal(m.numParameters(), c.numParameters);
+    m.loadStateDict(state(c.state));
+    m.train();
+    const x = fromFixture(c.input, { requiresGrad: c.inputGrad !== null });
+    const call = (t: Tensor) => (name === "Bilinear" ? m.call(t, flip(t, 1)) : m.call(t));
+    const out = call(x);
+    const tol = { atol: 1e-4, rtol: 1e-4 };
+    assertClose(out, fromFixture(c.output), tol);
+    const params = m.namedParameters();
+    const targets = [...(c.inputGrad ? [x] : []), ...params.map(([, p]) => p)];
+    if (targets.length) {
+      const gs = gradients(out.mul(fromFixture(c.r)).sum(), targets, { allowUnused: true });
+      let i = 0;
+      if (c.inputGrad) assertClose(gs[i++], fromFixture(c.inputGrad), { atol: 1e-4, rtol: 1e-3 });
+      for (const [pn] of params) assertClose(gs[i++], fromFixture(c.paramGrads[pn]), { atol: 1e-4, rtol: 1e-3 });
+    }
+    for (const [k, v] of m.stateDict()) assertClose(v, fromFixture(c.stateAfter[k]), tol);
+    m.eval();
+    assertClose(call(fromFixture(c.input)), fromFixture(c.evalOutput), tol);
+  });
+}
