@@ -26,3 +26,4 @@ export * from "./src/sgd.ts";
 export * from "./src/adaptive.ts";
 export * from "./src/schedulers.ts";
 export * from "./src/clip.ts";
+export * from "./src/checkpoint.ts";

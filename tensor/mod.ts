@@ -35,3 +35,4 @@ export * from "./src/ops/shape/mod.ts";
 export * from "./src/ops/nn/mod.ts";
 export * from "./src/ops/random/mod.ts";
 export * from "./src/ops/inplace.ts";
+export * from "./src/io/safetensors.ts";
