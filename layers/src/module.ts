@@ -443,6 +443,35 @@ export abstract class Module {
   }
 
   /**
+   * Moves every parameter and buffer to another backend (like PyTorch's
+   * `module.to(device)`): the fields are replaced by new tensors, so create
+   * optimizers after moving a model.
+   *
+   * @param backend The backend name.
+   * @returns This module.
+   */
+  async to(backend: string): Promise<this> {
+    for (const m of this.modules()) {
+      const rec = m as unknown as Record<string, unknown>;
+      for (const k of Object.keys(m)) {
+        const v = rec[k];
+        const move = async (t: unknown): Promise<unknown> => {
+          if (t instanceof Parameter) {
+            if (t.backend.name === backend) return t;
+            return new Parameter(await t.to(backend), t.requiresGrad);
+          }
+          if (t instanceof Buffer) return t.backend.name === backend ? t : new Buffer(await t.to(backend));
+          return t;
+        };
+        if (Array.isArray(v)) {
+          for (let i = 0; i < v.length; i++) v[i] = await move(v[i]);
+        } else rec[k] = await move(v);
+      }
+    }
+    return this;
+  }
+
+  /**
    * A one-line description of this module's own settings (`"784, 10"` for
    * Linear); used by `toString()`.
    *
