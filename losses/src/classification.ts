@@ -131,7 +131,7 @@ function pickLoss(
  * import { tensor } from "@dendrite/tensor";
  * const logits = tensor([[2, 0, 0], [0, 0, 0]]);
  * const loss = crossEntropy(logits, tensor(new Int32Array([0, 2])));
- * console.assert(Math.abs((loss.itemSync() as number) - 0.6625) < 1e-4);
+ * console.assert(Math.abs((loss.itemSync() as number) - 0.6691) < 1e-4);
  * ```
  */
 export function crossEntropy(
@@ -334,7 +334,7 @@ export function softMarginLoss(input: Tensor, target: Tensor, options: LossOptio
  * import { tensor } from "@dendrite/tensor";
  * const s = tensor([[1, 2, 0]]), t = tensor([[1, 2, 0]]);
  * const l = distillationLoss(s, t, tensor(new Int32Array([1])), { alpha: 0 });
- * console.assert(Math.abs(l.itemSync() as number) < 1e-6);
+ * console.assert(Math.abs(l.itemSync() as number) < 1e-5);
  * ```
  */
 export function distillationLoss(

@@ -39,7 +39,7 @@ export interface SGDOptions {
  *   w.square().sum().backward();
  *   opt.step();
  * }
- * console.assert(Math.abs((w.itemSync() as number) - 0.2722) < 1e-3);
+ * console.assert(Math.abs((w.itemSync() as number) - 0.062) < 1e-4);
  * ```
  */
 export class SGD extends Optimizer<SGDOptions> {
