@@ -37,7 +37,8 @@ const allowed: Record<string, string[]> = {
 
 const root = new URL("..", import.meta.url).pathname;
 const problems: string[] = [];
-const importRe = /(?:import|export)[^"']*?from\s*["']([^"']+)["']|import\s*["']([^"']+)["']/g;
+const importRe =
+  /^\s*(?:import|export)[^"']*?from\s*["']([^"']+)["']|^\s*import\s*["']([^"']+)["']/gm;
 
 async function* walk(dir: string): AsyncGenerator<string> {
   for await (const e of Deno.readDir(dir)) {
@@ -59,7 +60,9 @@ for (const member of Object.keys(allowed)) {
       if (spec.startsWith(".")) {
         const target = new URL(spec, `file://${file}`).pathname;
         if (!target.startsWith(`${dir}/`) && !rel.startsWith("examples/")) {
-          problems.push(`${rel}: relative import "${spec}" leaves ${member}/; import by package name`);
+          problems.push(
+            `${rel}: relative import "${spec}" leaves ${member}/; import by package name`,
+          );
         }
       } else if (spec.startsWith("@dendrite/")) {
         const dep = spec.slice("@dendrite/".length).split("/")[0];

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { manualSeed, noGrad, randn, tensor, type Tensor } from "../mod.ts";
+import { manualSeed, noGrad, randn, type Tensor, tensor } from "../mod.ts";
 
 manualSeed(0);
 const x = tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);

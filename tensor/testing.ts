@@ -231,7 +231,9 @@ export function assertThrowsMessage(
     const ok = typeof message === "string" ? e.message === message : message.test(e.message);
     if (!ok) {
       throw new AssertionError({
-        message: `Expected message ${JSON.stringify(String(message))}, got ${JSON.stringify(e.message)}`,
+        message: `Expected message ${JSON.stringify(String(message))}, got ${
+          JSON.stringify(e.message)
+        }`,
       });
     }
     return;

@@ -11,8 +11,8 @@ import {
   onesLike,
   setGradEnabled,
   setGradEngine,
-  shapesEqual,
   ShapeError,
+  shapesEqual,
   Tensor,
 } from "@dendrite/tensor";
 
@@ -66,7 +66,7 @@ function sweep(
   const grads = new Map<Node, Tensor>();
   const leafGrads = new Map<Tensor, Tensor>();
   const wantedNodes = new Map<Node, Tensor>();
-  if (wanted) for (const t of wanted) if (t.gradFn) wantedNodes.set(t.gradFn, t);
+  if (wanted) { for (const t of wanted) if (t.gradFn) wantedNodes.set(t.gradFn, t); }
   const prev = setGradEnabled(createGraph);
   try {
     roots.forEach((r, i) => {
@@ -94,7 +94,9 @@ function sweep(
         if (!gi || !inp.requiresGrad) return;
         if (!shapesEqual(gi.shape, inp.shape)) {
           throw new ShapeError(
-            `Gradient of ${node.name} for input ${i} has shape ${fmtShape(gi.shape)}: expected ${fmtShape(inp.shape)}`,
+            `Gradient of ${node.name} for input ${i} has shape ${fmtShape(gi.shape)}: expected ${
+              fmtShape(inp.shape)
+            }`,
           );
         }
         if (inp.gradFn) grads.set(inp.gradFn, accumulate(grads.get(inp.gradFn), gi));
@@ -117,20 +119,26 @@ function sweep(
 function seedFor(root: Tensor, grad: Tensor | undefined, op: string): Tensor {
   if (!root.requiresGrad) {
     throw new Error(
-      `Cannot run ${op}: the tensor (shape ${fmtShape(root.shape)}) does not require grad and has no gradient function`,
+      `Cannot run ${op}: the tensor (shape ${
+        fmtShape(root.shape)
+      }) does not require grad and has no gradient function`,
     );
   }
   if (grad === undefined) {
     if (root.size !== 1) {
       throw new ShapeError(
-        `Cannot run ${op} from a tensor of shape ${fmtShape(root.shape)} without an upstream gradient: pass one of the same shape, or reduce to a scalar first`,
+        `Cannot run ${op} from a tensor of shape ${
+          fmtShape(root.shape)
+        } without an upstream gradient: pass one of the same shape, or reduce to a scalar first`,
       );
     }
     return onesLike(root);
   }
   if (!shapesEqual(grad.shape, root.shape)) {
     throw new ShapeError(
-      `Cannot run ${op} with an upstream gradient of shape ${fmtShape(grad.shape)}: expected ${fmtShape(root.shape)}`,
+      `Cannot run ${op} with an upstream gradient of shape ${fmtShape(grad.shape)}: expected ${
+        fmtShape(root.shape)
+      }`,
     );
   }
   return grad;
@@ -198,7 +206,9 @@ export function gradients(
     if (v) return v;
     if (!options.allowUnused) {
       throw new Error(
-        `Cannot compute gradients(): input ${i} (shape ${fmtShape(t.shape)}) is not used by the outputs; pass { allowUnused: true } to get zeros`,
+        `Cannot compute gradients(): input ${i} (shape ${
+          fmtShape(t.shape)
+        }) is not used by the outputs; pass { allowUnused: true } to get zeros`,
       );
     }
     return onesLike(t).mul(0);

@@ -80,7 +80,9 @@ function prepare(args: Tensor[]): Tensor[] {
 function scalarOut(y: Tensor, op: string): void {
   if (y.size !== 1) {
     throw new ShapeError(
-      `Cannot differentiate in ${op}: the function returned shape ${fmtShape(y.shape)}, expected a single element`,
+      `Cannot differentiate in ${op}: the function returned shape ${
+        fmtShape(y.shape)
+      }, expected a single element`,
     );
   }
 }
@@ -127,7 +129,9 @@ export function valueAndGrad(
   options: { createGraph?: boolean } = {},
 ): (...args: Tensor[]) => [Tensor, Tensor[]] {
   return (...args) => {
-    const xs = options.createGraph ? args.map((a) => a.requiresGrad ? a : a.detach().requiresGrad_(true)) : prepare(args);
+    const xs = options.createGraph
+      ? args.map((a) => a.requiresGrad ? a : a.detach().requiresGrad_(true))
+      : prepare(args);
     const y = enableGrad(() => fn(...xs));
     scalarOut(y, "valueAndGrad()");
     const gs = gradients(y, xs, { createGraph: options.createGraph, allowUnused: true });

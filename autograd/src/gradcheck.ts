@@ -93,7 +93,9 @@ export function gradcheck(
       const a = got[k];
       if (!(Math.abs(a - numeric) <= atol + rtol * Math.abs(numeric))) {
         throw new Error(
-          `gradcheck failed for input ${i} (shape ${fmtShape(t.shape)}) at flat index ${k}: analytic ${a}, numeric ${numeric} (atol ${atol}, rtol ${rtol})`,
+          `gradcheck failed for input ${i} (shape ${
+            fmtShape(t.shape)
+          }) at flat index ${k}: analytic ${a}, numeric ${numeric} (atol ${atol}, rtol ${rtol})`,
         );
       }
     }

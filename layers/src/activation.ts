@@ -29,7 +29,7 @@ import {
   type Tensor,
 } from "./deps.ts";
 import { Module } from "./module.ts";
-import { Linear, type LayerOptions } from "./linear.ts";
+import { type LayerOptions, Linear } from "./linear.ts";
 
 /**
  * Applies the logistic sigmoid element-wise.
@@ -588,7 +588,9 @@ export class Maxout extends Module {
   constructor(inFeatures: number, outFeatures: number, pieces: number, options: LayerOptions = {}) {
     super();
     if (!Number.isInteger(pieces) || pieces < 1) {
-      throw new RangeError(`Cannot create Maxout with pieces = ${pieces}: expected a positive integer`);
+      throw new RangeError(
+        `Cannot create Maxout with pieces = ${pieces}: expected a positive integer`,
+      );
     }
     this.lin = new Linear(inFeatures, outFeatures * pieces, options);
     this.outFeatures = outFeatures;

@@ -19,6 +19,7 @@ import { Module } from "./module.ts";
  * ```
  */
 export class Sequential extends Module {
+  /** Children by position. */
   [index: number]: Module;
 
   /**
@@ -72,6 +73,7 @@ export class Sequential extends Module {
  * ```
  */
 export class ModuleList extends Module {
+  /** Children by position. */
   [index: number]: Module;
 
   /**

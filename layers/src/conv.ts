@@ -8,9 +8,9 @@ import { conv1d, conv2d, convTranspose2d, empty, type Generator, type Tensor } f
 import { uniform_ } from "./init.ts";
 import { checkInput, Module, Parameter } from "./module.ts";
 import { checkSizes } from "./linear.ts";
+import type { Pair } from "./deps.ts";
 
-type Pair = number | [number, number];
-const pair = (v: Pair): [number, number] => (typeof v === "number" ? [v, v] : v);
+const pair = (v: Pair): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
 
 /** Options of the convolution layers. */
 export interface ConvOptions {
@@ -78,7 +78,12 @@ export class Conv2d extends Module {
    * @param kernelSize Kernel size.
    * @param options `stride`, `padding`, `dilation`, `groups`, `bias`, `rng`.
    */
-  constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: ConvOptions = {}) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: Pair,
+    options: ConvOptions = {},
+  ) {
     super();
     const [kh, kw] = pair(kernelSize);
     checkSizes("Conv2d", { inChannels, outChannels, kernelHeight: kh, kernelWidth: kw });
@@ -89,7 +94,9 @@ export class Conv2d extends Module {
     this.kernelSize = [kh, kw];
     this.options = options;
     const fanIn = (inChannels / g) * kh * kw;
-    this.weight = new Parameter(initConv(empty([outChannels, inChannels / g, kh, kw]), fanIn, options.rng));
+    this.weight = new Parameter(
+      initConv(empty([outChannels, inChannels / g, kh, kw]), fanIn, options.rng),
+    );
     this.bias = options.bias === false
       ? null
       : new Parameter(initConv(empty([outChannels]), fanIn, options.rng));
@@ -118,7 +125,7 @@ export class Conv2d extends Module {
     });
   }
 
-  /** @inheritdoc */
+  /** The layer's settings, shown by `toString()`. @returns The description. */
   override extraRepr(): string {
     const o = this.options;
     return `${this.inChannels}, ${this.outChannels}, kernelSize=[${this.kernelSize}]` +
@@ -177,8 +184,12 @@ export class Conv1d extends Module {
     this.outChannels = outChannels;
     this.options = options;
     const fanIn = (inChannels / g) * kernelSize;
-    this.weight = new Parameter(initConv(empty([outChannels, inChannels / g, kernelSize]), fanIn, options.rng));
-    this.bias = options.bias === false ? null : new Parameter(initConv(empty([outChannels]), fanIn, options.rng));
+    this.weight = new Parameter(
+      initConv(empty([outChannels, inChannels / g, kernelSize]), fanIn, options.rng),
+    );
+    this.bias = options.bias === false
+      ? null
+      : new Parameter(initConv(empty([outChannels]), fanIn, options.rng));
   }
 
   /**
@@ -237,7 +248,12 @@ export class ConvTranspose2d extends Module {
    * @param kernelSize Kernel size.
    * @param options `stride`, `padding`, `outputPadding`, `dilation`, `groups`, `bias`, `rng`.
    */
-  constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: ConvTranspose2d["options"] = {}) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: Pair,
+    options: ConvTranspose2d["options"] = {},
+  ) {
     super();
     const [kh, kw] = pair(kernelSize);
     checkSizes("ConvTranspose2d", { inChannels, outChannels, kernelHeight: kh, kernelWidth: kw });
@@ -248,8 +264,12 @@ export class ConvTranspose2d extends Module {
     this.options = options;
     // PyTorch's fan-in for a transposed conv weight [in, out/g, kh, kw] is (out/g)·kh·kw.
     const fanIn = (outChannels / g) * kh * kw;
-    this.weight = new Parameter(initConv(empty([inChannels, outChannels / g, kh, kw]), fanIn, options.rng));
-    this.bias = options.bias === false ? null : new Parameter(initConv(empty([outChannels]), fanIn, options.rng));
+    this.weight = new Parameter(
+      initConv(empty([inChannels, outChannels / g, kh, kw]), fanIn, options.rng),
+    );
+    this.bias = options.bias === false
+      ? null
+      : new Parameter(initConv(empty([outChannels]), fanIn, options.rng));
   }
 
   /**

@@ -81,7 +81,11 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
  */
 export function fans(t: Tensor): [number, number] {
   if (t.ndim < 2) {
-    throw new ShapeError(`Cannot compute fan in and fan out of a tensor of shape ${fmtShape(t.shape)}: expected at least 2 axes`);
+    throw new ShapeError(
+      `Cannot compute fan in and fan out of a tensor of shape ${
+        fmtShape(t.shape)
+      }: expected at least 2 axes`,
+    );
   }
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
   return [t.shape[1] * receptive, t.shape[0] * receptive];
@@ -302,7 +306,9 @@ export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor 
  */
 export function orthogonal_(t: Tensor, options: InitOptions & { gain?: number } = {}): Tensor {
   if (t.ndim < 2) {
-    throw new ShapeError(`Cannot apply orthogonal_() to shape ${fmtShape(t.shape)}: expected at least 2 axes`);
+    throw new ShapeError(
+      `Cannot apply orthogonal_() to shape ${fmtShape(t.shape)}: expected at least 2 axes`,
+    );
   }
   const rows = t.shape[0], cols = t.size / rows;
   const g = options.rng ?? getDefaultGenerator();
@@ -333,7 +339,9 @@ export function orthogonal_(t: Tensor, options: InitOptions & { gain?: number } 
   const gain = options.gain ?? 1;
   const out = new Float32Array(rows * cols);
   for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) out[i * cols + j] = gain * (rows >= cols ? a[i * n + j] : a[j * n + i]);
+    for (let j = 0; j < cols; j++) {
+      out[i * cols + j] = gain * (rows >= cols ? a[i * n + j] : a[j * n + i]);
+    }
   }
   noGradScope(() => copy_(t, fromTypedArray(out, t.shape, { backend: t.backend.name })));
   return t;

@@ -6,7 +6,13 @@
 import assert from "node:assert/strict";
 import { flip, type Tensor } from "@dendrite/tensor";
 import { gradients } from "@dendrite/autograd";
-import { assertClose, type FixtureTensor, fromFixture, loadFixtures, testOnBackends } from "@dendrite/tensor/testing";
+import {
+  assertClose,
+  type FixtureTensor,
+  fromFixture,
+  loadFixtures,
+  testOnBackends,
+} from "@dendrite/tensor/testing";
 import * as L from "../mod.ts";
 
 interface Case {
@@ -20,7 +26,9 @@ interface Case {
   evalOutput: FixtureTensor;
   numParameters: number;
 }
-const fx = await loadFixtures<Record<string, Case>>(new URL("../testdata/layers.json", import.meta.url));
+const fx = await loadFixtures<Record<string, Case>>(
+  new URL("../testdata/layers.json", import.meta.url),
+);
 
 const make: Record<string, () => L.Module> = {
   Linear: () => new L.Linear(5, 3),
@@ -90,7 +98,9 @@ for (const [name, c] of Object.entries(fx)) {
       const gs = gradients(out.mul(fromFixture(c.r)).sum(), targets, { allowUnused: true });
       let i = 0;
       if (c.inputGrad) assertClose(gs[i++], fromFixture(c.inputGrad), { atol: 1e-4, rtol: 1e-3 });
-      for (const [pn] of params) assertClose(gs[i++], fromFixture(c.paramGrads[pn]), { atol: 1e-4, rtol: 1e-3 });
+      for (const [pn] of params) {
+        assertClose(gs[i++], fromFixture(c.paramGrads[pn]), { atol: 1e-4, rtol: 1e-3 });
+      }
     }
     for (const [k, v] of m.stateDict()) assertClose(v, fromFixture(c.stateAfter[k]), tol);
     m.eval();

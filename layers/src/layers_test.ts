@@ -29,15 +29,23 @@ testOnBackends("init functions match PyTorch's formulas", () => {
   const w = L.kaimingNormal_(T.empty([256, 512]), { nonlinearity: "relu", rng });
   assertClose(w.std(), Math.sqrt(2 / 512), { rtol: 0.02 });
   const wo = L.kaimingUniform_(T.empty([64, 128, 3, 3]), { mode: "fanOut", rng });
-  assert.ok(wo.dataSync().every((v) => Math.abs(v) <= Math.sqrt(3) * Math.SQRT2 / Math.sqrt(64 * 9)));
+  assert.ok(
+    wo.dataSync().every((v) => Math.abs(v) <= Math.sqrt(3) * Math.SQRT2 / Math.sqrt(64 * 9)),
+  );
   const x = L.xavierNormal_(T.empty([300, 500]), { gain: 2, rng });
   assertClose(x.std(), 2 * Math.sqrt(2 / 800), { rtol: 0.02 });
   for (const shape of [[5, 3], [3, 5], [4, 2, 2]]) {
     const q = L.orthogonal_(T.empty(shape), { rng }).reshape([shape[0], -1]);
-    const small = q.shape[0] <= q.shape[1] ? T.matmul(q, q.transpose()) : T.matmul(q.transpose(), q);
+    const small = q.shape[0] <= q.shape[1]
+      ? T.matmul(q, q.transpose())
+      : T.matmul(q.transpose(), q);
     assertClose(small, T.eye(small.shape[0]), { atol: 1e-5 });
   }
-  assertThrowsMessage(() => L.fans(T.zeros([3])), T.ShapeError, "Cannot compute fan in and fan out of a tensor of shape [3]: expected at least 2 axes");
+  assertThrowsMessage(
+    () => L.fans(T.zeros([3])),
+    T.ShapeError,
+    "Cannot compute fan in and fan out of a tensor of shape [3]: expected at least 2 axes",
+  );
 });
 
 testOnBackends("layers name the layer and input shape on bad input", () => {
@@ -61,48 +69,66 @@ testOnBackends("layers name the layer and input shape on bad input", () => {
     T.ShapeError,
     "Cannot apply BatchNorm1d(3) in training mode to input [1, 3]: expected more than 1 value per channel",
   );
-  assertThrowsMessage(() => new L.GroupNorm(3, 4), RangeError, "Cannot create GroupNorm with numGroups = 3: it must divide numChannels = 4");
-  assertThrowsMessage(() => new L.Linear(0, 3), RangeError, "Cannot create Linear with inFeatures = 0: expected a positive integer");
+  assertThrowsMessage(
+    () => new L.GroupNorm(3, 4),
+    RangeError,
+    "Cannot create GroupNorm with numGroups = 3: it must divide numChannels = 4",
+  );
+  assertThrowsMessage(
+    () => new L.Linear(0, 3),
+    RangeError,
+    "Cannot create Linear with inFeatures = 0: expected a positive integer",
+  );
 });
 
-testOnBackends("RMSNorm, Maxout, SwitchableNorm2d and weight standardization compute their definitions", () => {
-  const rng = new T.Generator(2);
-  const x = T.randn([3, 4], { rng, requiresGrad: true });
-  const rms = new L.RMSNorm(4, { eps: 1e-6 });
-  const ref = x.div(x.square().mean(-1, { keepDim: true }).add(1e-6).sqrt());
-  assertClose(rms.call(x), ref, { atol: 1e-5 });
-  gradcheck((x) => rms.call(x), [x]);
-  const mo = new L.Maxout(4, 2, 3, { rng });
-  const lin = mo.lin.call(x).reshape([3, 2, 3]).max(-1);
-  assertClose(mo.call(x), lin);
-  const sn = new L.SwitchableNorm2d(3);
-  const img = T.randn([2, 3, 4, 4], { rng });
-  // Equal mixing weights: the mean is the average of the IN, LN and BN means.
-  const meanIn = img.mean([2, 3], { keepDim: true });
-  const mean = meanIn.add(meanIn.mean(1, { keepDim: true })).add(meanIn.mean(0, { keepDim: true })).div(3);
-  const out = sn.call(img);
-  assert.equal(out.shape.join(), "2,3,4,4");
-  const varIn = img.variance([2, 3], { keepDim: true, unbiased: false });
-  const second = varIn.add(meanIn.square());
-  const varLn = second.mean(1, { keepDim: true }).sub(meanIn.mean(1, { keepDim: true }).square());
-  const varBn = second.mean(0, { keepDim: true }).sub(meanIn.mean(0, { keepDim: true }).square());
-  const variance = varIn.add(varLn).add(varBn).div(3);
-  assertClose(out, img.sub(mean).div(variance.add(1e-5).sqrt()), { atol: 1e-4 });
-  sn.eval();
-  assert.equal(sn.call(img).shape.join(), "2,3,4,4");
-  const conv = L.weightStandardization(new L.Conv2d(2, 3, 3, { bias: false, rng }));
-  const w = conv.weight;
-  const ws = w.sub(w.mean([1, 2, 3], { keepDim: true })).div(w.std([1, 2, 3], { keepDim: true, unbiased: false }).add(1e-5));
-  const inp = T.randn([1, 2, 5, 5], { rng });
-  assertClose(conv.call(inp), T.conv2d(inp, ws), { atol: 1e-5 });
-  conv.call(inp).sum().backward();
-  assert.ok(conv.weight.grad !== null);
-});
+testOnBackends(
+  "RMSNorm, Maxout, SwitchableNorm2d and weight standardization compute their definitions",
+  () => {
+    const rng = new T.Generator(2);
+    const x = T.randn([3, 4], { rng, requiresGrad: true });
+    const rms = new L.RMSNorm(4, { eps: 1e-6 });
+    const ref = x.div(x.square().mean(-1, { keepDim: true }).add(1e-6).sqrt());
+    assertClose(rms.call(x), ref, { atol: 1e-5 });
+    gradcheck((x) => rms.call(x), [x]);
+    const mo = new L.Maxout(4, 2, 3, { rng });
+    const lin = mo.lin.call(x).reshape([3, 2, 3]).max(-1);
+    assertClose(mo.call(x), lin);
+    const sn = new L.SwitchableNorm2d(3);
+    const img = T.randn([2, 3, 4, 4], { rng });
+    // Equal mixing weights: the mean is the average of the IN, LN and BN means.
+    const meanIn = img.mean([2, 3], { keepDim: true });
+    const mean = meanIn.add(meanIn.mean(1, { keepDim: true })).add(
+      meanIn.mean(0, { keepDim: true }),
+    ).div(3);
+    const out = sn.call(img);
+    assert.equal(out.shape.join(), "2,3,4,4");
+    const varIn = img.variance([2, 3], { keepDim: true, unbiased: false });
+    const second = varIn.add(meanIn.square());
+    const varLn = second.mean(1, { keepDim: true }).sub(meanIn.mean(1, { keepDim: true }).square());
+    const varBn = second.mean(0, { keepDim: true }).sub(meanIn.mean(0, { keepDim: true }).square());
+    const variance = varIn.add(varLn).add(varBn).div(3);
+    assertClose(out, img.sub(mean).div(variance.add(1e-5).sqrt()), { atol: 1e-4 });
+    sn.eval();
+    assert.equal(sn.call(img).shape.join(), "2,3,4,4");
+    const conv = L.weightStandardization(new L.Conv2d(2, 3, 3, { bias: false, rng }));
+    const w = conv.weight;
+    const ws = w.sub(w.mean([1, 2, 3], { keepDim: true })).div(
+      w.std([1, 2, 3], { keepDim: true, unbiased: false }).add(1e-5),
+    );
+    const inp = T.randn([1, 2, 5, 5], { rng });
+    assertClose(conv.call(inp), T.conv2d(inp, ws), { atol: 1e-5 });
+    conv.call(inp).sum().backward();
+    assert.ok(conv.weight.grad !== null);
+  },
+);
 
-testOnBackends("Module.to keeps values and parameter names on the target backend", async (backend) => {
-  const m = new L.Sequential(new L.Linear(2, 3), new L.BatchNorm1d(3));
-  const before = m.stateDict().get("0.weight")!.dataSync().slice();
-  await m.to(backend);
-  assert.deepEqual(m.stateDict().get("0.weight")!.dataSync(), before);
-  assert.ok(m.parameters().every((p) => p.backend.name === backend && p.requiresGrad));
-});
+testOnBackends(
+  "Module.to keeps values and parameter names on the target backend",
+  async (backend) => {
+    const m = new L.Sequential(new L.Linear(2, 3), new L.BatchNorm1d(3));
+    const before = m.stateDict().get("0.weight")!.dataSync().slice();
+    await m.to(backend);
+    assert.deepEqual(m.stateDict().get("0.weight")!.dataSync(), before);
+    assert.ok(m.parameters().every((p) => p.backend.name === backend && p.requiresGrad));
+  },
+);

@@ -3,7 +3,16 @@
  *
  * @module
  */
-import { einsum, empty, flatten, fmtShape, linear, reshape, ShapeError, type Tensor } from "./deps.ts";
+import {
+  einsum,
+  empty,
+  flatten,
+  fmtShape,
+  linear,
+  reshape,
+  ShapeError,
+  type Tensor,
+} from "./deps.ts";
 import { uniform_ } from "./init.ts";
 import { checkInput, Module, Parameter } from "./module.ts";
 import type { Generator } from "./deps.ts";
@@ -53,7 +62,9 @@ export class Linear extends Module {
     this.outFeatures = outFeatures;
     const bound = 1 / Math.sqrt(inFeatures);
     this.weight = new Parameter(uniform_(empty([outFeatures, inFeatures]), -bound, bound, options));
-    this.bias = options.bias === false ? null : new Parameter(uniform_(empty([outFeatures]), -bound, bound, options));
+    this.bias = options.bias === false
+      ? null
+      : new Parameter(uniform_(empty([outFeatures]), -bound, bound, options));
   }
 
   /**
@@ -72,9 +83,11 @@ export class Linear extends Module {
     return linear(x, this.weight, this.bias ?? undefined);
   }
 
-  /** @inheritdoc */
+  /** The layer's settings, shown by `toString()`. @returns The description. */
   override extraRepr(): string {
-    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${
+      this.bias !== null
+    }`;
   }
 }
 
@@ -125,7 +138,9 @@ export class Bilinear extends Module {
     this.sizes = [in1, in2, out];
     const bound = 1 / Math.sqrt(in1);
     this.weight = new Parameter(uniform_(empty([out, in1, in2]), -bound, bound, options));
-    this.bias = options.bias === false ? null : new Parameter(uniform_(empty([out]), -bound, bound, options));
+    this.bias = options.bias === false
+      ? null
+      : new Parameter(uniform_(empty([out]), -bound, bound, options));
   }
 
   /**
@@ -139,7 +154,12 @@ export class Bilinear extends Module {
     const [i1, i2, o] = this.sizes;
     const name = `Bilinear(${i1}, ${i2}, ${o})`;
     checkInput(name, x1, `the first input must be [N, ${i1}]`, x1.ndim === 2 && x1.shape[1] === i1);
-    checkInput(name, x2, `the second input must be [N, ${i2}]`, x2.ndim === 2 && x2.shape[1] === i2);
+    checkInput(
+      name,
+      x2,
+      `the second input must be [N, ${i2}]`,
+      x2.ndim === 2 && x2.shape[1] === i2,
+    );
     const y = einsum("bi,oij,bj->bo", x1, this.weight, x2);
     return this.bias ? y.add(this.bias) : y;
   }
@@ -246,7 +266,9 @@ export class Unflatten extends Module {
     const n = this.unflattenedSize.reduce((a, b) => a * b, 1);
     if (d < 0 || d >= x.ndim || x.shape[d] !== n) {
       throw new ShapeError(
-        `Cannot apply Unflatten(${this.dim}, ${fmtShape(this.unflattenedSize)}) to input ${fmtShape(x.shape)}: axis ${this.dim} must have size ${n}`,
+        `Cannot apply Unflatten(${this.dim}, ${fmtShape(this.unflattenedSize)}) to input ${
+          fmtShape(x.shape)
+        }: axis ${this.dim} must have size ${n}`,
       );
     }
     return reshape(x, [...x.shape.slice(0, d), ...this.unflattenedSize, ...x.shape.slice(d + 1)]);

@@ -21,8 +21,7 @@ import {
 import { normal_, zeros_ } from "./init.ts";
 import { Module, Parameter } from "./module.ts";
 import { checkSizes } from "./linear.ts";
-
-type Pair = number | [number, number];
+import type { Pair } from "./deps.ts";
 
 /**
  * 2-D max pooling layer.
@@ -75,7 +74,13 @@ export class AvgPool2d extends Module {
   /** Window size. */
   readonly kernelSize: Pair;
   /** Options. */
-  readonly options: { stride?: Pair; padding?: Pair; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number };
+  readonly options: {
+    stride?: Pair;
+    padding?: Pair;
+    ceilMode?: boolean;
+    countIncludePad?: boolean;
+    divisorOverride?: number;
+  };
   /**
    * Creates the layer.
    *
@@ -255,14 +260,22 @@ export class Embedding extends Module {
    * @param embeddingDim Vector size.
    * @param options `paddingIdx`, `rng`.
    */
-  constructor(numEmbeddings: number, embeddingDim: number, options: { paddingIdx?: number; rng?: Generator } = {}) {
+  constructor(
+    numEmbeddings: number,
+    embeddingDim: number,
+    options: { paddingIdx?: number; rng?: Generator } = {},
+  ) {
     super();
     checkSizes("Embedding", { numEmbeddings, embeddingDim });
     const w = normal_(empty([numEmbeddings, embeddingDim]), 0, 1, options);
     const p = options.paddingIdx;
     if (p !== undefined) {
       if (!Number.isInteger(p) || p < -numEmbeddings || p >= numEmbeddings) {
-        throw new RangeError(`Cannot create Embedding with paddingIdx ${p}: expected an index in [${-numEmbeddings}, ${numEmbeddings - 1}]`);
+        throw new RangeError(
+          `Cannot create Embedding with paddingIdx ${p}: expected an index in [${-numEmbeddings}, ${
+            numEmbeddings - 1
+          }]`,
+        );
       }
       zeros_(w.slice([p]));
     }
@@ -305,7 +318,9 @@ export class Dropout extends Module {
    */
   constructor(p = 0.5, options: { rng?: Generator } = {}) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new RangeError(`Cannot create Dropout with p = ${p}: expected a value in [0, 1]`);
+    if (!(p >= 0 && p <= 1)) {
+      throw new RangeError(`Cannot create Dropout with p = ${p}: expected a value in [0, 1]`);
+    }
     this.p = p;
     this.rng = options.rng;
   }
@@ -343,7 +358,9 @@ export class Dropout2d extends Module {
    */
   constructor(p = 0.5, options: { rng?: Generator } = {}) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new RangeError(`Cannot create Dropout2d with p = ${p}: expected a value in [0, 1]`);
+    if (!(p >= 0 && p <= 1)) {
+      throw new RangeError(`Cannot create Dropout2d with p = ${p}: expected a value in [0, 1]`);
+    }
     this.p = p;
     this.rng = options.rng;
   }

@@ -7,12 +7,12 @@
 import {
   copy_,
   DTypeError,
-  zeros,
   fmtShape,
   noGradScope,
   ShapeError,
   shapesEqual,
   Tensor,
+  zeros,
 } from "./deps.ts";
 
 /**
@@ -460,7 +460,9 @@ export abstract class Module {
             if (t.backend.name === backend) return t;
             return new Parameter(await t.to(backend), t.requiresGrad);
           }
-          if (t instanceof Buffer) return t.backend.name === backend ? t : new Buffer(await t.to(backend));
+          if (t instanceof Buffer) {
+            return t.backend.name === backend ? t : new Buffer(await t.to(backend));
+          }
           return t;
         };
         if (Array.isArray(v)) {
@@ -532,7 +534,9 @@ export abstract class Module {
       line,
       `${"Layer".padEnd(w0)}  ${"Output shape".padEnd(w1)}  ${"Param #".padStart(12)}`,
       line,
-      ...rows.map(([n, s, p]) => `${n.padEnd(w0)}  ${s.padEnd(w1)}  ${p.toLocaleString("en-US").padStart(12)}`),
+      ...rows.map(([n, s, p]) =>
+        `${n.padEnd(w0)}  ${s.padEnd(w1)}  ${p.toLocaleString("en-US").padStart(12)}`
+      ),
       line,
       `Total params: ${total.toLocaleString("en-US")}`,
       `Trainable params: ${trainable.toLocaleString("en-US")}`,

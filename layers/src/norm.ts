@@ -11,7 +11,6 @@ import {
   avgPool2d,
   copy_,
   fmtShape,
-
   noGradScope,
   ones,
   pad,
@@ -40,8 +39,16 @@ function normalize(x: Tensor, mean: Tensor, variance: Tensor, eps: number): Tens
   return x.sub(mean).div(variance.add(eps).sqrt());
 }
 
-/** Shared implementation of `BatchNorm1d` and `BatchNorm2d`. */
-abstract class BatchNormBase extends Module {
+/**
+ * Shared implementation of `BatchNorm1d` and `BatchNorm2d`.
+ *
+ * @example
+ * ```ts
+ * import { BatchNorm2d, BatchNormBase } from "@dendrite/layers";
+ * console.assert(new BatchNorm2d(2) instanceof BatchNormBase);
+ * ```
+ */
+export abstract class BatchNormBase extends Module {
   /** Scale `[C]` (γ), or null without `affine`. */
   weight: Parameter | null;
   /** Shift `[C]` (β), or null without `affine`. */
@@ -59,6 +66,13 @@ abstract class BatchNormBase extends Module {
   /** Running-average factor. */
   readonly momentum: number | null;
 
+  /**
+   * Creates the parameters and buffers.
+   *
+   * @param numFeatures Channels.
+   * @param options Options.
+   * @param name The layer name for errors.
+   */
   constructor(numFeatures: number, options: BatchNormOptions, name: string) {
     super();
     checkSizes(name, { numFeatures });
@@ -74,7 +88,12 @@ abstract class BatchNormBase extends Module {
     this.num_batches_tracked = track ? new Buffer(zeros([], { dtype: "int32" })) : null;
   }
 
-  /** Axes reduced for an input of this rank, and the shape of per-channel tensors. */
+  /**
+   * Axes reduced for an input of this rank, and the shape of per-channel tensors.
+   *
+   * @param x The input.
+   * @returns Axes and shape.
+   */
   protected abstract geometry(x: Tensor): { axes: number[]; shape: number[] };
 
   /**
@@ -92,7 +111,9 @@ abstract class BatchNormBase extends Module {
       const n = axes.reduce((p, a) => p * x.shape[a], 1);
       if (this.training && n <= 1) {
         throw new ShapeError(
-          `Cannot apply ${this.constructor.name}(${this.numFeatures}) in training mode to input ${fmtShape(x.shape)}: expected more than 1 value per channel`,
+          `Cannot apply ${this.constructor.name}(${this.numFeatures}) in training mode to input ${
+            fmtShape(x.shape)
+          }: expected more than 1 value per channel`,
         );
       }
       const mean = x.mean(axes, { keepDim: true });
@@ -109,17 +130,24 @@ abstract class BatchNormBase extends Module {
         });
       }
     } else {
-      y = normalize(x, reshape(this.running_mean!, shape), reshape(this.running_var!, shape), this.eps);
+      y = normalize(
+        x,
+        reshape(this.running_mean!, shape),
+        reshape(this.running_var!, shape),
+        this.eps,
+      );
     }
-    if (this.weight && this.bias) y = y.mul(reshape(this.weight, shape)).add(reshape(this.bias, shape));
+    if (this.weight && this.bias) {
+      y = y.mul(reshape(this.weight, shape)).add(reshape(this.bias, shape));
+    }
     return y;
   }
 
-  /** @inheritdoc */
+  /** The layer's settings, shown by `toString()`. @returns The description. */
   override extraRepr(): string {
-    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.weight !== null}, trackRunningStats=${
-      this.running_mean !== null
-    }`;
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${
+      this.weight !== null
+    }, trackRunningStats=${this.running_mean !== null}`;
   }
 }
 
@@ -145,6 +173,12 @@ export class BatchNorm1d extends BatchNormBase {
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
     super(numFeatures, options, "BatchNorm1d");
   }
+  /**
+   * Reduced axes and the per-channel shape for this input.
+   *
+   * @param x The input.
+   * @returns Axes and shape.
+   */
   protected geometry(x: Tensor): { axes: number[]; shape: number[] } {
     checkInput(
       `BatchNorm1d(${this.numFeatures})`,
@@ -181,6 +215,12 @@ export class BatchNorm2d extends BatchNormBase {
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
     super(numFeatures, options, "BatchNorm2d");
   }
+  /**
+   * Reduced axes and the per-channel shape for this input.
+   *
+   * @param x The input.
+   * @returns Axes and shape.
+   */
   protected geometry(x: Tensor): { axes: number[]; shape: number[] } {
     checkInput(
       `BatchNorm2d(${this.numFeatures})`,
@@ -224,11 +264,15 @@ export class LayerNorm extends Module {
     options: { eps?: number; elementwiseAffine?: boolean; bias?: boolean } = {},
   ) {
     super();
-    this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+    this.normalizedShape = typeof normalizedShape === "number"
+      ? [normalizedShape]
+      : [...normalizedShape];
     this.eps = options.eps ?? 1e-5;
     const affine = options.elementwiseAffine ?? true;
     this.weight = affine ? new Parameter(ones(this.normalizedShape)) : null;
-    this.bias = affine && options.bias !== false ? new Parameter(zeros(this.normalizedShape)) : null;
+    this.bias = affine && options.bias !== false
+      ? new Parameter(zeros(this.normalizedShape))
+      : null;
   }
 
   /**
@@ -287,7 +331,11 @@ export class GroupNorm extends Module {
    * @param numChannels Channels.
    * @param options `eps` (1e-5), `affine` (true).
    */
-  constructor(numGroups: number, numChannels: number, options: { eps?: number; affine?: boolean } = {}) {
+  constructor(
+    numGroups: number,
+    numChannels: number,
+    options: { eps?: number; affine?: boolean } = {},
+  ) {
     super();
     checkSizes("GroupNorm", { numGroups, numChannels });
     if (numChannels % numGroups !== 0) {
@@ -319,7 +367,12 @@ export class GroupNorm extends Module {
     const n = x.shape[0];
     const g = reshape(x, [n, this.numGroups, -1]);
     let y = reshape(
-      normalize(g, g.mean(2, { keepDim: true }), g.variance(2, { keepDim: true, unbiased: false }), this.eps),
+      normalize(
+        g,
+        g.mean(2, { keepDim: true }),
+        g.variance(2, { keepDim: true, unbiased: false }),
+        this.eps,
+      ),
       x.shape,
     );
     const shape = [1, this.numChannels, ...Array(x.ndim - 2).fill(1)];
@@ -367,7 +420,8 @@ export class InstanceNorm2d extends Module {
    */
   constructor(
     numFeatures: number,
-    options: { eps?: number; momentum?: number; affine?: boolean; trackRunningStats?: boolean } = {},
+    options: { eps?: number; momentum?: number; affine?: boolean; trackRunningStats?: boolean } =
+      {},
   ) {
     super();
     checkSizes("InstanceNorm2d", { numFeatures });
@@ -412,7 +466,12 @@ export class InstanceNorm2d extends Module {
         });
       }
     } else {
-      y = normalize(x, reshape(this.running_mean, shape), reshape(this.running_var!, shape), this.eps);
+      y = normalize(
+        x,
+        reshape(this.running_mean, shape),
+        reshape(this.running_var!, shape),
+        this.eps,
+      );
     }
     if (this.weight) y = y.mul(reshape(this.weight, shape));
     if (this.bias) y = y.add(reshape(this.bias, shape));
@@ -463,7 +522,12 @@ export class LocalResponseNorm extends Module {
    * @returns The normalised input.
    */
   forward(x: Tensor): Tensor {
-    checkInput(`LocalResponseNorm(${this.size})`, x, "the input must have at least 3 axes", x.ndim >= 3);
+    checkInput(
+      `LocalResponseNorm(${this.size})`,
+      x,
+      "the input must have at least 3 axes",
+      x.ndim >= 3,
+    );
     const [n, c] = x.shape;
     const sq = reshape(x.square(), [n, 1, c, -1]);
     const padded = pad(sq, [0, 0, Math.floor(this.size / 2), Math.floor((this.size - 1) / 2)]);
@@ -591,11 +655,18 @@ export class RMSNorm extends Module {
    * @param normalizedShape Trailing shape.
    * @param options `eps` (1e-6), `elementwiseAffine` (true).
    */
-  constructor(normalizedShape: number | readonly number[], options: { eps?: number; elementwiseAffine?: boolean } = {}) {
+  constructor(
+    normalizedShape: number | readonly number[],
+    options: { eps?: number; elementwiseAffine?: boolean } = {},
+  ) {
     super();
-    this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+    this.normalizedShape = typeof normalizedShape === "number"
+      ? [normalizedShape]
+      : [...normalizedShape];
     this.eps = options.eps ?? 1e-6;
-    this.weight = options.elementwiseAffine === false ? null : new Parameter(ones(this.normalizedShape));
+    this.weight = options.elementwiseAffine === false
+      ? null
+      : new Parameter(ones(this.normalizedShape));
   }
 
   /**
@@ -617,5 +688,3 @@ export class RMSNorm extends Module {
     return this.weight ? y.mul(this.weight) : y;
   }
 }
-
-

@@ -1,6 +1,17 @@
 import assert from "node:assert/strict";
-import { decodeSafetensors, encodeSafetensors, SafetensorsError, tensor, zeros } from "@dendrite/tensor";
-import { assertClose, type FixtureTensor, fromFixture, loadFixtures } from "@dendrite/tensor/testing";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  SafetensorsError,
+  tensor,
+  zeros,
+} from "@dendrite/tensor";
+import {
+  assertClose,
+  type FixtureTensor,
+  fromFixture,
+  loadFixtures,
+} from "@dendrite/tensor/testing";
 import * as L from "../mod.ts";
 
 const dir = new URL("../testdata/", import.meta.url);
@@ -17,7 +28,9 @@ function torchCnn(): L.Sequential {
 }
 
 Deno.test("load reads a state dict saved by PyTorch and gives PyTorch's outputs", async () => {
-  const fx = await loadFixtures<{ input: FixtureTensor; output: FixtureTensor }>(new URL("torch_cnn.json", dir));
+  const fx = await loadFixtures<{ input: FixtureTensor; output: FixtureTensor }>(
+    new URL("torch_cnn.json", dir),
+  );
   const model = torchCnn();
   await L.loadInto(model, new URL("torch_cnn.safetensors", dir));
   model.eval();
@@ -31,7 +44,9 @@ Deno.test("save then load round-trips a model exactly, through bytes and files",
   const bytes = await L.save(path, a);
   assert.deepEqual(await Deno.readFile(path), bytes);
   await L.loadInto(b, path);
-  for (const [k, v] of a.stateDict()) assert.deepEqual(b.stateDict().get(k)!.dataSync(), v.dataSync(), k);
+  for (const [k, v] of a.stateDict()) {
+    assert.deepEqual(b.stateDict().get(k)!.dataSync(), v.dataSync(), k);
+  }
   // Same bytes again: the encoding is deterministic.
   assert.deepEqual(await L.save(null, b), bytes);
 });
@@ -69,7 +84,13 @@ Deno.test("loading a mismatched state dict lists every problem", async () => {
 });
 
 Deno.test("safetensors decodes the dtypes PyTorch writes", () => {
-  const t = decodeSafetensors(encodeSafetensors({ f: tensor([1.5]), i: tensor(new Int32Array([-3])), b: zeros([2], { dtype: "bool" }) }));
+  const t = decodeSafetensors(
+    encodeSafetensors({
+      f: tensor([1.5]),
+      i: tensor(new Int32Array([-3])),
+      b: zeros([2], { dtype: "bool" }),
+    }),
+  );
   assert.deepEqual([...t.tensors.keys()], ["b", "f", "i"]);
   assert.equal(t.tensors.get("i")!.dtype, "int32");
   assert.equal(t.metadata.format, undefined);

@@ -17,7 +17,14 @@ import {
   nllLoss,
   softMarginLoss,
 } from "./classification.ts";
-import { gaussianNllLoss, huberLoss, l1Loss, mseLoss, poissonNllLoss, smoothL1Loss } from "./regression.ts";
+import {
+  gaussianNllLoss,
+  huberLoss,
+  l1Loss,
+  mseLoss,
+  poissonNllLoss,
+  smoothL1Loss,
+} from "./regression.ts";
 import {
   contrastiveLoss,
   cosineEmbeddingLoss,
@@ -770,7 +777,9 @@ export class TripletMarginLoss {
    *
    * @param options See `tripletMarginLoss`.
    */
-  constructor(options: LossOptions & { margin?: number; p?: number; eps?: number; swap?: boolean } = {}) {
+  constructor(
+    options: LossOptions & { margin?: number; p?: number; eps?: number; swap?: boolean } = {},
+  ) {
     this.options = options;
   }
 

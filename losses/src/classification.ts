@@ -48,7 +48,9 @@ function checkTargets(target: Tensor, c: number, ignore: number, op: string): vo
   for (const v of t) {
     if ((v < 0 || v >= c) && v !== ignore) {
       throw new RangeError(
-        `Cannot compute ${op}() with target class ${v}: expected classes in [0, ${c - 1}] (or ignoreIndex ${ignore})`,
+        `Cannot compute ${op}() with target class ${v}: expected classes in [0, ${
+          c - 1
+        }] (or ignoreIndex ${ignore})`,
       );
     }
   }
@@ -82,17 +84,23 @@ function pickLoss(
   smoothing: number,
 ): Tensor {
   if (target.dtype !== "int32") {
-    throw new DTypeError(`Cannot compute ${op}() with a ${target.dtype} target: expected int32 class indices`);
+    throw new DTypeError(
+      `Cannot compute ${op}() with a ${target.dtype} target: expected int32 class indices`,
+    );
   }
   const c = logp.ndim === 1 ? logp.shape[0] : logp.shape[1];
   const want = logp.ndim === 1 ? [] : [logp.shape[0], ...logp.shape.slice(2)];
   if (target.shape.join() !== want.join()) {
     throw new ShapeError(
-      `Cannot compute ${op}() of input ${fmtShape(logp.shape)} with target ${fmtShape(target.shape)}: expected target ${fmtShape(want)}`,
+      `Cannot compute ${op}() of input ${fmtShape(logp.shape)} with target ${
+        fmtShape(target.shape)
+      }: expected target ${fmtShape(want)}`,
     );
   }
   if (options.weight && (options.weight.ndim !== 1 || options.weight.shape[0] !== c)) {
-    throw new ShapeError(`Cannot compute ${op}() with weight ${fmtShape(options.weight.shape)}: expected [${c}]`);
+    throw new ShapeError(
+      `Cannot compute ${op}() with weight ${fmtShape(options.weight.shape)}: expected [${c}]`,
+    );
   }
   const ignore = options.ignoreIndex ?? -100;
   checkTargets(target, c, ignore, op);
@@ -141,10 +149,14 @@ export function crossEntropy(
 ): Tensor {
   const eps = options.labelSmoothing ?? 0;
   if (eps < 0 || eps > 1) {
-    throw new RangeError(`Cannot compute crossEntropy() with labelSmoothing ${eps}: expected a value in [0, 1]`);
+    throw new RangeError(
+      `Cannot compute crossEntropy() with labelSmoothing ${eps}: expected a value in [0, 1]`,
+    );
   }
   if (input.ndim === 0) {
-    throw new ShapeError(`Cannot compute crossEntropy() of input ${fmtShape(input.shape)}: expected [N, C] or [C]`);
+    throw new ShapeError(
+      `Cannot compute crossEntropy() of input ${fmtShape(input.shape)}: expected [N, C] or [C]`,
+    );
   }
   const axis = input.ndim === 1 ? 0 : 1;
   const logp = logSoftmax(input, axis);
@@ -281,11 +293,15 @@ export function multiMarginLoss(
 ): Tensor {
   if (input.ndim !== 2 || target.ndim !== 1 || target.shape[0] !== input.shape[0]) {
     throw new ShapeError(
-      `Cannot compute multiMarginLoss() of input ${fmtShape(input.shape)} and target ${fmtShape(target.shape)}: expected [N, C] and [N]`,
+      `Cannot compute multiMarginLoss() of input ${fmtShape(input.shape)} and target ${
+        fmtShape(target.shape)
+      }: expected [N, C] and [N]`,
     );
   }
   const p = options.p ?? 1;
-  if (p !== 1 && p !== 2) throw new RangeError(`Cannot compute multiMarginLoss() with p ${p}: expected 1 or 2`);
+  if (p !== 1 && p !== 2) {
+    throw new RangeError(`Cannot compute multiMarginLoss() with p ${p}: expected 1 or 2`);
+  }
   const [, c] = input.shape;
   checkTargets(target, c, -Infinity, "multiMarginLoss");
   const idx = reshape(target, [-1, 1]);
@@ -346,9 +362,13 @@ export function distillationLoss(
   sameShape(student, teacher, "distillationLoss");
   const T = options.temperature ?? 4;
   const alpha = options.alpha ?? 0.5;
-  if (!(T > 0)) throw new RangeError(`Cannot compute distillationLoss() with temperature ${T}: expected T > 0`);
+  if (!(T > 0)) {
+    throw new RangeError(`Cannot compute distillationLoss() with temperature ${T}: expected T > 0`);
+  }
   if (!(alpha >= 0 && alpha <= 1)) {
-    throw new RangeError(`Cannot compute distillationLoss() with alpha ${alpha}: expected a value in [0, 1]`);
+    throw new RangeError(
+      `Cannot compute distillationLoss() with alpha ${alpha}: expected a value in [0, 1]`,
+    );
   }
   const hard = crossEntropy(student, target);
   const soft = klDiv(logSoftmax(student.div(T), 1), softmax(teacher.detach().div(T), 1), {

@@ -52,7 +52,9 @@ export function hingeEmbeddingLoss(
 ): Tensor {
   sameShape(input, target, "hingeEmbeddingLoss");
   const m = options.margin ?? 1;
-  const loss = where(target.eq(1), input, 0).add(where(target.eq(-1), maximum(input.rsub(m), 0), 0));
+  const loss = where(target.eq(1), input, 0).add(
+    where(target.eq(-1), maximum(input.rsub(m), 0), 0),
+  );
   return reduceLoss(loss, options.reduction, "hingeEmbeddingLoss");
 }
 
@@ -107,7 +109,9 @@ export function cosineEmbeddingLoss(
   sameShape(x1, x2, "cosineEmbeddingLoss");
   if (x1.ndim !== 2 || target.ndim !== 1 || target.shape[0] !== x1.shape[0]) {
     throw new ShapeError(
-      `Cannot compute cosineEmbeddingLoss() of inputs ${fmtShape(x1.shape)} with target ${fmtShape(target.shape)}: expected [N, D] and [N]`,
+      `Cannot compute cosineEmbeddingLoss() of inputs ${fmtShape(x1.shape)} with target ${
+        fmtShape(target.shape)
+      }: expected [N, D] and [N]`,
     );
   }
   const eps = 1e-12;

@@ -17,7 +17,9 @@ interface Case {
   r: FixtureTensor;
   grad: FixtureTensor;
 }
-const fx = await loadFixtures<Record<string, Case>>(new URL("../testdata/losses.json", import.meta.url));
+const fx = await loadFixtures<Record<string, Case>>(
+  new URL("../testdata/losses.json", import.meta.url),
+);
 
 type Fn = (...xs: Tensor[]) => Tensor;
 const fns: Record<string, Fn> = {
@@ -65,9 +67,15 @@ for (const [name, c] of Object.entries(fx)) {
 
 testOnBackends("class forms call the functional losses with their options", () => {
   const a = tensor([1, 2, 3]), b = tensor([1, 0, 0]);
-  assertClose(new L.MSELoss({ reduction: "sum" }).call(a, b), L.mseLoss(a, b, { reduction: "sum" }));
+  assertClose(
+    new L.MSELoss({ reduction: "sum" }).call(a, b),
+    L.mseLoss(a, b, { reduction: "sum" }),
+  );
   const logits = tensor([[1, 2], [0, 1]]), y = tensor(new Int32Array([1, 0]));
-  assertClose(new L.CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(logits, y), L.crossEntropy(logits, y, { labelSmoothing: 0.1 }));
+  assertClose(
+    new L.CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(logits, y),
+    L.crossEntropy(logits, y, { labelSmoothing: 0.1 }),
+  );
 });
 
 testOnBackends("losses reject bad inputs with named errors", () => {

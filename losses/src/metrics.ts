@@ -15,7 +15,9 @@ function checkPairs(pred: Tensor, target: Tensor, op: string): void {
   const n = pred.ndim === 2 ? pred.shape[0] : pred.size;
   if (target.ndim !== 1 || target.shape[0] !== n) {
     throw new ShapeError(
-      `Cannot compute ${op}() of predictions ${fmtShape(pred.shape)} and targets ${fmtShape(target.shape)}: expected [N, C] or [N] and [N]`,
+      `Cannot compute ${op}() of predictions ${fmtShape(pred.shape)} and targets ${
+        fmtShape(target.shape)
+      }: expected [N, C] or [N] and [N]`,
     );
   }
 }
@@ -57,12 +59,16 @@ export function accuracy(pred: Tensor, target: Tensor): number {
  */
 export function topKAccuracy(scores: Tensor, target: Tensor, k = 5): number {
   if (scores.ndim !== 2) {
-    throw new ShapeError(`Cannot compute topKAccuracy() of scores ${fmtShape(scores.shape)}: expected [N, C]`);
+    throw new ShapeError(
+      `Cannot compute topKAccuracy() of scores ${fmtShape(scores.shape)}: expected [N, C]`,
+    );
   }
   checkPairs(scores, target, "topKAccuracy");
   const [n, c] = scores.shape;
   if (!Number.isInteger(k) || k < 1 || k > c) {
-    throw new RangeError(`Cannot compute topKAccuracy() with k ${k}: expected an integer in [1, ${c}]`);
+    throw new RangeError(
+      `Cannot compute topKAccuracy() with k ${k}: expected an integer in [1, ${c}]`,
+    );
   }
   const s = scores.dataSync(), t = target.dataSync();
   let ok = 0;
@@ -100,7 +106,9 @@ export function confusionMatrix(pred: Tensor, target: Tensor, numClasses: number
   for (let i = 0; i < p.length; i++) {
     if (t[i] < 0 || t[i] >= numClasses || p[i] < 0 || p[i] >= numClasses) {
       throw new RangeError(
-        `Cannot count class ${t[i] < 0 || t[i] >= numClasses ? t[i] : p[i]} in confusionMatrix() with ${numClasses} classes`,
+        `Cannot count class ${
+          t[i] < 0 || t[i] >= numClasses ? t[i] : p[i]
+        } in confusionMatrix() with ${numClasses} classes`,
       );
     }
     m[t[i]][p[i]]++;
@@ -133,7 +141,11 @@ export interface PrecisionRecallF1 {
  * console.assert(r.perClass.precision[1] === 0.5 && r.perClass.recall[0] === 0.5);
  * ```
  */
-export function precisionRecallF1(pred: Tensor, target: Tensor, numClasses: number): PrecisionRecallF1 {
+export function precisionRecallF1(
+  pred: Tensor,
+  target: Tensor,
+  numClasses: number,
+): PrecisionRecallF1 {
   const m = confusionMatrix(pred, target, numClasses);
   const precision: number[] = [], recall: number[] = [], f1: number[] = [], support: number[] = [];
   let tpAll = 0, total = 0;
@@ -142,7 +154,10 @@ export function precisionRecallF1(pred: Tensor, target: Tensor, numClasses: numb
     const predicted = m.reduce((s, row) => s + row[c], 0);
     const actual = m[c].reduce((s, v) => s + v, 0);
     const p = predicted ? tp / predicted : 0, r = actual ? tp / actual : 0;
-    precision.push(p), recall.push(r), f1.push(p + r ? 2 * p * r / (p + r) : 0), support.push(actual);
+    precision.push(p),
+      recall.push(r),
+      f1.push(p + r ? 2 * p * r / (p + r) : 0),
+      support.push(actual);
     tpAll += tp, total += actual;
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

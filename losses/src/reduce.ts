@@ -47,7 +47,9 @@ export function reduceLoss(loss: Tensor, reduction: Reduction | undefined, op: s
 export function sameShape(input: Tensor, target: Tensor, op: string): void {
   if (input.shape.join() !== target.shape.join()) {
     throw new ShapeError(
-      `Cannot compute ${op}() of input ${fmtShape(input.shape)} and target ${fmtShape(target.shape)}: shapes must match`,
+      `Cannot compute ${op}() of input ${fmtShape(input.shape)} and target ${
+        fmtShape(target.shape)
+      }: shapes must match`,
     );
   }
 }

@@ -59,10 +59,16 @@ export function l1Loss(input: Tensor, target: Tensor, options: LossOptions = {})
  * console.assert(smoothL1Loss(tensor([0, 3]), tensor([0.5, 0])).itemSync() === (0.125 + 2.5) / 2);
  * ```
  */
-export function smoothL1Loss(input: Tensor, target: Tensor, options: LossOptions & { beta?: number } = {}): Tensor {
+export function smoothL1Loss(
+  input: Tensor,
+  target: Tensor,
+  options: LossOptions & { beta?: number } = {},
+): Tensor {
   sameShape(input, target, "smoothL1Loss");
   const beta = options.beta ?? 1;
-  if (beta < 0) throw new RangeError(`Cannot compute smoothL1Loss() with beta ${beta}: expected beta >= 0`);
+  if (beta < 0) {
+    throw new RangeError(`Cannot compute smoothL1Loss() with beta ${beta}: expected beta >= 0`);
+  }
   const d = abs(input.sub(target));
   const loss = beta === 0 ? d : where(d.lt(beta), d.square().mul(0.5 / beta), d.sub(0.5 * beta));
   return reduceLoss(loss, options.reduction, "smoothL1Loss");
@@ -82,10 +88,16 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: LossOptions
  * console.assert(huberLoss(tensor([3]), tensor([0]), { delta: 2 }).itemSync() === 4);
  * ```
  */
-export function huberLoss(input: Tensor, target: Tensor, options: LossOptions & { delta?: number } = {}): Tensor {
+export function huberLoss(
+  input: Tensor,
+  target: Tensor,
+  options: LossOptions & { delta?: number } = {},
+): Tensor {
   sameShape(input, target, "huberLoss");
   const delta = options.delta ?? 1;
-  if (delta <= 0) throw new RangeError(`Cannot compute huberLoss() with delta ${delta}: expected delta > 0`);
+  if (delta <= 0) {
+    throw new RangeError(`Cannot compute huberLoss() with delta ${delta}: expected delta > 0`);
+  }
   const d = abs(input.sub(target));
   const loss = where(d.lt(delta), d.square().mul(0.5), d.sub(0.5 * delta).mul(delta));
   return reduceLoss(loss, options.reduction, "huberLoss");
@@ -154,7 +166,9 @@ export function gaussianNllLoss(
     else if (v.ndim === input.ndim - 1) v = v.unsqueeze(-1).expand(input.shape);
     else {
       throw new ShapeError(
-        `Cannot compute gaussianNllLoss() with variance ${fmtShape(variance.shape)} for input ${fmtShape(input.shape)}`,
+        `Cannot compute gaussianNllLoss() with variance ${fmtShape(variance.shape)} for input ${
+          fmtShape(input.shape)
+        }`,
       );
     }
   }
@@ -166,5 +180,3 @@ export function gaussianNllLoss(
   if (options.full) loss = loss.add(0.5 * Math.log(2 * Math.PI));
   return reduceLoss(loss, options.reduction, "gaussianNllLoss");
 }
-
-

@@ -30,6 +30,7 @@ function checkBetas(name: string, betas: number[]): void {
 
 /** Adagrad hyperparameters. */
 export interface AdagradOptions {
+  /** Hyperparameters by name. */
   [key: string]: number | boolean | number[];
   /** Learning rate (default 0.01). */
   lr: number;
@@ -78,12 +79,25 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     });
   }
 
+  /**
+   * Checks the hyperparameters.
+   *
+   * @param o A group's hyperparameters.
+   */
   protected override validate(o: AdagradOptions): void {
     checkRange("Adagrad", "lr", o.lr, 0);
     checkRange("Adagrad", "lrDecay", o.lrDecay, 0);
     checkRange("Adagrad", "eps", o.eps, 0);
   }
 
+  /**
+   * Applies the update rule to one parameter.
+   *
+   * @param p The parameter.
+   * @param grad Its gradient.
+   * @param s Its state.
+   * @param o The group's hyperparameters.
+   */
   protected update(p: Tensor, grad: Tensor, s: ParamState, o: AdagradOptions): void {
     const t = stepCount(s);
     const g = withDecay(p, grad, o.weightDecay, o.maximize);
@@ -96,6 +110,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
 
 /** RMSprop hyperparameters. */
 export interface RMSpropOptions {
+  /** Hyperparameters by name. */
   [key: string]: number | boolean | number[];
   /** Learning rate (default 0.01). */
   lr: number;
@@ -148,6 +163,11 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     });
   }
 
+  /**
+   * Checks the hyperparameters.
+   *
+   * @param o A group's hyperparameters.
+   */
   protected override validate(o: RMSpropOptions): void {
     checkRange("RMSprop", "lr", o.lr, 0);
     checkRange("RMSprop", "alpha", o.alpha, 0);
@@ -155,6 +175,14 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     checkRange("RMSprop", "momentum", o.momentum, 0);
   }
 
+  /**
+   * Applies the update rule to one parameter.
+   *
+   * @param p The parameter.
+   * @param grad Its gradient.
+   * @param s Its state.
+   * @param o The group's hyperparameters.
+   */
   protected update(p: Tensor, grad: Tensor, s: ParamState, o: RMSpropOptions): void {
     stepCount(s);
     const g = withDecay(p, grad, o.weightDecay, o.maximize);
@@ -176,6 +204,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
 
 /** Adadelta hyperparameters. */
 export interface AdadeltaOptions {
+  /** Hyperparameters by name. */
   [key: string]: number | boolean | number[];
   /** Scale of the update (default 1). */
   lr: number;
@@ -214,12 +243,25 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
     super(params, { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, ...options });
   }
 
+  /**
+   * Checks the hyperparameters.
+   *
+   * @param o A group's hyperparameters.
+   */
   protected override validate(o: AdadeltaOptions): void {
     checkRange("Adadelta", "lr", o.lr, 0);
     checkRange("Adadelta", "rho", o.rho, 0, 1, true);
     checkRange("Adadelta", "eps", o.eps, 0);
   }
 
+  /**
+   * Applies the update rule to one parameter.
+   *
+   * @param p The parameter.
+   * @param grad Its gradient.
+   * @param s Its state.
+   * @param o The group's hyperparameters.
+   */
   protected update(p: Tensor, grad: Tensor, s: ParamState, o: AdadeltaOptions): void {
     stepCount(s);
     const g = withDecay(p, grad, o.weightDecay, o.maximize);
@@ -234,6 +276,7 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
 
 /** Adam/AdamW hyperparameters. */
 export interface AdamOptions {
+  /** Hyperparameters by name. */
   [key: string]: number | boolean | number[];
   /** Learning rate (default 1e-3). */
   lr: number;
@@ -302,6 +345,11 @@ export class Adam extends Optimizer<AdamOptions> {
     });
   }
 
+  /**
+   * Checks the hyperparameters.
+   *
+   * @param o A group's hyperparameters.
+   */
   protected override validate(o: AdamOptions): void {
     checkRange(this.constructor.name, "lr", o.lr, 0);
     checkRange(this.constructor.name, "eps", o.eps, 0);
@@ -309,6 +357,14 @@ export class Adam extends Optimizer<AdamOptions> {
     checkBetas(this.constructor.name, o.betas);
   }
 
+  /**
+   * Applies the update rule to one parameter.
+   *
+   * @param p The parameter.
+   * @param grad Its gradient.
+   * @param s Its state.
+   * @param o The group's hyperparameters.
+   */
   protected update(p: Tensor, grad: Tensor, s: ParamState, o: AdamOptions): void {
     adamStep(p, withDecay(p, grad, o.weightDecay, o.maximize), s, o);
   }
@@ -340,6 +396,14 @@ export class AdamW extends Adam {
     super(params, { weightDecay: 0.01, ...options });
   }
 
+  /**
+   * Applies the update rule to one parameter.
+   *
+   * @param p The parameter.
+   * @param grad Its gradient.
+   * @param s Its state.
+   * @param o The group's hyperparameters.
+   */
   protected override update(p: Tensor, grad: Tensor, s: ParamState, o: AdamOptions): void {
     if (o.weightDecay !== 0) p.mul_(1 - o.lr * o.weightDecay);
     adamStep(p, o.maximize ? grad.neg() : grad, s, o);
@@ -379,11 +443,24 @@ export class Adamax extends Optimizer<AdamOptions> {
     });
   }
 
+  /**
+   * Checks the hyperparameters.
+   *
+   * @param o A group's hyperparameters.
+   */
   protected override validate(o: AdamOptions): void {
     checkRange("Adamax", "lr", o.lr, 0);
     checkBetas("Adamax", o.betas);
   }
 
+  /**
+   * Applies the update rule to one parameter.
+   *
+   * @param p The parameter.
+   * @param grad Its gradient.
+   * @param s Its state.
+   * @param o The group's hyperparameters.
+   */
   protected update(p: Tensor, grad: Tensor, s: ParamState, o: AdamOptions): void {
     const t = stepCount(s);
     const g = withDecay(p, grad, o.weightDecay, o.maximize);
@@ -437,12 +514,25 @@ export class NAdam extends Optimizer<NAdamOptions> {
     });
   }
 
+  /**
+   * Checks the hyperparameters.
+   *
+   * @param o A group's hyperparameters.
+   */
   protected override validate(o: NAdamOptions): void {
     checkRange("NAdam", "lr", o.lr, 0);
     checkRange("NAdam", "momentumDecay", o.momentumDecay, 0);
     checkBetas("NAdam", o.betas);
   }
 
+  /**
+   * Applies the update rule to one parameter.
+   *
+   * @param p The parameter.
+   * @param grad Its gradient.
+   * @param s Its state.
+   * @param o The group's hyperparameters.
+   */
   protected update(p: Tensor, grad: Tensor, s: ParamState, o: NAdamOptions): void {
     const t = stepCount(s);
     const g = withDecay(p, grad, o.weightDecay, o.maximize);
@@ -496,11 +586,24 @@ export class RAdam extends Optimizer<AdamOptions> {
     });
   }
 
+  /**
+   * Checks the hyperparameters.
+   *
+   * @param o A group's hyperparameters.
+   */
   protected override validate(o: AdamOptions): void {
     checkRange("RAdam", "lr", o.lr, 0);
     checkBetas("RAdam", o.betas);
   }
 
+  /**
+   * Applies the update rule to one parameter.
+   *
+   * @param p The parameter.
+   * @param grad Its gradient.
+   * @param s Its state.
+   * @param o The group's hyperparameters.
+   */
   protected update(p: Tensor, grad: Tensor, s: ParamState, o: AdamOptions): void {
     const t = stepCount(s);
     const g = withDecay(p, grad, o.weightDecay, o.maximize);

@@ -5,7 +5,12 @@
  *
  * @module
  */
-import { decodeSafetensors, encodeSafetensors, SafetensorsError, type Tensor } from "@dendrite/tensor";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  SafetensorsError,
+  type Tensor,
+} from "@dendrite/tensor";
 import type { Optimizer, OptimizerState, ParamState } from "./optimizer.ts";
 import type { SchedulerState } from "./schedulers.ts";
 
@@ -59,10 +64,13 @@ export interface Checkpoint {
  * console.assert(extra.epoch === 3 && opt2.state.size === 1);
  * ```
  */
-export async function saveCheckpoint(path: string | URL | null, ckpt: Checkpoint): Promise<Uint8Array> {
+export async function saveCheckpoint(
+  path: string | URL | null,
+  ckpt: Checkpoint,
+): Promise<Uint8Array> {
   const tensors = new Map<string, Tensor>();
   const meta: Record<string, string> = { format: "dendrite-checkpoint", version: "1" };
-  if (ckpt.model) for (const [k, v] of ckpt.model.stateDict()) tensors.set(`model.${k}`, v);
+  if (ckpt.model) { for (const [k, v] of ckpt.model.stateDict()) tensors.set(`model.${k}`, v); }
   if (ckpt.optimizer) {
     const sd = ckpt.optimizer.stateDict();
     const numbers: Record<string, Record<string, number>> = {};
@@ -97,11 +105,15 @@ export async function loadCheckpoint(
   const bytes = source instanceof Uint8Array ? source : await Deno.readFile(source);
   const { tensors, metadata } = decodeSafetensors(bytes);
   if (metadata.format !== "dendrite-checkpoint") {
-    throw new SafetensorsError('Cannot load checkpoint: the file is not a Dendrite checkpoint (metadata "format" missing)');
+    throw new SafetensorsError(
+      'Cannot load checkpoint: the file is not a Dendrite checkpoint (metadata "format" missing)',
+    );
   }
   let optState: OptimizerState | undefined;
   if (into.optimizer) {
-    if (!metadata.optimizer) throw new SafetensorsError("Cannot load checkpoint: it has no optimizer state");
+    if (!metadata.optimizer) {
+      throw new SafetensorsError("Cannot load checkpoint: it has no optimizer state");
+    }
     const { paramGroups, numbers } = JSON.parse(metadata.optimizer) as {
       paramGroups: OptimizerState["paramGroups"];
       numbers: Record<string, Record<string, number>>;
@@ -111,7 +123,9 @@ export async function loadCheckpoint(
       const m = /^optimizer\.state\.(\d+)\.(.+)$/.exec(k);
       if (m) (state[Number(m[1])] ??= {})[m[2]] = v;
     }
-    for (const [idx, nums] of Object.entries(numbers)) Object.assign(state[Number(idx)] ??= {}, nums);
+    for (const [idx, nums] of Object.entries(numbers)) {
+      Object.assign(state[Number(idx)] ??= {}, nums);
+    }
     optState = { state, paramGroups };
   }
   if (into.scheduler && !metadata.scheduler) {
@@ -119,7 +133,9 @@ export async function loadCheckpoint(
   }
   // Keep a copy of the model so that a later failure leaves it unchanged.
   const backup = into.model
-    ? new Map([...into.model.stateDict()].map(([k, v]) => [k, v.add(0).cast(v.dtype)] as [string, Tensor]))
+    ? new Map(
+      [...into.model.stateDict()].map(([k, v]) => [k, v.add(0).cast(v.dtype)] as [string, Tensor]),
+    )
     : undefined;
   try {
     if (into.model) {
@@ -128,7 +144,9 @@ export async function loadCheckpoint(
       into.model.loadStateDict(sd);
     }
     if (into.optimizer && optState) into.optimizer.loadStateDict(optState);
-    if (into.scheduler) into.scheduler.loadStateDict(JSON.parse(metadata.scheduler) as SchedulerState);
+    if (into.scheduler) {
+      into.scheduler.loadStateDict(JSON.parse(metadata.scheduler) as SchedulerState);
+    }
   } catch (e) {
     if (into.model && backup) into.model.loadStateDict(backup);
     throw e;

@@ -6,7 +6,12 @@ import { Adam, CosineAnnealingLR, loadCheckpoint, saveCheckpoint } from "../mod.
 
 function setup() {
   const rng = new Generator(1);
-  const model = new Sequential(new Linear(4, 8, { rng }), new BatchNorm1d(8), new ReLU(), new Linear(8, 3, { rng }));
+  const model = new Sequential(
+    new Linear(4, 8, { rng }),
+    new BatchNorm1d(8),
+    new ReLU(),
+    new Linear(8, 3, { rng }),
+  );
   const opt = new Adam(model.parameters(), { lr: 0.05 });
   const sched = new CosineAnnealingLR(opt, { tMax: 10 });
   return { model, opt, sched };
@@ -30,9 +35,18 @@ Deno.test("a checkpoint resumes training exactly (model, optimizer, schedule)", 
   const first = setup();
   trainSteps(first, 0, 3);
   const path = await Deno.makeTempFile({ suffix: ".safetensors" });
-  await saveCheckpoint(path, { model: first.model, optimizer: first.opt, scheduler: first.sched, extra: { step: 3 } });
+  await saveCheckpoint(path, {
+    model: first.model,
+    optimizer: first.opt,
+    scheduler: first.sched,
+    extra: { step: 3 },
+  });
   const resumed = setup();
-  const { extra } = await loadCheckpoint(path, { model: resumed.model, optimizer: resumed.opt, scheduler: resumed.sched });
+  const { extra } = await loadCheckpoint(path, {
+    model: resumed.model,
+    optimizer: resumed.opt,
+    scheduler: resumed.sched,
+  });
   assert.equal(extra.step, 3);
   trainSteps(resumed, 3, 6);
   const a = straight.model.stateDict(), b = resumed.model.stateDict();
@@ -46,7 +60,9 @@ Deno.test("a truncated checkpoint throws and changes nothing", async () => {
   const bytes = await saveCheckpoint(null, { model: s.model, optimizer: s.opt });
   const t = setup();
   const before = t.model.stateDict().get("0.weight")!.dataSync().slice();
-  await assert.rejects(() => loadCheckpoint(bytes.subarray(0, bytes.length - 10), { model: t.model, optimizer: t.opt }));
+  await assert.rejects(() =>
+    loadCheckpoint(bytes.subarray(0, bytes.length - 10), { model: t.model, optimizer: t.opt })
+  );
   assert.deepEqual(t.model.stateDict().get("0.weight")!.dataSync(), before);
   assert.equal(t.opt.state.size, 0);
 });

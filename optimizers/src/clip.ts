@@ -31,7 +31,9 @@ export function clipGradNorm(
 ): Tensor {
   const p = options.normType ?? 2;
   if (!(p > 0)) {
-    throw new RangeError(`Cannot clip gradients with normType = ${p}: expected a positive number or Infinity`);
+    throw new RangeError(
+      `Cannot clip gradients with normType = ${p}: expected a positive number or Infinity`,
+    );
   }
   const grads = params.map((q) => q.grad).filter((g): g is Tensor => g !== null);
   const prev = setGradEnabled(false);
@@ -41,7 +43,9 @@ export function clipGradNorm(
     if (p === Infinity) {
       total = grads.map((g) => maximum(g, g.neg()).max()).reduce((a, b) => maximum(a, b));
     } else {
-      total = grads.map((g) => maximum(g, g.neg()).pow(p).sum()).reduce((a, b) => a.add(b)).pow(1 / p);
+      total = grads.map((g) => maximum(g, g.neg()).pow(p).sum()).reduce((a, b) => a.add(b)).pow(
+        1 / p,
+      );
     }
     if (options.errorIfNonfinite) {
       const v = total.itemSync() as number;
@@ -74,7 +78,9 @@ export function clipGradNorm(
  */
 export function clipGradValue(params: Tensor[], clipValue: number): void {
   if (!(clipValue > 0)) {
-    throw new RangeError(`Cannot clip gradients with clipValue = ${clipValue}: expected a positive number`);
+    throw new RangeError(
+      `Cannot clip gradients with clipValue = ${clipValue}: expected a positive number`,
+    );
   }
   const prev = setGradEnabled(false);
   try {

@@ -72,12 +72,17 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
       for (const p of g.params) {
         if (seen.has(p)) {
           throw new RangeError(
-            `Cannot create ${this.constructor.name}: a parameter (shape ${fmtShape(p.shape)}) appears in two groups`,
+            `Cannot create ${this.constructor.name}: a parameter (shape ${
+              fmtShape(p.shape)
+            }) appears in two groups`,
           );
         }
         seen.add(p);
       }
-      return { params: [...g.params], options: { ...defaults, ...(g as { options?: Partial<H> }).options } as H };
+      return {
+        params: [...g.params],
+        options: { ...defaults, ...(g as { options?: Partial<H> }).options } as H,
+      };
     });
     for (const g of this.paramGroups) this.validate(g.options);
   }
@@ -114,9 +119,9 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
           if (!p.grad) continue;
           if (p.grad.shape.join() !== p.shape.join()) {
             throw new ShapeError(
-              `Cannot step ${this.constructor.name}: gradient shape ${fmtShape(p.grad.shape)} differs from parameter shape ${
-                fmtShape(p.shape)
-              }`,
+              `Cannot step ${this.constructor.name}: gradient shape ${
+                fmtShape(p.grad.shape)
+              } differs from parameter shape ${fmtShape(p.shape)}`,
             );
           }
           let s = this.state.get(p);
@@ -183,7 +188,9 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
     sd.paramGroups.forEach((g, gi) => {
       if (g.params.length !== this.paramGroups[gi].params.length) {
         throw new RangeError(
-          `Cannot load optimizer state: group ${gi} has ${g.params.length} parameters, expected ${this.paramGroups[gi].params.length}`,
+          `Cannot load optimizer state: group ${gi} has ${g.params.length} parameters, expected ${
+            this.paramGroups[gi].params.length
+          }`,
         );
       }
     });
@@ -192,9 +199,9 @@ export abstract class Optimizer<H extends Hyper = Hyper> {
       for (const v of Object.values(s)) {
         if (typeof v !== "number" && v.shape.join() !== p.shape.join()) {
           throw new ShapeError(
-            `Cannot load optimizer state for parameter ${k}: state shape ${fmtShape(v.shape)} differs from parameter shape ${
-              fmtShape(p.shape)
-            }`,
+            `Cannot load optimizer state for parameter ${k}: state shape ${
+              fmtShape(v.shape)
+            } differs from parameter shape ${fmtShape(p.shape)}`,
           );
         }
       }
@@ -230,7 +237,9 @@ export function checkRange(
   const ok = v >= lo && (hiInclusive ? v <= hi : v < hi);
   if (!ok || Number.isNaN(v)) {
     throw new RangeError(
-      `Cannot create ${opt} with ${name} = ${v}: expected a value in [${lo}, ${hi}${hiInclusive ? "]" : ")"}`,
+      `Cannot create ${opt} with ${name} = ${v}: expected a value in [${lo}, ${hi}${
+        hiInclusive ? "]" : ")"
+      }`,
     );
   }
 }

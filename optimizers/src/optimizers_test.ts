@@ -7,7 +7,10 @@ interface Fx {
   P0: number[][];
   P1: number[];
   T0: number[][];
-  optimizers: Record<string, { options: Record<string, unknown>; class: string; trajectory: number[][][] }>;
+  optimizers: Record<
+    string,
+    { options: Record<string, unknown>; class: string; trajectory: number[][][] }
+  >;
   schedulers: Record<string, { options: Record<string, unknown>; class: string; lrs: number[] }>;
   plateau: { options: Record<string, number>; metrics: number[]; lrs: number[] };
   clip: {
@@ -23,19 +26,22 @@ const fx = await loadFixtures<Fx>(new URL("../testdata/optimizers.json", import.
 const classes: Record<string, any> = O;
 
 for (const [name, c] of Object.entries(fx.optimizers)) {
-  testOnBackends(`${c.class} matches PyTorch's ${name} trajectory over ${c.trajectory.length} steps`, () => {
-    const p0 = tensor(fx.P0, { requiresGrad: true });
-    const p1 = tensor(fx.P1, { requiresGrad: true });
-    const t0 = tensor(fx.T0);
-    const opt = new classes[c.class]([p0, p1], c.options);
-    for (const [want0, want1] of c.trajectory) {
-      opt.zeroGrad();
-      p0.sub(t0).square().sum().mul(0.5).add(p1.mul(p1).mul(p1).sum().mul(0.1)).backward();
-      opt.step();
-      assertClose(p0.dataSync(), want0, { atol: 1e-5, rtol: 1e-4 });
-      assertClose(p1.dataSync(), want1, { atol: 1e-5, rtol: 1e-4 });
-    }
-  });
+  testOnBackends(
+    `${c.class} matches PyTorch's ${name} trajectory over ${c.trajectory.length} steps`,
+    () => {
+      const p0 = tensor(fx.P0, { requiresGrad: true });
+      const p1 = tensor(fx.P1, { requiresGrad: true });
+      const t0 = tensor(fx.T0);
+      const opt = new classes[c.class]([p0, p1], c.options);
+      for (const [want0, want1] of c.trajectory) {
+        opt.zeroGrad();
+        p0.sub(t0).square().sum().mul(0.5).add(p1.mul(p1).mul(p1).sum().mul(0.1)).backward();
+        opt.step();
+        assertClose(p0.dataSync(), want0, { atol: 1e-5, rtol: 1e-4 });
+        assertClose(p1.dataSync(), want1, { atol: 1e-5, rtol: 1e-4 });
+      }
+    },
+  );
 }
 
 for (const [name, c] of Object.entries(fx.schedulers)) {
@@ -74,7 +80,9 @@ for (const [nt, r] of Object.entries(fx.clip.results)) {
       p.grad = fromTypedArray(Float32Array.from(g), fx.clip.shapes[i]);
       return p;
     });
-    const total = O.clipGradNorm(ps, fx.clip.maxNorm, { normType: nt === "inf" ? Infinity : Number(nt) });
+    const total = O.clipGradNorm(ps, fx.clip.maxNorm, {
+      normType: nt === "inf" ? Infinity : Number(nt),
+    });
     assertClose(total, r.total, { rtol: 1e-5 });
     ps.forEach((p, i) => assertClose(p.grad!.dataSync(), r.grads[i], { atol: 1e-6, rtol: 1e-5 }));
   });
@@ -122,7 +130,10 @@ Deno.test("Optimizers reject bad hyperparameters with the name and value", () =>
   assert.throws(() => new O.Adam(w, { betas: [0.9, 1] }), {
     message: "Cannot create Adam with betas[1] = 1: expected a value in [0, 1)",
   });
-  assert.throws(() => new O.SGD(w, { lr: 0.1, nesterov: true }), /Nesterov momentum needs momentum > 0/);
+  assert.throws(
+    () => new O.SGD(w, { lr: 0.1, nesterov: true }),
+    /Nesterov momentum needs momentum > 0/,
+  );
   assert.throws(() => new O.SGD([], { lr: 0.1 }), /the parameter list is empty/);
 });
 

@@ -137,11 +137,19 @@ export class ConstantLR extends LRScheduler {
     this.factor = options.factor ?? 1 / 3;
     this.totalIters = options.totalIters ?? 5;
     if (this.factor < 0 || this.factor > 1) {
-      throw new RangeError(`Cannot create ConstantLR with factor = ${this.factor}: expected a value in [0, 1]`);
+      throw new RangeError(
+        `Cannot create ConstantLR with factor = ${this.factor}: expected a value in [0, 1]`,
+      );
     }
     init(this);
   }
-  /** @inheritdoc */
+  /**
+   * The learning rate at a step.
+   *
+   * @param epoch The step count.
+   * @param base The group's base rate.
+   * @returns The rate.
+   */
   lrAt(epoch: number, base: number): number {
     return base * (epoch < this.totalIters ? this.factor : 1);
   }
@@ -189,7 +197,13 @@ export class LinearLR extends LRScheduler {
     }
     init(this);
   }
-  /** @inheritdoc */
+  /**
+   * The learning rate at a step.
+   *
+   * @param epoch The step count.
+   * @param base The group's base rate.
+   * @returns The rate.
+   */
   lrAt(epoch: number, base: number): number {
     const t = Math.min(this.totalIters, epoch);
     return base * (this.startFactor + (this.endFactor - this.startFactor) * t / this.totalIters);
@@ -227,7 +241,13 @@ export class StepLR extends LRScheduler {
     this.gamma = options.gamma ?? 0.1;
     init(this);
   }
-  /** @inheritdoc */
+  /**
+   * The learning rate at a step.
+   *
+   * @param epoch The step count.
+   * @param base The group's base rate.
+   * @returns The rate.
+   */
   lrAt(epoch: number, base: number): number {
     return base * Math.pow(this.gamma, Math.floor(epoch / this.stepSize));
   }
@@ -263,7 +283,13 @@ export class MultiStepLR extends LRScheduler {
     this.gamma = options.gamma ?? 0.1;
     init(this);
   }
-  /** @inheritdoc */
+  /**
+   * The learning rate at a step.
+   *
+   * @param epoch The step count.
+   * @param base The group's base rate.
+   * @returns The rate.
+   */
   lrAt(epoch: number, base: number): number {
     const passed = this.milestones.filter((m) => m <= epoch).length;
     return base * Math.pow(this.gamma, passed);
@@ -297,7 +323,13 @@ export class ExponentialLR extends LRScheduler {
     this.gamma = options.gamma;
     init(this);
   }
-  /** @inheritdoc */
+  /**
+   * The learning rate at a step.
+   *
+   * @param epoch The step count.
+   * @param base The group's base rate.
+   * @returns The rate.
+   */
   lrAt(epoch: number, base: number): number {
     return base * Math.pow(this.gamma, epoch);
   }
@@ -333,7 +365,13 @@ export class PolynomialLR extends LRScheduler {
     this.power = options.power ?? 1;
     init(this);
   }
-  /** @inheritdoc */
+  /**
+   * The learning rate at a step.
+   *
+   * @param epoch The step count.
+   * @param base The group's base rate.
+   * @returns The rate.
+   */
   lrAt(epoch: number, base: number): number {
     return base * Math.pow(1 - Math.min(this.totalIters, epoch) / this.totalIters, this.power);
   }
@@ -370,7 +408,13 @@ export class CosineAnnealingLR extends LRScheduler {
     this.etaMin = options.etaMin ?? 0;
     init(this);
   }
-  /** @inheritdoc */
+  /**
+   * The learning rate at a step.
+   *
+   * @param epoch The step count.
+   * @param base The group's base rate.
+   * @returns The rate.
+   */
   lrAt(epoch: number, base: number): number {
     return this.etaMin + (base - this.etaMin) * (1 + Math.cos(Math.PI * epoch / this.tMax)) / 2;
   }
@@ -411,7 +455,13 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
     this.etaMin = options.etaMin ?? 0;
     init(this);
   }
-  /** @inheritdoc */
+  /**
+   * The learning rate at a step.
+   *
+   * @param epoch The step count.
+   * @param base The group's base rate.
+   * @returns The rate.
+   */
   lrAt(epoch: number, base: number): number {
     let tCur = epoch, tI = this.t0;
     if (this.tMult === 1) tCur = epoch % this.t0;
@@ -466,7 +516,9 @@ export class OneCycleLR extends LRScheduler {
     positiveInt("OneCycleLR", "totalSteps", options.totalSteps);
     const pct = options.pctStart ?? 0.3;
     if (pct <= 0 || pct >= 1) {
-      throw new RangeError(`Cannot create OneCycleLR with pctStart = ${pct}: expected a value in (0, 1)`);
+      throw new RangeError(
+        `Cannot create OneCycleLR with pctStart = ${pct}: expected a value in (0, 1)`,
+      );
     }
     this.totalSteps = options.totalSteps;
     const div = options.divFactor ?? 25;
@@ -488,7 +540,13 @@ export class OneCycleLR extends LRScheduler {
     this.baseLrs = this.baseLrs.map(() => initial);
     init(this);
   }
-  /** @inheritdoc */
+  /**
+   * The learning rate at a step.
+   *
+   * @param epoch The step count.
+   * @param _base The group's base rate.
+   * @returns The rate.
+   */
   lrAt(epoch: number, _base: number): number {
     if (epoch > this.totalSteps) {
       throw new RangeError(
@@ -549,7 +607,9 @@ export class SequentialLR extends LRScheduler {
     }
     for (const s of schedulers) {
       if (s.optimizer !== optimizer) {
-        throw new RangeError("Cannot create SequentialLR: every scheduler must use the same optimizer");
+        throw new RangeError(
+          "Cannot create SequentialLR: every scheduler must use the same optimizer",
+        );
       }
     }
     this.schedulers = schedulers;
@@ -557,7 +617,13 @@ export class SequentialLR extends LRScheduler {
     this.baseLrs = schedulers[0].baseLrs;
     init(this);
   }
-  /** @inheritdoc */
+  /**
+   * The learning rate at a step.
+   *
+   * @param epoch The step count.
+   * @param base The group's base rate.
+   * @returns The rate.
+   */
   lrAt(epoch: number, base: number): number {
     let i = 0;
     while (i < this.milestones.length && epoch >= this.milestones[i]) i++;
@@ -566,7 +632,7 @@ export class SequentialLR extends LRScheduler {
     const gi = this.baseLrs.indexOf(base);
     return s.lrAt(epoch - start, s.baseLrs[gi >= 0 ? gi : 0]);
   }
-  /** @inheritdoc */
+  /** Sets each group's rate from the active schedule. */
   protected override apply(): void {
     this.optimizer.paramGroups.forEach((g, gi) => {
       let i = 0;
@@ -634,7 +700,9 @@ export class ReduceLROnPlateau {
     this.mode = options.mode ?? "min";
     this.factor = options.factor ?? 0.1;
     if (this.factor >= 1) {
-      throw new RangeError(`Cannot create ReduceLROnPlateau with factor = ${this.factor}: expected a value < 1`);
+      throw new RangeError(
+        `Cannot create ReduceLROnPlateau with factor = ${this.factor}: expected a value < 1`,
+      );
     }
     this.patience = options.patience ?? 10;
     this.threshold = options.threshold ?? 1e-4;
@@ -646,6 +714,12 @@ export class ReduceLROnPlateau {
     this.best = this.mode === "min" ? Infinity : -Infinity;
   }
 
+  /**
+   * Whether a metric improves on the best so far.
+   *
+   * @param a The metric.
+   * @returns True when it does.
+   */
   private better(a: number): boolean {
     const b = this.best;
     if (this.mode === "min") {

@@ -9,6 +9,7 @@ import { checkRange, Optimizer, type ParamsInput, type ParamState } from "./opti
 
 /** SGD hyperparameters. */
 export interface SGDOptions {
+  /** Hyperparameters by name. */
   [key: string]: number | boolean;
   /** Learning rate. */
   lr: number;
@@ -60,6 +61,11 @@ export class SGD extends Optimizer<SGDOptions> {
     });
   }
 
+  /**
+   * Checks the hyperparameters.
+   *
+   * @param o A group's hyperparameters.
+   */
   protected override validate(o: SGDOptions): void {
     checkRange("SGD", "lr", o.lr, 0);
     checkRange("SGD", "momentum", o.momentum, 0);
@@ -71,6 +77,14 @@ export class SGD extends Optimizer<SGDOptions> {
     }
   }
 
+  /**
+   * Applies the update rule to one parameter.
+   *
+   * @param p The parameter.
+   * @param grad Its gradient.
+   * @param s Its state.
+   * @param o The group's hyperparameters.
+   */
   protected update(p: Tensor, grad: Tensor, s: ParamState, o: SGDOptions): void {
     let g = o.maximize ? grad.neg() : grad;
     if (o.weightDecay !== 0) g = g.add(p.mul(o.weightDecay));

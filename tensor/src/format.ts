@@ -110,8 +110,7 @@ function makeFormatter(values: number[], dtype: DType): (v: number) => string {
   if (dtype === "bool") return (v) => (v ? "True" : "False");
   if (dtype === "int32") return (v) => String(v);
   const finite = values.filter((v) => Number.isFinite(v));
-  const special = (v: number) =>
-    Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
+  const special = (v: number) => Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
   if (finite.every((v) => Number.isInteger(v))) {
     const maxAbs = finite.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     if (maxAbs > 1e8) return (v) => Number.isFinite(v) ? sci(v) : special(v);

@@ -120,9 +120,9 @@ export function broadcastShapes(
 export function normAxis(axis: number, ndim: number, op: string): number {
   if (!Number.isInteger(axis) || axis < -Math.max(ndim, 1) || axis >= Math.max(ndim, 1)) {
     throw new RangeError(
-      `Cannot use axis ${axis} in ${op}(): expected an integer in [${
-        -Math.max(ndim, 1)
-      }, ${Math.max(ndim, 1) - 1}] for a tensor with ${ndim} axes`,
+      `Cannot use axis ${axis} in ${op}(): expected an integer in [${-Math.max(ndim, 1)}, ${
+        Math.max(ndim, 1) - 1
+      }] for a tensor with ${ndim} axes`,
     );
   }
   return axis < 0 ? axis + Math.max(ndim, 1) : axis;

@@ -10,7 +10,7 @@ import type { DType, TypedArray } from "./dtype.ts";
 import { allocArray, bytesPerElement } from "./dtype.ts";
 import { BackendError, fmtShape } from "./errors.ts";
 import { isContiguous, sizeOf, stridesOf } from "./shape.ts";
-import { type GradHook, getGradEngine, type Node } from "./autodiff.ts";
+import { getGradEngine, type GradHook, type Node } from "./autodiff.ts";
 import { formatTensor } from "./format.ts";
 import type * as A from "./ops/arith.ts";
 import type * as C from "./ops/compare.ts";
@@ -301,6 +301,7 @@ export class Tensor implements TensorInfo {
     return this.dtype === "bool" ? v !== 0 : v;
   }
 
+  /** Throws unless the tensor has exactly one element. */
   private checkItem(): void {
     if (this.size !== 1) {
       throw new RangeError(
@@ -324,9 +325,7 @@ export class Tensor implements TensorInfo {
   toString(): string {
     if (this.#disposed) return `tensor(<disposed>, shape=${fmtShape(this.shape)})`;
     if (!this.backend.readSync) {
-      return `tensor(<${this.backend.name}>, shape=${
-        fmtShape(this.shape)
-      }, dtype=${this.dtype})`;
+      return `tensor(<${this.backend.name}>, shape=${fmtShape(this.shape)}, dtype=${this.dtype})`;
     }
     return formatTensor(this.dataSync(), this.shape, this.dtype, {
       requiresGrad: this.requiresGrad,
@@ -381,7 +380,7 @@ export class Tensor implements TensorInfo {
     const e = getGradEngine();
     if (!e) {
       throw new BackendError(
-        "Cannot run backward(): no gradient engine is installed; import \"@dendrite/autograd\" (the root module does)",
+        'Cannot run backward(): no gradient engine is installed; import "@dendrite/autograd" (the root module does)',
       );
     }
     e.backward(this, grad, options);

@@ -25,11 +25,18 @@ export interface CpuStorage extends Storage {
   readonly data: TypedArray;
 }
 
-class Cpu implements Backend {
+/** The CPU backend: typed arrays and generated loops (one instance, `cpuBackend`). */
+export class CpuBackend implements Backend {
   readonly name = "cpu";
   #buffers = 0;
   #bytes = 0;
 
+  /**
+   * Adopts a typed array as storage (no copy).
+   *
+   * @param data The elements.
+   * @returns The storage.
+   */
   wrap(data: TypedArray): CpuStorage {
     this.#buffers++;
     this.#bytes += data.byteLength;
@@ -42,6 +49,13 @@ class Cpu implements Backend {
     };
   }
 
+  /**
+   * Allocates zeroed storage.
+   *
+   * @param dtype Element type.
+   * @param size Element count.
+   * @returns The storage.
+   */
   alloc(dtype: DType, size: number): CpuStorage {
     return this.wrap(allocArray(dtype, size));
   }
@@ -119,7 +133,7 @@ class Cpu implements Backend {
 }
 
 /** The CPU backend instance. */
-export const cpuBackend: Cpu = new Cpu();
+export const cpuBackend: CpuBackend = new CpuBackend();
 registerBackend(cpuBackend);
 
 /**

@@ -17,8 +17,12 @@ function layout(
 ): { trans: boolean; ld: number } | null {
   const nd = t.shape.length;
   const rs = t.strides[nd - 2], cs = t.strides[nd - 1];
-  if ((cs === 1 || cols === 1) && (rs >= cols || rows === 1)) return { trans: false, ld: rows === 1 ? cols : rs };
-  if ((rs === 1 || rows === 1) && (cs >= rows || cols === 1)) return { trans: true, ld: cols === 1 ? rows : cs };
+  if ((cs === 1 || cols === 1) && (rs >= cols || rows === 1)) {
+    return { trans: false, ld: rows === 1 ? cols : rs };
+  }
+  if ((rs === 1 || rows === 1) && (cs >= rows || cols === 1)) {
+    return { trans: true, ld: cols === 1 ? rows : cs };
+  }
   return null;
 }
 

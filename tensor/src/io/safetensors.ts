@@ -34,7 +34,18 @@ export class SafetensorsError extends Error {
 }
 
 const WRITE: Record<DType, string> = { float32: "F32", int32: "I32", bool: "BOOL" };
-const BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+const BYTES: Record<string, number> = {
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+};
 
 /** Decoded contents: tensors by name and the string metadata. */
 export interface SafetensorsContents {
@@ -64,17 +75,24 @@ export function encodeSafetensors(
   tensors: Map<string, Tensor> | Record<string, Tensor>,
   metadata: Record<string, string> = {},
 ): Uint8Array {
-  const entries = [...(tensors instanceof Map ? tensors : Object.entries(tensors))].sort(([a], [b]) =>
-    a < b ? -1 : a > b ? 1 : 0
-  );
+  const entries = [...(tensors instanceof Map ? tensors : Object.entries(tensors))].sort((
+    [a],
+    [b],
+  ) => a < b ? -1 : a > b ? 1 : 0);
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
   const chunks: Uint8Array[] = [];
   for (const [name, t] of entries) {
     const data = t.dataSync();
-    const bytes = new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
-    header[name] = { dtype: WRITE[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
+    const bytes = new Uint8Array(
+      data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
+    );
+    header[name] = {
+      dtype: WRITE[t.dtype],
+      shape: [...t.shape],
+      data_offsets: [offset, offset + bytes.length],
+    };
     chunks.push(bytes);
     offset += bytes.length;
   }
@@ -135,7 +153,11 @@ function convert(dtype: string, raw: Uint8Array, n: number, name: string): Typed
     case "U8": {
       const out = new Int32Array(n);
       for (let i = 0; i < n; i++) {
-        out[i] = dtype === "I16" ? dv.getInt16(i * 2, true) : dtype === "I8" ? dv.getInt8(i) : dv.getUint8(i);
+        out[i] = dtype === "I16"
+          ? dv.getInt16(i * 2, true)
+          : dtype === "I8"
+          ? dv.getInt8(i)
+          : dv.getUint8(i);
       }
       return out;
     }
@@ -173,22 +195,34 @@ function bf16(h: number): number {
  * console.assert(decodeSafetensors(bytes).tensors.get("b")!.dtype === "bool");
  * ```
  */
-export function decodeSafetensors(bytes: Uint8Array, options: { backend?: string } = {}): SafetensorsContents {
+export function decodeSafetensors(
+  bytes: Uint8Array,
+  options: { backend?: string } = {},
+): SafetensorsContents {
   if (bytes.length < 8) {
-    throw new SafetensorsError(`Cannot read safetensors: the data has ${bytes.length} bytes, fewer than the 8-byte header length`);
+    throw new SafetensorsError(
+      `Cannot read safetensors: the data has ${bytes.length} bytes, fewer than the 8-byte header length`,
+    );
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = Number(dv.getBigUint64(0, true));
   if (8 + n > bytes.length) {
     throw new SafetensorsError(
-      `Cannot read safetensors: the header claims ${n} bytes but only ${bytes.length - 8} follow (truncated file?)`,
+      `Cannot read safetensors: the header claims ${n} bytes but only ${
+        bytes.length - 8
+      } follow (truncated file?)`,
     );
   }
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+  let header: Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
+  >;
   try {
     header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n)));
   } catch (e) {
-    throw new SafetensorsError(`Cannot read safetensors: the header is not valid JSON (${(e as Error).message})`);
+    throw new SafetensorsError(
+      `Cannot read safetensors: the header is not valid JSON (${(e as Error).message})`,
+    );
   }
   const dataStart = 8 + n, dataLen = bytes.length - dataStart;
   const problems: string[] = [];
@@ -211,16 +245,24 @@ export function decodeSafetensors(bytes: Uint8Array, options: { backend?: string
     if (!Number.isInteger(b) || !Number.isInteger(e) || b < 0 || e < b) {
       problems.push(`"${name}" has invalid data offsets ${JSON.stringify(spec.data_offsets)}`);
     } else if (e > dataLen) {
-      problems.push(`"${name}" ends at byte ${e} but the data section has ${dataLen} bytes (truncated file?)`);
+      problems.push(
+        `"${name}" ends at byte ${e} but the data section has ${dataLen} bytes (truncated file?)`,
+      );
     } else if (e - b !== want) {
-      problems.push(`"${name}" spans ${e - b} bytes but shape ${fmtShape(spec.shape)} of ${spec.dtype} needs ${want}`);
+      problems.push(
+        `"${name}" spans ${e - b} bytes but shape ${
+          fmtShape(spec.shape)
+        } of ${spec.dtype} needs ${want}`,
+      );
     } else {
       specs.push([name, spec]);
       maxEnd = Math.max(maxEnd, e);
     }
   }
   if (problems.length) {
-    throw new SafetensorsError(`Cannot read safetensors: ${problems.length} problem(s)\n  ${problems.join("\n  ")}`);
+    throw new SafetensorsError(
+      `Cannot read safetensors: ${problems.length} problem(s)\n  ${problems.join("\n  ")}`,
+    );
   }
   void maxEnd;
   const tensors = new Map<string, Tensor>();

@@ -13,12 +13,12 @@ import type { Tensor } from "../tensor.ts";
 import {
   asTensor,
   type BinaryOp,
-  type UnaryOp,
   defineBinaryOp,
   defineUnaryOp,
   sameBackend,
   sumToShape,
   type TensorLike,
+  type UnaryOp,
   wrap,
 } from "./define.ts";
 
@@ -58,12 +58,8 @@ export const Pow: BinaryOp = defineBinaryOp({
   wgsl: "pow_f(a, b)",
   dtype: "float",
   vjp: (dy, a, b, out) => [
-    a.requiresGrad
-      ? mul(dy, mul(b, pow(a, sub(b, 1))))
-      : null,
-    b.requiresGrad
-      ? mul(dy, where(logicalAndMask(a, b), 0, mul(out, log(a))))
-      : null,
+    a.requiresGrad ? mul(dy, mul(b, pow(a, sub(b, 1)))) : null,
+    b.requiresGrad ? mul(dy, where(logicalAndMask(a, b), 0, mul(out, log(a)))) : null,
   ],
 });
 /** Elementwise maximum (gradient split evenly on ties, as in PyTorch). */

@@ -59,18 +59,16 @@ export function tensor(
     const values: (number | boolean)[] = [];
     flatten(data, shape, 0, values);
     const isBool = values.length > 0 && typeof values[0] === "boolean";
-    const dt = options.dtype
-      ? checkDType(options.dtype, "tensor")
-      : isBool
-      ? "bool"
-      : "float32";
+    const dt = options.dtype ? checkDType(options.dtype, "tensor") : isBool ? "bool" : "float32";
     flat = allocArray(dt, values.length);
     for (let i = 0; i < values.length; i++) flat[i] = Number(values[i]);
     if (options.shape) {
       const s = checkShape(options.shape, "tensor");
       if (sizeOf(s) !== values.length) {
         throw new ShapeError(
-          `Cannot create a tensor of shape ${fmtShape(s)} in tensor(): the data has ${values.length} elements`,
+          `Cannot create a tensor of shape ${
+            fmtShape(s)
+          } in tensor(): the data has ${values.length} elements`,
         );
       }
       shape = s;
@@ -78,7 +76,9 @@ export function tensor(
   }
   if (sizeOf(shape) !== flat.length) {
     throw new ShapeError(
-      `Cannot create a tensor of shape ${fmtShape(shape)} in tensor(): the data has ${flat.length} elements`,
+      `Cannot create a tensor of shape ${
+        fmtShape(shape)
+      } in tensor(): the data has ${flat.length} elements`,
     );
   }
   return finish(flat, shape, options);
@@ -87,7 +87,7 @@ export function tensor(
 function convert(data: TypedArray | ArrayBufferView, dt: DType): TypedArray {
   const src = data as unknown as ArrayLike<number>;
   const out = allocArray(dt, src.length);
-  if (dt === "bool") for (let i = 0; i < src.length; i++) out[i] = src[i] ? 1 : 0;
+  if (dt === "bool") { for (let i = 0; i < src.length; i++) out[i] = src[i] ? 1 : 0; }
   else out.set(src);
   return out;
 }
@@ -278,7 +278,9 @@ export function arange(
     throw new RangeError(`Cannot use step ${step} in arange(): expected a finite non-zero number`);
   }
   if (!Number.isFinite(start) || !Number.isFinite(end)) {
-    throw new RangeError(`Cannot use start ${start} and end ${end} in arange(): expected finite numbers`);
+    throw new RangeError(
+      `Cannot use start ${start} and end ${end} in arange(): expected finite numbers`,
+    );
   }
   const n = Math.max(0, Math.ceil((end - start) / step));
   const allInt = Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step);
@@ -309,7 +311,9 @@ export function linspace(
   options: CreateOptions = {},
 ): Tensor {
   if (!Number.isInteger(steps) || steps < 0) {
-    throw new RangeError(`Cannot use steps ${steps} in linspace(): expected a non-negative integer`);
+    throw new RangeError(
+      `Cannot use steps ${steps} in linspace(): expected a non-negative integer`,
+    );
   }
   const flat = allocArray(options.dtype ?? "float32", steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
@@ -362,7 +366,9 @@ export function fromTypedArray(
 ): Tensor {
   if (sizeOf(shape) !== flat.length) {
     throw new ShapeError(
-      `Cannot create a tensor of shape ${fmtShape(shape)} in fromTypedArray(): the data has ${flat.length} elements`,
+      `Cannot create a tensor of shape ${
+        fmtShape(shape)
+      } in fromTypedArray(): the data has ${flat.length} elements`,
     );
   }
   return finish(flat, [...shape], options);

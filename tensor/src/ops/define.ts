@@ -4,12 +4,7 @@
  *
  * @module
  */
-import type {
-  Backend,
-  ElementwiseSpec,
-  KernelOutput,
-  TensorInfo,
-} from "../backend.ts";
+import type { Backend, ElementwiseSpec, KernelOutput, TensorInfo } from "../backend.ts";
 import { getBackend, runKernel } from "../backend.ts";
 import type { DType } from "../dtype.ts";
 import { promoteTypes } from "../dtype.ts";

@@ -16,13 +16,16 @@ import { add, div, mul, sub } from "./arith.ts";
 
 registerKernel("CopyInto", "cpu", ([dst, src]) => {
   const o = cpuData(dst), s = cpuData(src);
-  const walk = coalesce(dst.shape, [dst.strides, broadcastStrides(src.shape, src.strides, dst.shape)]);
+  const walk = coalesce(dst.shape, [
+    dst.strides,
+    broadcastStrides(src.shape, src.strides, dst.shape),
+  ]);
   const last = walk.shape.length - 1;
   const os = walk.strides[0][last], is = walk.strides[1][last];
   const toBool = dst.dtype === "bool";
   walkRows(walk, [dst.offset, src.offset], (off, len) => {
     const oo = off[0], io = off[1];
-    if (toBool) for (let i = 0; i < len; i++) o[oo + i * os] = s[io + i * is] !== 0 ? 1 : 0;
+    if (toBool) { for (let i = 0; i < len; i++) o[oo + i * os] = s[io + i * is] !== 0 ? 1 : 0; }
     else for (let i = 0; i < len; i++) o[oo + i * os] = s[io + i * is];
   });
   return [];
@@ -57,7 +60,9 @@ export function copy_(dst: Tensor, src: TensorLike): Tensor {
   }
   if (!shapesEqual(broadcastShapes(dst.shape, s.shape, "copy_"), dst.shape)) {
     throw new ShapeError(
-      `Cannot copy shape ${fmtShape(s.shape)} into shape ${fmtShape(dst.shape)} in copy_(): it does not broadcast to the destination`,
+      `Cannot copy shape ${fmtShape(s.shape)} into shape ${
+        fmtShape(dst.shape)
+      } in copy_(): it does not broadcast to the destination`,
     );
   }
   if (dst.dtype !== "float32" && s.dtype === "float32" && typeof src !== "number") {

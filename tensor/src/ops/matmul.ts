@@ -36,7 +36,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError(
-      `Cannot multiply shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} in matmul(): both operands need at least 1 axis`,
+      `Cannot multiply shapes ${fmtShape(a.shape)} and ${
+        fmtShape(b.shape)
+      } in matmul(): both operands need at least 1 axis`,
     );
   }
   const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
@@ -44,7 +46,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const k1 = a2.shape[a2.ndim - 1], k2 = b2.shape[b2.ndim - 2];
   if (k1 !== k2) {
     throw new ShapeError(
-      `Cannot multiply shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} in matmul(): inner sizes ${k1} and ${k2} differ`,
+      `Cannot multiply shapes ${fmtShape(a.shape)} and ${
+        fmtShape(b.shape)
+      } in matmul(): inner sizes ${k1} and ${k2} differ`,
     );
   }
   let out = matmulNd(a2, b2);
@@ -81,7 +85,9 @@ function matmulNd(a: Tensor, b: Tensor): Tensor {
 export function bmm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 3 || b.ndim !== 3 || a.shape[0] !== b.shape[0]) {
     throw new ShapeError(
-      `Cannot apply bmm() to shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}: expected [B, M, K] and [B, K, N] with the same B`,
+      `Cannot apply bmm() to shapes ${fmtShape(a.shape)} and ${
+        fmtShape(b.shape)
+      }: expected [B, M, K] and [B, K, N] with the same B`,
     );
   }
   return matmul(a, b);
@@ -102,7 +108,9 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
 export function outer(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 1 || b.ndim !== 1) {
     throw new ShapeError(
-      `Cannot apply outer() to shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}: expected two 1-D tensors`,
+      `Cannot apply outer() to shapes ${fmtShape(a.shape)} and ${
+        fmtShape(b.shape)
+      }: expected two 1-D tensors`,
     );
   }
   return matmul(reshape(a, [a.size, 1]), reshape(b, [1, b.size]));
@@ -123,7 +131,9 @@ export function outer(a: Tensor, b: Tensor): Tensor {
 export function dot(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 1 || b.ndim !== 1 || a.size !== b.size) {
     throw new ShapeError(
-      `Cannot apply dot() to shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}: expected two 1-D tensors of equal length`,
+      `Cannot apply dot() to shapes ${fmtShape(a.shape)} and ${
+        fmtShape(b.shape)
+      }: expected two 1-D tensors of equal length`,
     );
   }
   return matmul(a, b);

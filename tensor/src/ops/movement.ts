@@ -16,7 +16,12 @@ import { cpuBackend, cpuData, cpuOutput } from "../cpu/backend.ts";
 import { allocArray } from "../dtype.ts";
 import { coalesce, walkRows } from "../cpu/strided.ts";
 
-function view(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
+function view(
+  x: Tensor,
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+): Tensor {
   return new Tensor(x.storage, shape, strides, offset);
 }
 
@@ -60,24 +65,34 @@ function resolveShape(x: Tensor, shape: readonly number[], op: string): number[]
   for (let i = 0; i < out.length; i++) {
     if (out[i] === -1) {
       if (infer >= 0) {
-        throw new ShapeError(`Cannot ${op} ${fmtShape(x.shape)} to ${fmtShape(shape)}: only one size may be -1`);
+        throw new ShapeError(
+          `Cannot ${op} ${fmtShape(x.shape)} to ${fmtShape(shape)}: only one size may be -1`,
+        );
       }
       infer = i;
     } else if (!Number.isInteger(out[i]) || out[i] < 0) {
-      throw new ShapeError(`Cannot ${op} ${fmtShape(x.shape)} to ${fmtShape(shape)}: sizes must be non-negative integers or -1`);
+      throw new ShapeError(
+        `Cannot ${op} ${fmtShape(x.shape)} to ${
+          fmtShape(shape)
+        }: sizes must be non-negative integers or -1`,
+      );
     } else known *= out[i];
   }
   if (infer >= 0) {
     if (known === 0 || x.size % known !== 0) {
       throw new ShapeError(
-        `Cannot ${op} ${fmtShape(x.shape)} (${x.size} elements) to ${fmtShape(shape)}: the -1 size cannot be inferred`,
+        `Cannot ${op} ${fmtShape(x.shape)} (${x.size} elements) to ${
+          fmtShape(shape)
+        }: the -1 size cannot be inferred`,
       );
     }
     out[infer] = x.size / known;
   }
   if (sizeOf(out) !== x.size) {
     throw new ShapeError(
-      `Cannot ${op} ${fmtShape(x.shape)} (${x.size} elements) to ${fmtShape(shape)} (${sizeOf(out)} elements)`,
+      `Cannot ${op} ${fmtShape(x.shape)} (${x.size} elements) to ${fmtShape(shape)} (${
+        sizeOf(out)
+      } elements)`,
     );
   }
   return out;
@@ -158,7 +173,9 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   }
   const p = axes.map((a) => normAxis(a, x.ndim, "permute"));
   if (new Set(p).size !== p.length) {
-    throw new ShapeError(`Cannot permute ${fmtShape(x.shape)} with axes ${fmtShape(axes)}: an axis repeats`);
+    throw new ShapeError(
+      `Cannot permute ${fmtShape(x.shape)} with axes ${fmtShape(axes)}: an axis repeats`,
+    );
   }
   const out = view(x, p.map((a) => x.shape[a]), p.map((a) => x.strides[a]), x.offset);
   const inv = new Array<number>(p.length);
@@ -213,18 +230,27 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     const src = i >= lead ? x.shape[i - lead] : 1;
     const want = shape[i] === -1 ? src : shape[i];
     if (i < lead && shape[i] === -1) {
-      throw new ShapeError(`Cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)}: -1 is not allowed on a new axis`);
+      throw new ShapeError(
+        `Cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)}: -1 is not allowed on a new axis`,
+      );
     }
     if (src !== want && src !== 1) {
       throw new ShapeError(
-        `Cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)}: axis ${i} has size ${src}, expected 1 or ${want}`,
+        `Cannot expand ${fmtShape(x.shape)} to ${
+          fmtShape(shape)
+        }: axis ${i} has size ${src}, expected 1 or ${want}`,
       );
     }
     outShape.push(want);
     strides.push(i >= lead && src === want ? x.strides[i - lead] : 0);
   }
   if (shapesEqual(outShape, x.shape)) return x;
-  return record("Expand", view(x, outShape, strides, x.offset), [x], (dy) => [sumToShape(dy, x.shape)]);
+  return record(
+    "Expand",
+    view(x, outShape, strides, x.offset),
+    [x],
+    (dy) => [sumToShape(dy, x.shape)],
+  );
 }
 
 /**
@@ -379,7 +405,9 @@ export function slice(x: Tensor, specs: readonly SliceSpec[] | string): Tensor {
     if (typeof sp === "number") {
       if (!Number.isInteger(sp) || sp < -n || sp >= n) {
         throw new RangeError(
-          `Cannot index axis ${d} of ${fmtShape(x.shape)} with ${sp} in slice(): expected an integer in [${-n}, ${n - 1}]`,
+          `Cannot index axis ${d} of ${
+            fmtShape(x.shape)
+          } with ${sp} in slice(): expected an integer in [${-n}, ${n - 1}]`,
         );
       }
       starts.push(sp < 0 ? sp + n : sp), lens.push(1), steps.push(1), keep.push(false);
@@ -388,7 +416,9 @@ export function slice(x: Tensor, specs: readonly SliceSpec[] | string): Tensor {
     const [s0, e0, st0] = sp === null ? [null, null, null] : [sp[0], sp[1], sp[2]];
     const step = st0 ?? 1;
     if (!Number.isInteger(step) || step === 0) {
-      throw new RangeError(`Cannot slice axis ${d} with step ${step} in slice(): expected a non-zero integer`);
+      throw new RangeError(
+        `Cannot slice axis ${d} with step ${step} in slice(): expected a non-zero integer`,
+      );
     }
     const [start, len] = sliceRange(n, s0 ?? null, e0 ?? null, step);
     starts.push(len > 0 ? start : 0), lens.push(len), steps.push(step), keep.push(true);
@@ -418,7 +448,12 @@ function stridedSlice(x: Tensor, info: SliceInfo): Tensor {
   return record("Slice", out, [x], (dy) => [sliceBackward(dy, x.shape, info)]);
 }
 
-function sliceRange(n: number, start: number | null, stop: number | null, step: number): [number, number] {
+function sliceRange(
+  n: number,
+  start: number | null,
+  stop: number | null,
+  step: number,
+): [number, number] {
   // Python's slice.indices semantics.
   const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v));
   let s: number, e: number;
@@ -438,17 +473,23 @@ function parseSlice(s: string): SliceSpec[] {
     if (p === "" || p === ":" || p === "::") return null;
     if (!p.includes(":")) {
       const v = Number(p);
-      if (!Number.isInteger(v)) throw new RangeError(`Cannot parse slice "${s}": "${p}" is not an integer`);
+      if (!Number.isInteger(v)) {
+        throw new RangeError(`Cannot parse slice "${s}": "${p}" is not an integer`);
+      }
       return v;
     }
     const bits = p.split(":").map((b) => {
       const t = b.trim();
       if (t === "") return null;
       const v = Number(t);
-      if (!Number.isInteger(v)) throw new RangeError(`Cannot parse slice "${s}": "${t}" is not an integer`);
+      if (!Number.isInteger(v)) {
+        throw new RangeError(`Cannot parse slice "${s}": "${t}" is not an integer`);
+      }
       return v;
     });
-    if (bits.length > 3) throw new RangeError(`Cannot parse slice "${s}": "${p}" has more than two colons`);
+    if (bits.length > 3) {
+      throw new RangeError(`Cannot parse slice "${s}": "${p}" has more than two colons`);
+    }
     return [bits[0], bits[1] ?? null, bits[2] ?? null];
   });
 }
@@ -499,7 +540,9 @@ export function narrow(x: Tensor, axis: number, start: number, length: number): 
   const s = start < 0 ? start + n : start;
   if (!Number.isInteger(s) || s < 0 || !Number.isInteger(length) || length < 0 || s + length > n) {
     throw new RangeError(
-      `Cannot narrow axis ${a} of ${fmtShape(x.shape)} to start ${start}, length ${length}: out of range [0, ${n}]`,
+      `Cannot narrow axis ${a} of ${
+        fmtShape(x.shape)
+      } to start ${start}, length ${length}: out of range [0, ${n}]`,
     );
   }
   const specs: SliceSpec[] = x.shape.map(() => null);

@@ -156,7 +156,9 @@ registerKernel("Reduce", "cpu", ([x], { op, axes, outDType }) => {
 function checkNonEmpty(x: Tensor, axes: number[], op: string): void {
   if (axes.some((a) => x.shape[a] === 0)) {
     throw new RangeError(
-      `Cannot compute ${op}() over an empty axis of ${fmtShape(x.shape)}: the reduction has no identity`,
+      `Cannot compute ${op}() over an empty axis of ${
+        fmtShape(x.shape)
+      }: the reduction has no identity`,
     );
   }
 }
@@ -176,7 +178,11 @@ function checkNonEmpty(x: Tensor, axes: number[], op: string): void {
  * console.assert(sum(x, 0).dataSync().join() === "4,6");
  * ```
  */
-export function sum(x: Tensor, axes?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+export function sum(
+  x: Tensor,
+  axes?: number | readonly number[],
+  options: ReduceOptions = {},
+): Tensor {
   const ax = normAxes(axes, x.ndim, "sum");
   const keep = options.keepDim ?? false;
   const out = reduceRaw(x, "sum", ax, keep);
@@ -198,7 +204,11 @@ export function sum(x: Tensor, axes?: number | readonly number[], options: Reduc
  * console.assert(mean(tensor([1, 2, 3, 4])).itemSync() === 2.5);
  * ```
  */
-export function mean(x: Tensor, axes?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+export function mean(
+  x: Tensor,
+  axes?: number | readonly number[],
+  options: ReduceOptions = {},
+): Tensor {
   if (x.dtype !== "float32") {
     throw new DTypeError(
       `Cannot compute mean() of a ${x.dtype} tensor: expected float32; use cast(x, "float32")`,
@@ -222,7 +232,11 @@ export function mean(x: Tensor, axes?: number | readonly number[], options: Redu
  * console.assert(prod(tensor([1, 2, 3, 4])).itemSync() === 24);
  * ```
  */
-export function prod(x: Tensor, axes?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+export function prod(
+  x: Tensor,
+  axes?: number | readonly number[],
+  options: ReduceOptions = {},
+): Tensor {
   const ax = normAxes(axes, x.ndim, "prod");
   const keep = options.keepDim ?? false;
   const out = reduceRaw(x, "prod", ax, keep);
@@ -284,7 +298,12 @@ registerKernel("ProdExcl", "cpu", ([x]) => {
   return [cpuOutput(out, x.shape)];
 });
 
-function extremum(x: Tensor, op: "max" | "min", axes: number | readonly number[] | undefined, options: ReduceOptions): Tensor {
+function extremum(
+  x: Tensor,
+  op: "max" | "min",
+  axes: number | readonly number[] | undefined,
+  options: ReduceOptions,
+): Tensor {
   const ax = normAxes(axes, x.ndim, op);
   checkNonEmpty(x, ax, op);
   const keep = options.keepDim ?? false;
@@ -312,7 +331,11 @@ function extremum(x: Tensor, op: "max" | "min", axes: number | readonly number[]
  * console.assert(max(tensor([[1, 5], [3, 2]]), 1).dataSync().join() === "5,3");
  * ```
  */
-export function max(x: Tensor, axes?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+export function max(
+  x: Tensor,
+  axes?: number | readonly number[],
+  options: ReduceOptions = {},
+): Tensor {
   return extremum(x, "max", axes, options);
 }
 
@@ -329,7 +352,11 @@ export function max(x: Tensor, axes?: number | readonly number[], options: Reduc
  * console.assert(min(tensor([[1, 5], [3, 2]]), 1).dataSync().join() === "1,2");
  * ```
  */
-export function min(x: Tensor, axes?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+export function min(
+  x: Tensor,
+  axes?: number | readonly number[],
+  options: ReduceOptions = {},
+): Tensor {
   return extremum(x, "min", axes, options);
 }
 
@@ -368,7 +395,12 @@ export function argmin(x: Tensor, axis?: number, options: ReduceOptions = {}): T
   return argExtremum(x, "argmin", axis, options);
 }
 
-function argExtremum(x: Tensor, op: "argmax" | "argmin", axis: number | undefined, options: ReduceOptions): Tensor {
+function argExtremum(
+  x: Tensor,
+  op: "argmax" | "argmin",
+  axis: number | undefined,
+  options: ReduceOptions,
+): Tensor {
   if (axis === undefined) {
     const flat = reshape(x, [x.size]);
     checkNonEmpty(flat, [0], op);

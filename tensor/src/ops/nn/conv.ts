@@ -44,51 +44,60 @@ registerKernel("Conv2d", "cpu", ([x, w], a: ConvAttrs & { oh: number; ow: number
 });
 
 /** dx of a convolution (also the transposed convolution's forward). */
-registerKernel("Conv2dBackwardInput", "cpu", ([dy, w], a: ConvAttrs & { h: number; w: number; c: number }) => {
-  const [n, f, oh, ow] = dy.shape;
-  const [, cg, kh, kw] = w.shape;
-  const { groups: g, h, w: wd, c } = a;
-  const fg = f / g, K = cg * kh * kw, P = oh * ow, NP = n * P;
-  const ys = cpuContiguous(dy) as Float32Array, ws = cpuContiguous(w) as Float32Array;
-  const dyg = new Float32Array(fg * NP);
-  const col = new Float32Array(K * NP);
-  const dx = new Float32Array(n * c * h * wd);
-  for (let gi = 0; gi < g; gi++) {
-    for (let fi = 0; fi < fg; fi++) {
-      for (let b = 0; b < n; b++) {
-        const src = (b * f + gi * fg + fi) * P;
-        dyg.set(ys.subarray(src, src + P), fi * NP + b * P);
+registerKernel(
+  "Conv2dBackwardInput",
+  "cpu",
+  ([dy, w], a: ConvAttrs & { h: number; w: number; c: number }) => {
+    const [n, f, oh, ow] = dy.shape;
+    const [, cg, kh, kw] = w.shape;
+    const { groups: g, h, w: wd, c } = a;
+    const fg = f / g, K = cg * kh * kw, P = oh * ow, NP = n * P;
+    const ys = cpuContiguous(dy) as Float32Array, ws = cpuContiguous(w) as Float32Array;
+    const dyg = new Float32Array(fg * NP);
+    const col = new Float32Array(K * NP);
+    const dx = new Float32Array(n * c * h * wd);
+    for (let gi = 0; gi < g; gi++) {
+      for (let fi = 0; fi < fg; fi++) {
+        for (let b = 0; b < n; b++) {
+          const src = (b * f + gi * fg + fi) * P;
+          dyg.set(ys.subarray(src, src + P), fi * NP + b * P);
+        }
       }
+      gemm(true, false, K, NP, fg, ws, gi * fg * K, K, dyg, 0, NP, col, 0, NP);
+      col2im(col, n, c, h, wd, gi * cg, cg, a, oh, ow, dx);
     }
-    gemm(true, false, K, NP, fg, ws, gi * fg * K, K, dyg, 0, NP, col, 0, NP);
-    col2im(col, n, c, h, wd, gi * cg, cg, a, oh, ow, dx);
-  }
-  return [cpuOutput(dx, [n, c, h, wd])];
-});
+    return [cpuOutput(dx, [n, c, h, wd])];
+  },
+);
 
-registerKernel("Conv2dBackwardWeight", "cpu", ([x, dy], a: ConvAttrs & { kh: number; kw: number }) => {
-  const [n, c, h, wd] = x.shape;
-  const [, f, oh, ow] = dy.shape;
-  const { groups: g, kh, kw } = a;
-  const cg = c / g, fg = f / g, K = cg * kh * kw, P = oh * ow, NP = n * P;
-  const xs = cpuContiguous(x) as Float32Array, ys = cpuContiguous(dy) as Float32Array;
-  const col = new Float32Array(K * NP);
-  const dyg = new Float32Array(fg * NP);
-  const dw = new Float32Array(f * K);
-  for (let gi = 0; gi < g; gi++) {
-    im2col(xs, n, c, h, wd, gi * cg, cg, a, oh, ow, col);
-    for (let fi = 0; fi < fg; fi++) {
-      for (let b = 0; b < n; b++) {
-        const src = (b * f + gi * fg + fi) * P;
-        dyg.set(ys.subarray(src, src + P), fi * NP + b * P);
+registerKernel(
+  "Conv2dBackwardWeight",
+  "cpu",
+  ([x, dy], a: ConvAttrs & { kh: number; kw: number }) => {
+    const [n, c, h, wd] = x.shape;
+    const [, f, oh, ow] = dy.shape;
+    const { groups: g, kh, kw } = a;
+    const cg = c / g, fg = f / g, K = cg * kh * kw, P = oh * ow, NP = n * P;
+    const xs = cpuContiguous(x) as Float32Array, ys = cpuContiguous(dy) as Float32Array;
+    const col = new Float32Array(K * NP);
+    const dyg = new Float32Array(fg * NP);
+    const dw = new Float32Array(f * K);
+    for (let gi = 0; gi < g; gi++) {
+      im2col(xs, n, c, h, wd, gi * cg, cg, a, oh, ow, col);
+      for (let fi = 0; fi < fg; fi++) {
+        for (let b = 0; b < n; b++) {
+          const src = (b * f + gi * fg + fi) * P;
+          dyg.set(ys.subarray(src, src + P), fi * NP + b * P);
+        }
       }
+      gemm(false, true, fg, K, NP, dyg, 0, NP, col, 0, NP, dw, gi * fg * K, K);
     }
-    gemm(false, true, fg, K, NP, dyg, 0, NP, col, 0, NP, dw, gi * fg * K, K);
-  }
-  return [cpuOutput(dw, [f, cg, kh, kw])];
-});
+    return [cpuOutput(dw, [f, cg, kh, kw])];
+  },
+);
 
-type Pair = number | readonly [number, number];
+/** A size given once for both spatial axes or as `[h, w]`. */
+export type Pair = number | readonly [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
 
 /** Options of `conv2d`. */
@@ -107,7 +116,9 @@ export interface Conv2dOptions {
 
 function checkPositive(op: string, name: string, v: [number, number]): void {
   if (v.some((x) => !Number.isInteger(x) || x < 1)) {
-    throw new RangeError(`Cannot apply ${op}() with ${name} [${v.join(", ")}]: expected positive integers`);
+    throw new RangeError(
+      `Cannot apply ${op}() with ${name} [${v.join(", ")}]: expected positive integers`,
+    );
   }
 }
 
@@ -148,13 +159,19 @@ function prepare(
   o: Conv2dOptions,
 ): { x: Tensor; a: ConvAttrs } {
   if (x.dtype !== "float32" || w.dtype !== "float32") {
-    throw new DTypeError(`Cannot apply ${op}() to ${x.dtype} input and ${w.dtype} weight: expected float32`);
+    throw new DTypeError(
+      `Cannot apply ${op}() to ${x.dtype} input and ${w.dtype} weight: expected float32`,
+    );
   }
   if (x.ndim !== 4) {
-    throw new ShapeError(`Cannot apply ${op}() to input ${fmtShape(x.shape)}: expected [N, C, H, W]`);
+    throw new ShapeError(
+      `Cannot apply ${op}() to input ${fmtShape(x.shape)}: expected [N, C, H, W]`,
+    );
   }
   if (w.ndim !== 4) {
-    throw new ShapeError(`Cannot apply ${op}() with weight ${fmtShape(w.shape)}: expected [F, C/groups, kh, kw]`);
+    throw new ShapeError(
+      `Cannot apply ${op}() with weight ${fmtShape(w.shape)}: expected [F, C/groups, kh, kw]`,
+    );
   }
   const groups = o.groups ?? 1;
   const [, c, h, wd] = x.shape;
@@ -166,7 +183,9 @@ function prepare(
   }
   if (cg * groups !== c) {
     throw new ShapeError(
-      `Cannot apply ${op}() to input ${fmtShape(x.shape)} with weight ${fmtShape(w.shape)}: input has ${c} channels, weight expects ${cg * groups} (groups ${groups})`,
+      `Cannot apply ${op}() to input ${fmtShape(x.shape)} with weight ${
+        fmtShape(w.shape)
+      }: input has ${c} channels, weight expects ${cg * groups} (groups ${groups})`,
     );
   }
   const [sh, sw] = pair(o.stride ?? 1);
@@ -176,7 +195,9 @@ function prepare(
   let xin = x, ph = 0, pw = 0;
   if (o.padding === "same") {
     if (sh !== 1 || sw !== 1) {
-      throw new RangeError(`Cannot apply ${op}() with padding "same" and stride [${sh}, ${sw}]: "same" needs stride 1`);
+      throw new RangeError(
+        `Cannot apply ${op}() with padding "same" and stride [${sh}, ${sw}]: "same" needs stride 1`,
+      );
     }
     const th = dh * (kh - 1), tw = dw * (kw - 1);
     ph = Math.floor(th / 2), pw = Math.floor(tw / 2);
@@ -187,13 +208,17 @@ function prepare(
   } else if (o.padding !== "valid" && o.padding !== undefined) {
     [ph, pw] = pair(o.padding);
     if (ph < 0 || pw < 0) {
-      throw new RangeError(`Cannot apply ${op}() with padding [${ph}, ${pw}]: expected non-negative integers`);
+      throw new RangeError(
+        `Cannot apply ${op}() with padding [${ph}, ${pw}]: expected non-negative integers`,
+      );
     }
   }
   const hh = xin.shape[2], ww = xin.shape[3];
   if (outSize(hh, kh, sh, ph, dh) < 1 || outSize(ww, kw, sw, pw, dw) < 1) {
     throw new ShapeError(
-      `Cannot apply ${op}() to input ${fmtShape(x.shape)} with kernel [${kh}, ${kw}] (dilation [${dh}, ${dw}], padding [${ph}, ${pw}]): the kernel is larger than the padded input`,
+      `Cannot apply ${op}() to input ${
+        fmtShape(x.shape)
+      } with kernel [${kh}, ${kw}] (dilation [${dh}, ${dw}], padding [${ph}, ${pw}]): the kernel is larger than the padded input`,
     );
   }
   void h, wd;
@@ -257,9 +282,13 @@ export interface Conv1dOptions {
  * ```
  */
 export function conv1d(x: Tensor, weight: Tensor, options: Conv1dOptions = {}): Tensor {
-  if (x.ndim !== 3) throw new ShapeError(`Cannot apply conv1d() to input ${fmtShape(x.shape)}: expected [N, C, L]`);
+  if (x.ndim !== 3) {
+    throw new ShapeError(`Cannot apply conv1d() to input ${fmtShape(x.shape)}: expected [N, C, L]`);
+  }
   if (weight.ndim !== 3) {
-    throw new ShapeError(`Cannot apply conv1d() with weight ${fmtShape(weight.shape)}: expected [F, C/groups, k]`);
+    throw new ShapeError(
+      `Cannot apply conv1d() with weight ${fmtShape(weight.shape)}: expected [F, C/groups, k]`,
+    );
   }
   const p = options.padding;
   const y = conv2d(unsqueeze(x, 2), unsqueeze(weight, 2), {
@@ -304,25 +333,41 @@ export interface ConvTranspose2dOptions {
  * console.assert(y.shape.join() === "1,4,6,6");
  * ```
  */
-export function convTranspose2d(x: Tensor, weight: Tensor, options: ConvTranspose2dOptions = {}): Tensor {
+export function convTranspose2d(
+  x: Tensor,
+  weight: Tensor,
+  options: ConvTranspose2dOptions = {},
+): Tensor {
   const op = "convTranspose2d";
   if (x.dtype !== "float32" || weight.dtype !== "float32") {
-    throw new DTypeError(`Cannot apply ${op}() to ${x.dtype} input and ${weight.dtype} weight: expected float32`);
+    throw new DTypeError(
+      `Cannot apply ${op}() to ${x.dtype} input and ${weight.dtype} weight: expected float32`,
+    );
   }
-  if (x.ndim !== 4) throw new ShapeError(`Cannot apply ${op}() to input ${fmtShape(x.shape)}: expected [N, C, H, W]`);
+  if (x.ndim !== 4) {
+    throw new ShapeError(
+      `Cannot apply ${op}() to input ${fmtShape(x.shape)}: expected [N, C, H, W]`,
+    );
+  }
   if (weight.ndim !== 4) {
-    throw new ShapeError(`Cannot apply ${op}() with weight ${fmtShape(weight.shape)}: expected [C, F/groups, kh, kw]`);
+    throw new ShapeError(
+      `Cannot apply ${op}() with weight ${fmtShape(weight.shape)}: expected [C, F/groups, kh, kw]`,
+    );
   }
   const groups = options.groups ?? 1;
   const [n, c, h, w] = x.shape;
   const [wc, fg, kh, kw] = weight.shape;
   if (wc !== c) {
     throw new ShapeError(
-      `Cannot apply ${op}() to input ${fmtShape(x.shape)} with weight ${fmtShape(weight.shape)}: input has ${c} channels, weight expects ${wc}`,
+      `Cannot apply ${op}() to input ${fmtShape(x.shape)} with weight ${
+        fmtShape(weight.shape)
+      }: input has ${c} channels, weight expects ${wc}`,
     );
   }
   if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0) {
-    throw new RangeError(`Cannot apply ${op}() with groups ${groups}: input channels ${c} must be divisible by it`);
+    throw new RangeError(
+      `Cannot apply ${op}() with groups ${groups}: input channels ${c} must be divisible by it`,
+    );
   }
   const [sh, sw] = pair(options.stride ?? 1);
   const [ph, pw] = pair(options.padding ?? 0);
@@ -338,7 +383,9 @@ export function convTranspose2d(x: Tensor, weight: Tensor, options: ConvTranspos
   const oh = (h - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1;
   const ow = (w - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1;
   if (oh < 1 || ow < 1) {
-    throw new ShapeError(`Cannot apply ${op}() to input ${fmtShape(x.shape)}: the output would be [${oh}, ${ow}]`);
+    throw new ShapeError(
+      `Cannot apply ${op}() to input ${fmtShape(x.shape)}: the output would be [${oh}, ${ow}]`,
+    );
   }
   const a: ConvAttrs = { kh, kw, sh, sw, ph, pw, dh, dw, groups };
   // The conv whose input gradient this is maps [N, F, oh, ow] -> [N, C, h, w] with weight [C, F/g, kh, kw].
@@ -372,7 +419,9 @@ export function convTranspose1d(
   } = {},
 ): Tensor {
   if (x.ndim !== 3) {
-    throw new ShapeError(`Cannot apply convTranspose1d() to input ${fmtShape(x.shape)}: expected [N, C, L]`);
+    throw new ShapeError(
+      `Cannot apply convTranspose1d() to input ${fmtShape(x.shape)}: expected [N, C, L]`,
+    );
   }
   const y = convTranspose2d(unsqueeze(x, 2), unsqueeze(weight, 2), {
     bias: options.bias,

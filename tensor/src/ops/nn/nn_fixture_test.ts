@@ -4,7 +4,13 @@ import assert from "node:assert/strict";
 import * as T from "@dendrite/tensor";
 import type { Tensor } from "@dendrite/tensor";
 import { gradients } from "@dendrite/autograd";
-import { assertClose, type FixtureTensor, fromFixture, loadFixtures, testOnBackends } from "@dendrite/tensor/testing";
+import {
+  assertClose,
+  type FixtureTensor,
+  fromFixture,
+  loadFixtures,
+  testOnBackends,
+} from "@dendrite/tensor/testing";
 
 interface Case {
   inputs: FixtureTensor[];
@@ -12,18 +18,23 @@ interface Case {
   r?: FixtureTensor;
   grads?: FixtureTensor[];
 }
-const fx = await loadFixtures<Record<string, Case>>(new URL("../../../testdata/nn.json", import.meta.url));
+const fx = await loadFixtures<Record<string, Case>>(
+  new URL("../../../testdata/nn.json", import.meta.url),
+);
 type Fn = (...xs: Tensor[]) => Tensor;
 const ops: Record<string, Fn> = {
   conv2d: (x, w, b) => T.conv2d(x, w, { bias: b }),
-  conv2dStridePadDil: (x, w) => T.conv2d(x, w, { stride: [2, 1], padding: [1, 2], dilation: [2, 1] }),
+  conv2dStridePadDil: (x, w) =>
+    T.conv2d(x, w, { stride: [2, 1], padding: [1, 2], dilation: [2, 1] }),
   conv2dGroups: (x, w) => T.conv2d(x, w, { padding: 1, groups: 2 }),
   conv2dDepthwise: (x, w, b) => T.conv2d(x, w, { bias: b, padding: 1, groups: 4 }),
   conv2dSame: (x, w) => T.conv2d(x, w, { padding: "same", dilation: [1, 2] }),
   conv1d: (x, w, b) => T.conv1d(x, w, { bias: b, stride: 2, padding: 1 }),
   conv1dSame: (x, w) => T.conv1d(x, w, { padding: "same" }),
-  convT2d: (x, w, b) => T.convTranspose2d(x, w, { bias: b, stride: 2, padding: 1, outputPadding: 1 }),
-  convT2dGroupsDil: (x, w) => T.convTranspose2d(x, w, { stride: [1, 2], groups: 2, dilation: [2, 1] }),
+  convT2d: (x, w, b) =>
+    T.convTranspose2d(x, w, { bias: b, stride: 2, padding: 1, outputPadding: 1 }),
+  convT2dGroupsDil: (x, w) =>
+    T.convTranspose2d(x, w, { stride: [1, 2], groups: 2, dilation: [2, 1] }),
   convT1d: (x, w) => T.convTranspose1d(x, w, { stride: 3, padding: 1, outputPadding: 2 }),
   maxPool2d: (x) => T.maxPool2d(x, 2),
   maxPool2dPadCeil: (x) => T.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }),
@@ -53,7 +64,10 @@ const ops: Record<string, Fn> = {
   pixelUnshuffle: (x) => T.pixelUnshuffle(x, 2),
   unfold: (x) => T.unfold(x, [2, 3], { stride: [1, 2], padding: 1, dilation: [2, 1] }),
   fold: (x) => T.fold(x, [4, 5], [2, 2]),
-  embedding: (w) => T.embedding(T.tensor(new Int32Array([1, 0, 3, 3, 3, 2]), { shape: [2, 3] }), w, { paddingIdx: 3 }),
+  embedding: (w) =>
+    T.embedding(T.tensor(new Int32Array([1, 0, 3, 3, 3, 2]), { shape: [2, 3] }), w, {
+      paddingIdx: 3,
+    }),
 };
 
 testOnBackends("every nn case has a Dendrite mapping", () => {

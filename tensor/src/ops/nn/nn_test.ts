@@ -14,7 +14,8 @@ testOnBackends("conv2d and convTranspose2d pass gradcheck and gradgradcheck", ()
   gradcheck(conv, [x, w, b], tol);
   gradgradcheck(conv, [x, w, b], tol);
   const wt = T.randn([4, 3, 3, 2], { rng: g, requiresGrad: true });
-  const convT = (x: T.Tensor, w: T.Tensor) => T.convTranspose2d(x, w, { stride: 2, padding: 1, outputPadding: 1 });
+  const convT = (x: T.Tensor, w: T.Tensor) =>
+    T.convTranspose2d(x, w, { stride: 2, padding: 1, outputPadding: 1 });
   gradcheck(convT, [x, wt], tol);
   gradgradcheck(convT, [x, wt], tol);
 });
@@ -22,8 +23,12 @@ testOnBackends("conv2d and convTranspose2d pass gradcheck and gradgradcheck", ()
 testOnBackends("pooling, interpolation and unfold pass gradcheck", () => {
   const g = new T.Generator(1);
   const x = T.randn([1, 2, 5, 6], { rng: g, requiresGrad: true });
-  gradcheck((x) => T.maxPool2d(x, 2, { stride: 1, padding: 1, ceilMode: true }), [x], { eps: 1e-4, atol: 1e-2 });
-  const avg = (x: T.Tensor) => T.avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false });
+  gradcheck((x) => T.maxPool2d(x, 2, { stride: 1, padding: 1, ceilMode: true }), [x], {
+    eps: 1e-4,
+    atol: 1e-2,
+  });
+  const avg = (x: T.Tensor) =>
+    T.avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false });
   gradcheck(avg, [x], tol);
   gradgradcheck(avg, [x], tol);
   gradcheck((x) => T.adaptiveAvgPool2d(x, [3, 4]), [x], tol);
@@ -31,7 +36,11 @@ testOnBackends("pooling, interpolation and unfold pass gradcheck", () => {
   const bil = (x: T.Tensor) => T.interpolate(x, { scaleFactor: 1.7, mode: "bilinear" });
   gradcheck(bil, [x], tol);
   gradgradcheck(bil, [x], tol);
-  gradcheck((x) => T.interpolate(x, { size: [7, 4], mode: "bicubic", alignCorners: true }), [x], tol);
+  gradcheck(
+    (x) => T.interpolate(x, { size: [7, 4], mode: "bicubic", alignCorners: true }),
+    [x],
+    tol,
+  );
   gradcheck((x) => T.unfold(x, [2, 3], { stride: [1, 2], padding: 1 }), [x], tol);
   gradcheck((x) => T.pixelUnshuffle(T.pad(x, [0, 0, 0, 1]), 2), [x], tol);
   const w = T.randn([5, 3], { rng: g, requiresGrad: true });

@@ -10,6 +10,7 @@ import { record } from "../../autodiff.ts";
 import type { Tensor } from "../../tensor.ts";
 import { cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
 import { run } from "../define.ts";
+import type { Pair } from "./conv.ts";
 import { reshape, squeeze, unsqueeze } from "../movement.ts";
 import { zeros } from "../creation.ts";
 import { scatterAdd } from "../shape/indexing.ts";
@@ -24,7 +25,14 @@ interface Windows {
   step: number;
 }
 
-function regularWindows(n: number, k: number, s: number, p: number, d: number, out: number): Windows {
+function regularWindows(
+  n: number,
+  k: number,
+  s: number,
+  p: number,
+  d: number,
+  out: number,
+): Windows {
   const start: number[] = [], end: number[] = [], padEnd: number[] = [], padStart: number[] = [];
   for (let o = 0; o < out; o++) {
     const a = o * s - p;
@@ -84,51 +92,73 @@ registerKernel("MaxPool2d", "cpu", ([x], { hw, ww }: { hw: Windows; ww: Windows 
   return [cpuOutput(out, [n, c, oh, ow]), cpuOutput(idx, [n, c, oh, ow])];
 });
 
-registerKernel("AvgPool2d", "cpu", ([x], a: { hw: Windows; ww: Windows; countIncludePad: boolean; divisor?: number }) => {
-  const [n, c, h, w] = x.shape;
-  const { hw, ww } = a;
-  const oh = hw.start.length, ow = ww.start.length;
-  const xs = cpuContiguous(x);
-  const out = new Float32Array(n * c * oh * ow);
-  const div = divisors(a, h, w);
-  let o = 0;
-  for (let pl = 0; pl < n * c; pl++) {
-    const base = pl * h * w;
-    for (let i = 0; i < oh; i++) {
-      const y0 = Math.max(hw.start[i], 0), y1 = Math.min(hw.end[i], h);
-      for (let j = 0; j < ow; j++, o++) {
-        const z0 = Math.max(ww.start[j], 0), z1 = Math.min(ww.end[j], w);
-        let s = 0;
-        for (let y = y0; y < y1; y++) for (let z = z0; z < z1; z++) s += xs[base + y * w + z];
-        out[o] = s / div[i * ow + j];
+registerKernel(
+  "AvgPool2d",
+  "cpu",
+  ([x], a: { hw: Windows; ww: Windows; countIncludePad: boolean; divisor?: number }) => {
+    const [n, c, h, w] = x.shape;
+    const { hw, ww } = a;
+    const oh = hw.start.length, ow = ww.start.length;
+    const xs = cpuContiguous(x);
+    const out = new Float32Array(n * c * oh * ow);
+    const div = divisors(a, h, w);
+    let o = 0;
+    for (let pl = 0; pl < n * c; pl++) {
+      const base = pl * h * w;
+      for (let i = 0; i < oh; i++) {
+        const y0 = Math.max(hw.start[i], 0), y1 = Math.min(hw.end[i], h);
+        for (let j = 0; j < ow; j++, o++) {
+          const z0 = Math.max(ww.start[j], 0), z1 = Math.min(ww.end[j], w);
+          let s = 0;
+          for (let y = y0; y < y1; y++) for (let z = z0; z < z1; z++) s += xs[base + y * w + z];
+          out[o] = s / div[i * ow + j];
+        }
       }
     }
-  }
-  return [cpuOutput(out, [n, c, oh, ow])];
-});
+    return [cpuOutput(out, [n, c, oh, ow])];
+  },
+);
 
-registerKernel("AvgPool2dBackward", "cpu", ([dy], a: { hw: Windows; ww: Windows; countIncludePad: boolean; divisor?: number; h: number; w: number }) => {
-  const [n, c, oh, ow] = dy.shape;
-  const { hw, ww, h, w } = a;
-  const gs = cpuContiguous(dy);
-  const dx = new Float32Array(n * c * h * w);
-  const div = divisors(a, h, w);
-  let o = 0;
-  for (let pl = 0; pl < n * c; pl++) {
-    const base = pl * h * w;
-    for (let i = 0; i < oh; i++) {
-      const y0 = Math.max(hw.start[i], 0), y1 = Math.min(hw.end[i], h);
-      for (let j = 0; j < ow; j++, o++) {
-        const z0 = Math.max(ww.start[j], 0), z1 = Math.min(ww.end[j], w);
-        const g = gs[o] / div[i * ow + j];
-        for (let y = y0; y < y1; y++) for (let z = z0; z < z1; z++) dx[base + y * w + z] += g;
+registerKernel(
+  "AvgPool2dBackward",
+  "cpu",
+  (
+    [dy],
+    a: {
+      hw: Windows;
+      ww: Windows;
+      countIncludePad: boolean;
+      divisor?: number;
+      h: number;
+      w: number;
+    },
+  ) => {
+    const [n, c, oh, ow] = dy.shape;
+    const { hw, ww, h, w } = a;
+    const gs = cpuContiguous(dy);
+    const dx = new Float32Array(n * c * h * w);
+    const div = divisors(a, h, w);
+    let o = 0;
+    for (let pl = 0; pl < n * c; pl++) {
+      const base = pl * h * w;
+      for (let i = 0; i < oh; i++) {
+        const y0 = Math.max(hw.start[i], 0), y1 = Math.min(hw.end[i], h);
+        for (let j = 0; j < ow; j++, o++) {
+          const z0 = Math.max(ww.start[j], 0), z1 = Math.min(ww.end[j], w);
+          const g = gs[o] / div[i * ow + j];
+          for (let y = y0; y < y1; y++) for (let z = z0; z < z1; z++) dx[base + y * w + z] += g;
+        }
       }
     }
-  }
-  return [cpuOutput(dx, [n, c, h, w])];
-});
+    return [cpuOutput(dx, [n, c, h, w])];
+  },
+);
 
-function divisors(a: { hw: Windows; ww: Windows; countIncludePad: boolean; divisor?: number }, h: number, w: number): Float64Array {
+function divisors(
+  a: { hw: Windows; ww: Windows; countIncludePad: boolean; divisor?: number },
+  h: number,
+  w: number,
+): Float64Array {
   const { hw, ww } = a;
   const oh = hw.start.length, ow = ww.start.length;
   const d = new Float64Array(oh * ow);
@@ -148,12 +178,17 @@ function divisors(a: { hw: Windows; ww: Windows; countIncludePad: boolean; divis
   return d;
 }
 
-type Pair = number | readonly [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
 
 function check4d(x: Tensor, op: string): void {
-  if (x.dtype !== "float32") throw new DTypeError(`Cannot apply ${op}() to a ${x.dtype} tensor: expected float32`);
-  if (x.ndim !== 4) throw new ShapeError(`Cannot apply ${op}() to input ${fmtShape(x.shape)}: expected [N, C, H, W]`);
+  if (x.dtype !== "float32") {
+    throw new DTypeError(`Cannot apply ${op}() to a ${x.dtype} tensor: expected float32`);
+  }
+  if (x.ndim !== 4) {
+    throw new ShapeError(
+      `Cannot apply ${op}() to input ${fmtShape(x.shape)}: expected [N, C, H, W]`,
+    );
+  }
 }
 
 /** Options of `maxPool2d`. */
@@ -187,17 +222,23 @@ function geometry(
   const [ph, pw] = pair(o.padding ?? 0);
   const [dh, dw] = pair(o.dilation ?? 1);
   if ([kh, kw, sh, sw, dh, dw].some((v) => !Number.isInteger(v) || v < 1)) {
-    throw new RangeError(`Cannot apply ${op}() with kernel [${kh}, ${kw}], stride [${sh}, ${sw}], dilation [${dh}, ${dw}]: expected positive integers`);
+    throw new RangeError(
+      `Cannot apply ${op}() with kernel [${kh}, ${kw}], stride [${sh}, ${sw}], dilation [${dh}, ${dw}]: expected positive integers`,
+    );
   }
   if (ph < 0 || pw < 0 || ph > kh / 2 || pw > kw / 2) {
-    throw new RangeError(`Cannot apply ${op}() with padding [${ph}, ${pw}]: expected at most half the kernel [${kh}, ${kw}]`);
+    throw new RangeError(
+      `Cannot apply ${op}() with padding [${ph}, ${pw}]: expected at most half the kernel [${kh}, ${kw}]`,
+    );
   }
   const [, , h, w] = x.shape;
   const oh = poolOut(h, kh, sh, ph, dh, o.ceilMode ?? false);
   const ow = poolOut(w, kw, sw, pw, dw, o.ceilMode ?? false);
   if (oh < 1 || ow < 1) {
     throw new ShapeError(
-      `Cannot apply ${op}() to input ${fmtShape(x.shape)} with kernel [${kh}, ${kw}]: the output would be [${oh}, ${ow}]`,
+      `Cannot apply ${op}() to input ${
+        fmtShape(x.shape)
+      } with kernel [${kh}, ${kw}]: the output would be [${oh}, ${ow}]`,
     );
   }
   return { hw: regularWindows(h, kh, sh, ph, dh, oh), ww: regularWindows(w, kw, sw, pw, dw, ow) };
@@ -208,7 +249,12 @@ function maxWithWindows(x: Tensor, win: { hw: Windows; ww: Windows }): PoolWithI
   const [n, c, h, w] = x.shape;
   const out = record("MaxPool2d", values, [x], (dy) => {
     const flatIdx = reshape(indices, [n, c, -1]);
-    const g = scatterAdd(zeros([n, c, h * w], { backend: x.backend.name }), 2, flatIdx, reshape(dy, [n, c, -1]));
+    const g = scatterAdd(
+      zeros([n, c, h * w], { backend: x.backend.name }),
+      2,
+      flatIdx,
+      reshape(dy, [n, c, -1]),
+    );
     return [reshape(g, x.shape)];
   });
   return { values: out, indices };
@@ -247,7 +293,11 @@ export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions
  * console.assert(indices.dataSync().join() === "5,7,13,15");
  * ```
  */
-export function maxPool2dWithIndices(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): PoolWithIndices {
+export function maxPool2dWithIndices(
+  x: Tensor,
+  kernelSize: Pair,
+  options: MaxPool2dOptions = {},
+): PoolWithIndices {
   check4d(x, "maxPool2d");
   return maxWithWindows(x, geometry("maxPool2d", x, kernelSize, options));
 }
@@ -266,7 +316,10 @@ export interface AvgPool2dOptions {
   divisorOverride?: number;
 }
 
-function avgWithWindows(x: Tensor, a: { hw: Windows; ww: Windows; countIncludePad: boolean; divisor?: number }): Tensor {
+function avgWithWindows(
+  x: Tensor,
+  a: { hw: Windows; ww: Windows; countIncludePad: boolean; divisor?: number },
+): Tensor {
   const [out] = run("AvgPool2d", [x.detach()], a);
   return record("AvgPool2d", out, [x], (dy) => [avgBackward(dy, a, x.shape)]);
 }
@@ -298,18 +351,32 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPool2dOptions
   check4d(x, "avgPool2d");
   const win = geometry("avgPool2d", x, kernelSize, options);
   if (options.divisorOverride !== undefined && !(options.divisorOverride > 0)) {
-    throw new RangeError(`Cannot apply avgPool2d() with divisorOverride ${options.divisorOverride}: expected a positive number`);
+    throw new RangeError(
+      `Cannot apply avgPool2d() with divisorOverride ${options.divisorOverride}: expected a positive number`,
+    );
   }
-  return avgWithWindows(x, { ...win, countIncludePad: options.countIncludePad ?? true, divisor: options.divisorOverride });
+  return avgWithWindows(x, {
+    ...win,
+    countIncludePad: options.countIncludePad ?? true,
+    divisor: options.divisorOverride,
+  });
 }
 
-function adaptive(x: Tensor, outputSize: Pair | readonly (number | null)[], op: string): { hw: Windows; ww: Windows } {
+function adaptive(
+  x: Tensor,
+  outputSize: Pair | readonly (number | null)[],
+  op: string,
+): { hw: Windows; ww: Windows } {
   check4d(x, op);
   const [, , h, w] = x.shape;
-  const [oh0, ow0] = typeof outputSize === "number" ? [outputSize, outputSize] : [outputSize[0], outputSize[1]];
+  const [oh0, ow0] = typeof outputSize === "number"
+    ? [outputSize, outputSize]
+    : [outputSize[0], outputSize[1]];
   const oh = oh0 ?? h, ow = ow0 ?? w;
   if (!Number.isInteger(oh) || !Number.isInteger(ow) || oh < 1 || ow < 1) {
-    throw new RangeError(`Cannot apply ${op}() with output size [${oh}, ${ow}]: expected positive integers`);
+    throw new RangeError(
+      `Cannot apply ${op}() with output size [${oh}, ${ow}]: expected positive integers`,
+    );
   }
   return { hw: adaptiveWindows(h, oh), ww: adaptiveWindows(w, ow) };
 }
@@ -327,8 +394,14 @@ function adaptive(x: Tensor, outputSize: Pair | readonly (number | null)[], op: 
  * console.assert(adaptiveAvgPool2d(ones([2, 3, 7, 5]), 1).shape.join() === "2,3,1,1");
  * ```
  */
-export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair | readonly (number | null)[]): Tensor {
-  return avgWithWindows(x, { ...adaptive(x, outputSize, "adaptiveAvgPool2d"), countIncludePad: false });
+export function adaptiveAvgPool2d(
+  x: Tensor,
+  outputSize: Pair | readonly (number | null)[],
+): Tensor {
+  return avgWithWindows(x, {
+    ...adaptive(x, outputSize, "adaptiveAvgPool2d"),
+    countIncludePad: false,
+  });
 }
 
 /**
@@ -344,12 +417,17 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair | readonly (number
  * console.assert(r.values.itemSync() === 8 && r.indices.itemSync() === 8);
  * ```
  */
-export function adaptiveMaxPool2d(x: Tensor, outputSize: Pair | readonly (number | null)[]): PoolWithIndices {
+export function adaptiveMaxPool2d(
+  x: Tensor,
+  outputSize: Pair | readonly (number | null)[],
+): PoolWithIndices {
   return maxWithWindows(x, adaptive(x, outputSize, "adaptiveMaxPool2d"));
 }
 
 function as2d(x: Tensor, op: string): Tensor {
-  if (x.ndim !== 3) throw new ShapeError(`Cannot apply ${op}() to input ${fmtShape(x.shape)}: expected [N, C, L]`);
+  if (x.ndim !== 3) {
+    throw new ShapeError(`Cannot apply ${op}() to input ${fmtShape(x.shape)}: expected [N, C, L]`);
+  }
   return unsqueeze(x, 2);
 }
 
@@ -396,7 +474,8 @@ export function maxPool1d(
 export function avgPool1d(
   x: Tensor,
   kernelSize: number,
-  options: { stride?: number; padding?: number; ceilMode?: boolean; countIncludePad?: boolean } = {},
+  options: { stride?: number; padding?: number; ceilMode?: boolean; countIncludePad?: boolean } =
+    {},
 ): Tensor {
   const y = avgPool2d(as2d(x, "avgPool1d"), [1, kernelSize], {
     stride: [1, options.stride ?? kernelSize],
@@ -439,5 +518,3 @@ export function adaptiveMaxPool1d(x: Tensor, outputSize: number): PoolWithIndice
   const r = adaptiveMaxPool2d(as2d(x, "adaptiveMaxPool1d"), [1, outputSize]);
   return { values: squeeze(r.values, 2), indices: squeeze(r.indices, 2) };
 }
-
-

@@ -15,6 +15,7 @@ import { record } from "../../autodiff.ts";
 import type { Tensor } from "../../tensor.ts";
 import { cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
 import { run } from "../define.ts";
+import type { Pair } from "./conv.ts";
 import { fromTypedArray } from "../creation.ts";
 import { matmul } from "../matmul.ts";
 import { permute, reshape, transpose } from "../movement.ts";
@@ -100,37 +101,64 @@ export interface InterpolateOptions {
  */
 export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
   const mode = options.mode ?? "nearest";
-  if (x.dtype !== "float32") throw new DTypeError(`Cannot apply interpolate() to a ${x.dtype} tensor: expected float32`);
+  if (x.dtype !== "float32") {
+    throw new DTypeError(`Cannot apply interpolate() to a ${x.dtype} tensor: expected float32`);
+  }
   const spatial = x.ndim - 2;
   if (spatial !== 1 && spatial !== 2) {
-    throw new ShapeError(`Cannot apply interpolate() to input ${fmtShape(x.shape)}: expected [N, C, L] or [N, C, H, W]`);
-  }
-  if ((mode === "linear" && spatial !== 1) || ((mode === "bilinear" || mode === "bicubic") && spatial !== 2)) {
     throw new ShapeError(
-      `Cannot apply interpolate() with mode "${mode}" to input ${fmtShape(x.shape)}: "${mode}" needs ${mode === "linear" ? "[N, C, L]" : "[N, C, H, W]"}`,
+      `Cannot apply interpolate() to input ${
+        fmtShape(x.shape)
+      }: expected [N, C, L] or [N, C, H, W]`,
+    );
+  }
+  if (
+    (mode === "linear" && spatial !== 1) ||
+    ((mode === "bilinear" || mode === "bicubic") && spatial !== 2)
+  ) {
+    throw new ShapeError(
+      `Cannot apply interpolate() with mode "${mode}" to input ${
+        fmtShape(x.shape)
+      }: "${mode}" needs ${mode === "linear" ? "[N, C, L]" : "[N, C, H, W]"}`,
     );
   }
   if (!["nearest", "nearest-exact", "linear", "bilinear", "bicubic"].includes(mode)) {
     throw new RangeError(`Cannot apply interpolate() with mode "${mode}"`);
   }
   if (options.alignCorners !== undefined && (mode === "nearest" || mode === "nearest-exact")) {
-    throw new RangeError(`Cannot apply interpolate() with alignCorners in mode "${mode}": it applies to linear modes only`);
+    throw new RangeError(
+      `Cannot apply interpolate() with alignCorners in mode "${mode}": it applies to linear modes only`,
+    );
   }
   if ((options.size === undefined) === (options.scaleFactor === undefined)) {
     throw new RangeError("Cannot apply interpolate(): give exactly one of size and scaleFactor");
   }
   const inSizes = x.shape.slice(2);
-  const list = (v: number | readonly number[]) => (typeof v === "number" ? inSizes.map(() => v) : [...v]);
+  const list = (
+    v: number | readonly number[],
+  ) => (typeof v === "number" ? inSizes.map(() => v) : [...v]);
   const scales = options.scaleFactor !== undefined ? list(options.scaleFactor) : undefined;
-  const sizes = options.size !== undefined ? list(options.size) : inSizes.map((n, i) => Math.floor(n * scales![i]));
+  const sizes = options.size !== undefined
+    ? list(options.size)
+    : inSizes.map((n, i) => Math.floor(n * scales![i]));
   if (sizes.length !== spatial || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
-    throw new RangeError(`Cannot apply interpolate() with output size [${sizes.join(", ")}]: expected ${spatial} positive integers`);
+    throw new RangeError(
+      `Cannot apply interpolate() with output size [${
+        sizes.join(", ")
+      }]: expected ${spatial} positive integers`,
+    );
   }
   const kind = mode === "bicubic" ? "cubic" : mode === "bilinear" ? "linear" : mode;
   let y = x;
   for (let a = 0; a < spatial; a++) {
     const axis = 2 + a;
-    const m = axisMatrix(inSizes[a], sizes[a], kind as "nearest" | "nearest-exact" | "linear" | "cubic", options.alignCorners ?? false, scales?.[a]);
+    const m = axisMatrix(
+      inSizes[a],
+      sizes[a],
+      kind as "nearest" | "nearest-exact" | "linear" | "cubic",
+      options.alignCorners ?? false,
+      scales?.[a],
+    );
     const mt = fromTypedArray(m, [sizes[a], inSizes[a]], { backend: x.backend.name });
     // Move the axis last, multiply by Mᵀ, move it back.
     const perm = [...Array(y.ndim).keys()].filter((d) => d !== axis).concat([axis]);
@@ -174,7 +202,9 @@ export function pixelShuffle(x: Tensor, upscaleFactor: number): Tensor {
   const r = upscaleFactor;
   if (x.ndim !== 4 || x.shape[1] % (r * r) !== 0) {
     throw new ShapeError(
-      `Cannot apply pixelShuffle() to input ${fmtShape(x.shape)} with factor ${r}: expected [N, C·${r * r}, H, W]`,
+      `Cannot apply pixelShuffle() to input ${fmtShape(x.shape)} with factor ${r}: expected [N, C·${
+        r * r
+      }, H, W]`,
     );
   }
   const [n, c, h, w] = x.shape;
@@ -200,7 +230,9 @@ export function pixelUnshuffle(x: Tensor, downscaleFactor: number): Tensor {
   const r = downscaleFactor;
   if (x.ndim !== 4 || x.shape[2] % r !== 0 || x.shape[3] % r !== 0) {
     throw new ShapeError(
-      `Cannot apply pixelUnshuffle() to input ${fmtShape(x.shape)} with factor ${r}: H and W must be divisible by ${r}`,
+      `Cannot apply pixelUnshuffle() to input ${
+        fmtShape(x.shape)
+      } with factor ${r}: H and W must be divisible by ${r}`,
     );
   }
   const [n, c, h, w] = x.shape;
@@ -208,7 +240,6 @@ export function pixelUnshuffle(x: Tensor, downscaleFactor: number): Tensor {
   return reshape(y, [n, c * r * r, h / r, w / r]);
 }
 
-type Pair = number | readonly [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
 
 /** Options of `unfold` and `fold`. */
@@ -229,7 +260,9 @@ registerKernel("Im2Col", "cpu", ([x], a) => {
   // [K, N·P] -> [N, K, P]
   const out = new Float32Array(n * K * P);
   for (let k = 0; k < K; k++) {
-    for (let b = 0; b < n; b++) out.set(col.subarray(k * n * P + b * P, k * n * P + (b + 1) * P), (b * K + k) * P);
+    for (let b = 0; b < n; b++) {
+      out.set(col.subarray(k * n * P + b * P, k * n * P + (b + 1) * P), (b * K + k) * P);
+    }
   }
   return [cpuOutput(out, [n, K, P])];
 });
@@ -239,7 +272,9 @@ registerKernel("Col2Im", "cpu", ([cols], a) => {
   const cs = cpuContiguous(cols);
   const col = new Float32Array(K * n * P);
   for (let k = 0; k < K; k++) {
-    for (let b = 0; b < n; b++) col.set(cs.subarray((b * K + k) * P, (b * K + k + 1) * P), k * n * P + b * P);
+    for (let b = 0; b < n; b++) {
+      col.set(cs.subarray((b * K + k) * P, (b * K + k + 1) * P), k * n * P + b * P);
+    }
   }
   const dx = new Float32Array(n * a.c * a.h * a.w);
   col2im(col, n, a.c, a.h, a.w, 0, a.c, a, a.oh, a.ow, dx);
@@ -253,7 +288,9 @@ function windowAttrs(op: string, h: number, w: number, kernelSize: Pair, o: Unfo
   const [dh, dw] = pair(o.dilation ?? 1);
   const oh = outSize(h, kh, sh, ph, dh), ow = outSize(w, kw, sw, pw, dw);
   if (oh < 1 || ow < 1) {
-    throw new ShapeError(`Cannot apply ${op}() to spatial size [${h}, ${w}] with kernel [${kh}, ${kw}]: no window fits`);
+    throw new ShapeError(
+      `Cannot apply ${op}() to spatial size [${h}, ${w}] with kernel [${kh}, ${kw}]: no window fits`,
+    );
   }
   return { kh, kw, sh, sw, ph, pw, dh, dw, oh, ow };
 }
@@ -273,7 +310,11 @@ function windowAttrs(op: string, h: number, w: number, kernelSize: Pair, o: Unfo
  * ```
  */
 export function unfold(x: Tensor, kernelSize: Pair, options: UnfoldOptions = {}): Tensor {
-  if (x.ndim !== 4) throw new ShapeError(`Cannot apply unfold() to input ${fmtShape(x.shape)}: expected [N, C, H, W]`);
+  if (x.ndim !== 4) {
+    throw new ShapeError(
+      `Cannot apply unfold() to input ${fmtShape(x.shape)}: expected [N, C, H, W]`,
+    );
+  }
   const [, c, h, w] = x.shape;
   const a = windowAttrs("unfold", h, w, kernelSize, options);
   const [out] = run("Im2Col", [x.detach()], a);
@@ -304,13 +345,19 @@ export function fold(
   options: UnfoldOptions = {},
   channels?: number,
 ): Tensor {
-  if (x.ndim !== 3) throw new ShapeError(`Cannot apply fold() to input ${fmtShape(x.shape)}: expected [N, C·kh·kw, L]`);
+  if (x.ndim !== 3) {
+    throw new ShapeError(
+      `Cannot apply fold() to input ${fmtShape(x.shape)}: expected [N, C·kh·kw, L]`,
+    );
+  }
   const [h, w] = pair(outputSize);
   const a = windowAttrs("fold", h, w, kernelSize, options);
   const c = channels ?? x.shape[1] / (a.kh * a.kw);
   if (!Number.isInteger(c) || x.shape[2] !== a.oh * a.ow) {
     throw new ShapeError(
-      `Cannot apply fold() to input ${fmtShape(x.shape)}: expected [N, C·${a.kh * a.kw}, ${a.oh * a.ow}] for output [${h}, ${w}]`,
+      `Cannot apply fold() to input ${fmtShape(x.shape)}: expected [N, C·${a.kh * a.kw}, ${
+        a.oh * a.ow
+      }] for output [${h}, ${w}]`,
     );
   }
   const [out] = run("Col2Im", [x.detach()], { ...a, c, h, w });
@@ -331,12 +378,18 @@ export function fold(
  * console.assert(embedding(tensor(new Int32Array([2, 1])), w).dataSync().join() === "2,2,1,1");
  * ```
  */
-export function embedding(indices: Tensor, weight: Tensor, options: { paddingIdx?: number } = {}): Tensor {
+export function embedding(
+  indices: Tensor,
+  weight: Tensor,
+  options: { paddingIdx?: number } = {},
+): Tensor {
   if (indices.dtype !== "int32") {
     throw new DTypeError(`Cannot look up ${indices.dtype} indices in embedding(): expected int32`);
   }
   if (weight.ndim !== 2) {
-    throw new ShapeError(`Cannot apply embedding() with weight ${fmtShape(weight.shape)}: expected [V, D]`);
+    throw new ShapeError(
+      `Cannot apply embedding() with weight ${fmtShape(weight.shape)}: expected [V, D]`,
+    );
   }
   const flat = reshape(indices, [indices.size]);
   let rows = indexSelect(weight, 0, flat);

@@ -4,9 +4,19 @@ import { gradcheck } from "@dendrite/autograd";
 import { assertClose, testOnBackends } from "@dendrite/tensor/testing";
 
 Deno.test("philox4x32 matches the Random123 known-answer vectors", () => {
-  assert.deepEqual(T.philox4x32([0, 0, 0, 0], [0, 0]), [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]);
+  assert.deepEqual(T.philox4x32([0, 0, 0, 0], [0, 0]), [
+    0x6627e8d5,
+    0xe169c58d,
+    0xbc57ac4c,
+    0x9b00dbd8,
+  ]);
   const f = 0xffffffff;
-  assert.deepEqual(T.philox4x32([f, f, f, f], [f, f]), [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]);
+  assert.deepEqual(T.philox4x32([f, f, f, f], [f, f]), [
+    0x408f276d,
+    0x41c83b0e,
+    0xa20bc7c6,
+    0x6d5451fd,
+  ]);
   assert.deepEqual(
     T.philox4x32([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0]),
     [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1],

@@ -76,8 +76,15 @@ export function randn(shape: readonly number[], options: RandomOptions = {}): Te
  * console.assert(uniform(-2, -1, [10]).dataSync().every((v) => v >= -2 && v < -1));
  * ```
  */
-export function uniform(low: number, high: number, shape: readonly number[], options: RandomOptions = {}): Tensor {
-  if (!(low <= high)) throw new RangeError(`Cannot sample uniform(${low}, ${high}): expected low <= high`);
+export function uniform(
+  low: number,
+  high: number,
+  shape: readonly number[],
+  options: RandomOptions = {},
+): Tensor {
+  if (!(low <= high)) {
+    throw new RangeError(`Cannot sample uniform(${low}, ${high}): expected low <= high`);
+  }
   const s = checkShape(shape, "uniform");
   const a = gen(options).fillUniform(new Float32Array(sizeOf(s)));
   for (let i = 0; i < a.length; i++) a[i] = low + (high - low) * a[i];
@@ -98,8 +105,15 @@ export function uniform(low: number, high: number, shape: readonly number[], opt
  * console.assert(normal(5, 0, [3]).dataSync().join() === "5,5,5");
  * ```
  */
-export function normal(mean: number, std: number, shape: readonly number[], options: RandomOptions = {}): Tensor {
-  if (!(std >= 0)) throw new RangeError(`Cannot sample normal() with std ${std}: expected std >= 0`);
+export function normal(
+  mean: number,
+  std: number,
+  shape: readonly number[],
+  options: RandomOptions = {},
+): Tensor {
+  if (!(std >= 0)) {
+    throw new RangeError(`Cannot sample normal() with std ${std}: expected std >= 0`);
+  }
   const s = checkShape(shape, "normal");
   const a = gen(options).fillNormal(new Float32Array(sizeOf(s)));
   for (let i = 0; i < a.length; i++) a[i] = mean + std * a[i];
@@ -120,9 +134,16 @@ export function normal(mean: number, std: number, shape: readonly number[], opti
  * console.assert(randint(0, 3, [50]).dataSync().every((v) => v >= 0 && v < 3));
  * ```
  */
-export function randint(low: number, high: number, shape: readonly number[], options: RandomOptions = {}): Tensor {
+export function randint(
+  low: number,
+  high: number,
+  shape: readonly number[],
+  options: RandomOptions = {},
+): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || low >= high) {
-    throw new RangeError(`Cannot sample randint(${low}, ${high}): expected integers with low < high`);
+    throw new RangeError(
+      `Cannot sample randint(${low}, ${high}): expected integers with low < high`,
+    );
   }
   const s = checkShape(shape, "randint");
   const g = gen(options), range = high - low;
@@ -144,7 +165,9 @@ export function randint(low: number, high: number, shape: readonly number[], opt
  * ```
  */
 export function randperm(n: number, options: RandomOptions = {}): Tensor {
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`Cannot create randperm(${n}): expected a non-negative integer`);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new RangeError(`Cannot create randperm(${n}): expected a non-negative integer`);
+  }
   const g = gen(options);
   const a = new Int32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
@@ -170,7 +193,10 @@ export function randperm(n: number, options: RandomOptions = {}): Tensor {
  * console.assert(bernoulli(tensor([0, 1])).dataSync().join() === "0,1");
  * ```
  */
-export function bernoulli(p: Tensor | number, options: RandomOptions & { shape?: readonly number[] } = {}): Tensor {
+export function bernoulli(
+  p: Tensor | number,
+  options: RandomOptions & { shape?: readonly number[] } = {},
+): Tensor {
   const g = gen(options);
   const probs = typeof p === "number" ? undefined : p.dataSync();
   const shape = typeof p === "number" ? checkShape(options.shape ?? [], "bernoulli") : [...p.shape];
@@ -179,11 +205,15 @@ export function bernoulli(p: Tensor | number, options: RandomOptions & { shape?:
   for (let i = 0; i < n; i++) {
     const pi = probs ? probs[i] : (p as number);
     if (!(pi >= 0 && pi <= 1)) {
-      throw new RangeError(`Cannot sample bernoulli() with probability ${pi}: expected a value in [0, 1]`);
+      throw new RangeError(
+        `Cannot sample bernoulli() with probability ${pi}: expected a value in [0, 1]`,
+      );
     }
     a[i] = g.nextFloat() < pi ? 1 : 0;
   }
-  return fromTypedArray(a, shape, { backend: options.backend ?? (typeof p === "number" ? undefined : p.backend.name) });
+  return fromTypedArray(a, shape, {
+    backend: options.backend ?? (typeof p === "number" ? undefined : p.backend.name),
+  });
 }
 
 /**
@@ -205,29 +235,39 @@ export function multinomial(
   options: RandomOptions & { replacement?: boolean } = {},
 ): Tensor {
   if (probs.ndim !== 1 && probs.ndim !== 2) {
-    throw new ShapeError(`Cannot sample multinomial() from ${fmtShape(probs.shape)}: expected [C] or [N, C]`);
+    throw new ShapeError(
+      `Cannot sample multinomial() from ${fmtShape(probs.shape)}: expected [C] or [N, C]`,
+    );
   }
   const rows = probs.ndim === 1 ? 1 : probs.shape[0], c = probs.shape[probs.ndim - 1];
   if (!options.replacement && numSamples > c) {
-    throw new RangeError(`Cannot draw ${numSamples} samples without replacement from ${c} categories in multinomial()`);
+    throw new RangeError(
+      `Cannot draw ${numSamples} samples without replacement from ${c} categories in multinomial()`,
+    );
   }
   const g = gen(options), w = probs.dataSync();
   const out = new Int32Array(rows * numSamples);
   for (let r = 0; r < rows; r++) {
     const weights = Array.from(w.subarray(r * c, (r + 1) * c) as ArrayLike<number>);
     if (weights.some((v) => !(v >= 0) || !Number.isFinite(v))) {
-      throw new RangeError("Cannot sample multinomial(): probabilities must be finite and non-negative");
+      throw new RangeError(
+        "Cannot sample multinomial(): probabilities must be finite and non-negative",
+      );
     }
     for (let s = 0; s < numSamples; s++) {
       const total = weights.reduce((a, b) => a + b, 0);
-      if (total <= 0) throw new RangeError("Cannot sample multinomial(): a row has no positive probability");
+      if (total <= 0) {
+        throw new RangeError("Cannot sample multinomial(): a row has no positive probability");
+      }
       let u = g.nextFloat() * total, k = 0;
       while (k < c - 1 && (u >= weights[k] || weights[k] === 0)) u -= weights[k++];
       out[r * numSamples + s] = k;
       if (!options.replacement) weights[k] = 0;
     }
   }
-  return fromTypedArray(out, probs.ndim === 1 ? [numSamples] : [rows, numSamples], { backend: probs.backend.name });
+  return fromTypedArray(out, probs.ndim === 1 ? [numSamples] : [rows, numSamples], {
+    backend: probs.backend.name,
+  });
 }
 
 /** Options of `dropout`. */
@@ -241,7 +281,9 @@ export interface DropoutOptions {
 }
 
 function checkP(p: number, op: string): void {
-  if (!(p >= 0 && p <= 1)) throw new RangeError(`Cannot apply ${op}() with p ${p}: expected a value in [0, 1]`);
+  if (!(p >= 0 && p <= 1)) {
+    throw new RangeError(`Cannot apply ${op}() with p ${p}: expected a value in [0, 1]`);
+  }
 }
 
 /**
@@ -261,7 +303,9 @@ function checkP(p: number, op: string): void {
 export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
   const p = options.p ?? 0.5;
   checkP(p, "dropout");
-  if (x.dtype !== "float32") throw new DTypeError(`Cannot apply dropout() to a ${x.dtype} tensor: expected float32`);
+  if (x.dtype !== "float32") {
+    throw new DTypeError(`Cannot apply dropout() to a ${x.dtype} tensor: expected float32`);
+  }
   if (options.training === false || p === 0) return x;
   if (p === 1) return mul(x, 0);
   const mask = bernoulli(1 - p, { shape: x.shape, rng: options.rng, backend: x.backend.name });
@@ -293,6 +337,3 @@ export function dropout2d(x: Tensor, options: DropoutOptions = {}): Tensor {
   const mask = bernoulli(1 - p, { shape, rng: options.rng, backend: x.backend.name });
   return p === 1 ? mul(x, 0) : mul(x, mul(mask, 1 / (1 - p)));
 }
-
-
-

@@ -116,7 +116,9 @@ export function cumprod(x: Tensor, axis: number): Tensor {
     const grad = permute(reshape(g, xm.shape), inv);
     return [
       record("CumprodBackward", grad, [x, dy], () => {
-        throw new Error("Cannot differentiate cumprod() twice: its double backward is not implemented");
+        throw new Error(
+          "Cannot differentiate cumprod() twice: its double backward is not implemented",
+        );
       }),
     ];
   });

@@ -72,7 +72,11 @@ export function variance(
  * console.assert(std(tensor([2, 4]), 0, { unbiased: false }).itemSync() === 1);
  * ```
  */
-export function std(x: Tensor, axes?: number | readonly number[], options: VarianceOptions = {}): Tensor {
+export function std(
+  x: Tensor,
+  axes?: number | readonly number[],
+  options: VarianceOptions = {},
+): Tensor {
   return sqrt(variance(x, axes, options));
 }
 
@@ -89,7 +93,11 @@ export function std(x: Tensor, axes?: number | readonly number[], options: Varia
  * console.assert(Math.abs((logsumexp(tensor([1000, 1000])).itemSync() as number) - 1000.6931) < 1e-3);
  * ```
  */
-export function logsumexp(x: Tensor, axes?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+export function logsumexp(
+  x: Tensor,
+  axes?: number | readonly number[],
+  options: ReduceOptions = {},
+): Tensor {
   floatOnly(x, "logsumexp");
   const ax = normAxes(axes, x.ndim, "logsumexp");
   const m = reduceRaw(x.detach(), "max", ax, true);
@@ -125,7 +133,9 @@ export function norm(x: Tensor, options: NormOptions = {}): Tensor {
   const p = options.p === "fro" || options.p === undefined ? 2 : options.p;
   if (typeof p !== "number" || Number.isNaN(p) || p <= 0 && p !== -Infinity) {
     throw new RangeError(
-      `Cannot compute norm() with p = ${String(options.p)}: expected a positive number, "fro", Infinity or -Infinity`,
+      `Cannot compute norm() with p = ${
+        String(options.p)
+      }: expected a positive number, "fro", Infinity or -Infinity`,
     );
   }
   const ax = normAxes(options.axes, x.ndim, "norm");
@@ -158,7 +168,11 @@ export function norm(x: Tensor, options: NormOptions = {}): Tensor {
  * console.assert(amax(tensor([[1, 5], [7, 2]]), 0).dataSync().join() === "7,5");
  * ```
  */
-export function amax(x: Tensor, axes?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+export function amax(
+  x: Tensor,
+  axes?: number | readonly number[],
+  options: ReduceOptions = {},
+): Tensor {
   return max(x, axes, options);
 }
 
@@ -175,7 +189,11 @@ export function amax(x: Tensor, axes?: number | readonly number[], options: Redu
  * console.assert(amin(tensor([[1, 5], [7, 2]]), 1).dataSync().join() === "1,2");
  * ```
  */
-export function amin(x: Tensor, axes?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+export function amin(
+  x: Tensor,
+  axes?: number | readonly number[],
+  options: ReduceOptions = {},
+): Tensor {
   return min(x, axes, options);
 }
 
@@ -192,7 +210,11 @@ export function amin(x: Tensor, axes?: number | readonly number[], options: Redu
  * console.assert(all(tensor([[true, false], [true, true]]), 1).dataSync().join() === "0,1");
  * ```
  */
-export function all(x: Tensor, axes?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+export function all(
+  x: Tensor,
+  axes?: number | readonly number[],
+  options: ReduceOptions = {},
+): Tensor {
   const ax = normAxes(axes, x.ndim, "all");
   if (ax.some((a) => x.shape[a] === 0)) {
     return cast(sum(cast(x, "int32"), ax, options).eq(0).logicalOr(true), "bool");
@@ -213,7 +235,11 @@ export function all(x: Tensor, axes?: number | readonly number[], options: Reduc
  * console.assert(any(tensor([[true, false], [false, false]]), 1).dataSync().join() === "1,0");
  * ```
  */
-export function any(x: Tensor, axes?: number | readonly number[], options: ReduceOptions = {}): Tensor {
+export function any(
+  x: Tensor,
+  axes?: number | readonly number[],
+  options: ReduceOptions = {},
+): Tensor {
   const ax = normAxes(axes, x.ndim, "any");
   return sum(cast(x, "int32"), ax, options).gt(0);
 }
@@ -226,7 +252,13 @@ export interface ValuesIndices {
   indices: Tensor;
 }
 
-function pickAlong(x: Tensor, axis: number, indices: Tensor, keepDim: boolean, op: string): ValuesIndices {
+function pickAlong(
+  x: Tensor,
+  axis: number,
+  indices: Tensor,
+  keepDim: boolean,
+  op: string,
+): ValuesIndices {
   const idxKeep = reshape(indices, x.shape.map((d, i) => (i === axis ? 1 : d)));
   const pos = reshape(arange(x.shape[axis]), x.shape.map((d, i) => (i === axis ? d : 1)));
   const mask = eq(pos, idxKeep);
@@ -278,7 +310,9 @@ export function minAlong(x: Tensor, axis: number, options: ReduceOptions = {}): 
 function checkAxisNonEmpty(x: Tensor, axis: number, op: string): void {
   if (x.shape[axis] === 0) {
     throw new RangeError(
-      `Cannot compute ${op}() over an empty axis of ${fmtShape(x.shape)}: the reduction has no identity`,
+      `Cannot compute ${op}() over an empty axis of ${
+        fmtShape(x.shape)
+      }: the reduction has no identity`,
     );
   }
 }
@@ -323,8 +357,27 @@ registerKernel("MedianIndex", "cpu", ([x]) => {
  * ```
  */
 export function median(x: Tensor): Tensor;
+/**
+ * Lower median. Without an axis: of all elements (a 0-d tensor); with an
+ * axis: `{ values, indices }` like `torch.median(x, dim)`. NaN propagates.
+ *
+ * @param x The input.
+ * @param axis The axis (omit for all elements).
+ * @param options `keepDim`.
+ * @returns The median, or values and indices.
+ * @example
+ * ```ts
+ * import { median, tensor } from "@dendrite/tensor";
+ * console.assert(median(tensor([3, 1, 4, 2])).itemSync() === 2);
+ * console.assert(median(tensor([[3, 1, 2]]), 1).indices.dataSync()[0] === 2);
+ * ```
+ */
 export function median(x: Tensor, axis: number, options?: ReduceOptions): ValuesIndices;
-export function median(x: Tensor, axis?: number, options: ReduceOptions = {}): Tensor | ValuesIndices {
+export function median(
+  x: Tensor,
+  axis?: number,
+  options: ReduceOptions = {},
+): Tensor | ValuesIndices {
   if (axis === undefined) {
     const flat = reshape(x, [x.size]);
     checkAxisNonEmpty(flat, 0, "median");

@@ -43,11 +43,15 @@ function parse(equation: string, n: number): { inputs: string[][]; output: strin
     const all = new Set(inputs.flat());
     for (const c of output) {
       if (!all.has(c)) {
-        throw new RangeError(`Cannot parse einsum equation "${equation}": output subscript "${c}" appears in no input`);
+        throw new RangeError(
+          `Cannot parse einsum equation "${equation}": output subscript "${c}" appears in no input`,
+        );
       }
     }
     if (new Set(output).size !== output.length) {
-      throw new RangeError(`Cannot parse einsum equation "${equation}": an output subscript repeats`);
+      throw new RangeError(
+        `Cannot parse einsum equation "${equation}": an output subscript repeats`,
+      );
     }
   }
   return { inputs, output };
@@ -101,7 +105,9 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
     const labels = inputs[i];
     if (labels.length !== t.ndim) {
       throw new ShapeError(
-        `Cannot apply einsum("${equation}"): operand ${i} has shape ${fmtShape(t.shape)} but subscripts "${labels.join("")}"`,
+        `Cannot apply einsum("${equation}"): operand ${i} has shape ${
+          fmtShape(t.shape)
+        } but subscripts "${labels.join("")}"`,
       );
     }
     if (new Set(labels).size !== labels.length) {
@@ -152,16 +158,22 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   if (weight.ndim !== 2) {
-    throw new ShapeError(`Cannot apply linear() with weight ${fmtShape(weight.shape)}: expected [out, in]`);
+    throw new ShapeError(
+      `Cannot apply linear() with weight ${fmtShape(weight.shape)}: expected [out, in]`,
+    );
   }
   const [outF, inF] = weight.shape;
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF) {
     throw new ShapeError(
-      `Cannot apply Linear(${inF}, ${outF}) as the last axis must be ${inF}: input shape is ${fmtShape(x.shape)}`,
+      `Cannot apply Linear(${inF}, ${outF}) as the last axis must be ${inF}: input shape is ${
+        fmtShape(x.shape)
+      }`,
     );
   }
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outF)) {
-    throw new ShapeError(`Cannot apply linear() with bias ${fmtShape(bias.shape)}: expected [${outF}]`);
+    throw new ShapeError(
+      `Cannot apply linear() with bias ${fmtShape(bias.shape)}: expected [${outF}]`,
+    );
   }
   const y = matmul(x, transpose(weight));
   return bias ? add(y, bias) : y;

@@ -27,7 +27,9 @@ function checkIndexTensor(index: Tensor, op: string): void {
 
 function boundsError(op: string, bad: number, n: number, axis: number): RangeError {
   return new RangeError(
-    `Cannot index axis ${axis} of size ${n} with ${bad} in ${op}(): expected indices in [${-n}, ${n - 1}]`,
+    `Cannot index axis ${axis} of size ${n} with ${bad} in ${op}(): expected indices in [${-n}, ${
+      n - 1
+    }]`,
   );
 }
 
@@ -82,18 +84,24 @@ registerKernel("ScatterAdd", "cpu", ([x, index, src], { axis }) => {
 function checkGatherShapes(x: Tensor, axis: number, index: Tensor, op: string, src?: Tensor): void {
   if (index.ndim !== x.ndim) {
     throw new ShapeError(
-      `Cannot ${op}() ${fmtShape(x.shape)} with index ${fmtShape(index.shape)}: index must have ${x.ndim} axes`,
+      `Cannot ${op}() ${fmtShape(x.shape)} with index ${
+        fmtShape(index.shape)
+      }: index must have ${x.ndim} axes`,
     );
   }
   for (let d = 0; d < x.ndim; d++) {
     if (d !== axis && index.shape[d] > x.shape[d]) {
       throw new ShapeError(
-        `Cannot ${op}() ${fmtShape(x.shape)} with index ${fmtShape(index.shape)}: index axis ${d} is larger than the input's`,
+        `Cannot ${op}() ${fmtShape(x.shape)} with index ${
+          fmtShape(index.shape)
+        }: index axis ${d} is larger than the input's`,
       );
     }
     if (src && index.shape[d] > src.shape[d]) {
       throw new ShapeError(
-        `Cannot ${op}() with index ${fmtShape(index.shape)} and src ${fmtShape(src.shape)}: index axis ${d} is larger than src's`,
+        `Cannot ${op}() with index ${fmtShape(index.shape)} and src ${
+          fmtShape(src.shape)
+        }: index axis ${d} is larger than src's`,
       );
     }
   }
@@ -223,7 +231,9 @@ registerKernel("IndexAdd", "cpu", ([x, index, src], { axis }) => {
 export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
   checkIndexTensor(index, "indexSelect");
   if (index.ndim > 1) {
-    throw new ShapeError(`Cannot use index ${fmtShape(index.shape)} in indexSelect(): expected a 1-D index`);
+    throw new ShapeError(
+      `Cannot use index ${fmtShape(index.shape)} in indexSelect(): expected a 1-D index`,
+    );
   }
   const a = normAxis(axis, x.ndim, "indexSelect");
   const [out] = run("IndexSelect", [x, index], { axis: a });
@@ -252,7 +262,9 @@ export function indexAdd(x: Tensor, axis: number, index: Tensor, src: Tensor): T
   const want = x.shape.map((d, i) => (i === a ? index.size : d));
   if (src.shape.join() !== want.join()) {
     throw new ShapeError(
-      `Cannot indexAdd() src ${fmtShape(src.shape)} into ${fmtShape(x.shape)} along axis ${a}: expected src shape ${fmtShape(want)}`,
+      `Cannot indexAdd() src ${fmtShape(src.shape)} into ${
+        fmtShape(x.shape)
+      } along axis ${a}: expected src shape ${fmtShape(want)}`,
     );
   }
   const [out] = run("IndexAdd", [x.detach(), index, cast(src.detach(), x.dtype)], { axis: a });
@@ -277,7 +289,9 @@ export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   let maxIdx = -1;
   for (const v of data) {
     if (v < 0) {
-      throw new RangeError(`Cannot one-hot encode index ${v} in oneHot(): indices must be non-negative`);
+      throw new RangeError(
+        `Cannot one-hot encode index ${v} in oneHot(): indices must be non-negative`,
+      );
     }
     if (v > maxIdx) maxIdx = v;
   }
@@ -352,7 +366,9 @@ export function index(x: Tensor, indices: readonly IndexSpec[]): Tensor {
       const want = x.shape.slice(axis, axis + ix.ndim);
       if (want.join() !== ix.shape.join()) {
         throw new ShapeError(
-          `Cannot index ${fmtShape(x.shape)} with a bool mask ${fmtShape(ix.shape)} at axis ${axis} in index(): the mask must match ${fmtShape(want)}`,
+          `Cannot index ${fmtShape(x.shape)} with a bool mask ${
+            fmtShape(ix.shape)
+          } at axis ${axis} in index(): the mask must match ${fmtShape(want)}`,
         );
       }
       const nz = nonzero(ix);
@@ -363,7 +379,9 @@ export function index(x: Tensor, indices: readonly IndexSpec[]): Tensor {
   }
   if (expanded.length > x.ndim) {
     throw new ShapeError(
-      `Cannot index ${fmtShape(x.shape)} with ${expanded.length} indices in index(): the tensor has ${x.ndim} axes`,
+      `Cannot index ${
+        fmtShape(x.shape)
+      } with ${expanded.length} indices in index(): the tensor has ${x.ndim} axes`,
     );
   }
   // Basic indices first (numbers remove axes; ranges keep them).

@@ -45,7 +45,9 @@ registerKernel("Concat", "cpu", (inputs, { axis, outShape, dtype }) => {
  * ```
  */
 export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (tensors.length === 0) throw new RangeError("Cannot concatenate an empty list in cat(): expected at least one tensor");
+  if (tensors.length === 0) {
+    throw new RangeError("Cannot concatenate an empty list in cat(): expected at least one tensor");
+  }
   const list = tensors.filter((t) => !(t.ndim === 1 && t.size === 0));
   if (list.length === 0) return tensors[0];
   const ref = list[0];
@@ -55,7 +57,9 @@ export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
   list.forEach((t, i) => {
     if (t.ndim !== ref.ndim || t.shape.some((d, k) => k !== a && d !== ref.shape[k])) {
       throw new ShapeError(
-        `Cannot concatenate shapes ${fmtShape(ref.shape)} and ${fmtShape(t.shape)} (tensor ${i}) in cat() along axis ${a}: all other axes must match`,
+        `Cannot concatenate shapes ${fmtShape(ref.shape)} and ${
+          fmtShape(t.shape)
+        } (tensor ${i}) in cat() along axis ${a}: all other axes must match`,
       );
     }
     dtype = promoteTypes(dtype, t.dtype);
@@ -87,12 +91,16 @@ export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
  * ```
  */
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (tensors.length === 0) throw new RangeError("Cannot stack an empty list in stack(): expected at least one tensor");
+  if (tensors.length === 0) {
+    throw new RangeError("Cannot stack an empty list in stack(): expected at least one tensor");
+  }
   const ref = tensors[0];
   tensors.forEach((t, i) => {
     if (t.shape.join() !== ref.shape.join()) {
       throw new ShapeError(
-        `Cannot stack shapes ${fmtShape(ref.shape)} and ${fmtShape(t.shape)} (tensor ${i}) in stack(): all shapes must be equal`,
+        `Cannot stack shapes ${fmtShape(ref.shape)} and ${
+          fmtShape(t.shape)
+        } (tensor ${i}) in stack(): all shapes must be equal`,
       );
     }
   });
@@ -121,7 +129,9 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], axi
   let sizes: number[];
   if (typeof sizeOrSections === "number") {
     if (!Number.isInteger(sizeOrSections) || sizeOrSections <= 0) {
-      throw new RangeError(`Cannot split with size ${sizeOrSections} in split(): expected a positive integer`);
+      throw new RangeError(
+        `Cannot split with size ${sizeOrSections} in split(): expected a positive integer`,
+      );
     }
     sizes = [];
     for (let s = 0; s < n; s += sizeOrSections) sizes.push(Math.min(sizeOrSections, n - s));
@@ -131,7 +141,9 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], axi
     const total = sizes.reduce((p, q) => p + q, 0);
     if (total !== n || sizes.some((s) => !Number.isInteger(s) || s < 0)) {
       throw new ShapeError(
-        `Cannot split axis ${a} of ${fmtShape(x.shape)} into sizes [${sizes.join(", ")}] in split(): they must be non-negative and sum to ${n}`,
+        `Cannot split axis ${a} of ${fmtShape(x.shape)} into sizes [${
+          sizes.join(", ")
+        }] in split(): they must be non-negative and sum to ${n}`,
       );
     }
   }
@@ -159,7 +171,9 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], axi
  */
 export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
   if (!Number.isInteger(chunks) || chunks <= 0) {
-    throw new RangeError(`Cannot chunk into ${chunks} pieces in chunk(): expected a positive integer`);
+    throw new RangeError(
+      `Cannot chunk into ${chunks} pieces in chunk(): expected a positive integer`,
+    );
   }
   const a = normAxis(axis, x.ndim, "chunk");
   return split(x, Math.max(1, Math.ceil(x.shape[a] / chunks)), a);

@@ -55,7 +55,9 @@ export function roll(
   const sh = typeof shifts === "number" ? [shifts] : [...shifts];
   if (axes === undefined) {
     if (sh.length !== 1) {
-      throw new RangeError(`Cannot roll with ${sh.length} shifts and no axes in roll(): expected one shift`);
+      throw new RangeError(
+        `Cannot roll with ${sh.length} shifts and no axes in roll(): expected one shift`,
+      );
     }
     return reshape(roll(reshape(x, [x.size]), sh[0], 0), x.shape);
   }
@@ -96,11 +98,17 @@ export function roll(
 export function repeat(x: Tensor, repeats: readonly number[]): Tensor {
   if (repeats.length < x.ndim) {
     throw new ShapeError(
-      `Cannot repeat ${fmtShape(x.shape)} with repeats [${repeats.join(", ")}] in repeat(): expected at least ${x.ndim} counts`,
+      `Cannot repeat ${fmtShape(x.shape)} with repeats [${
+        repeats.join(", ")
+      }] in repeat(): expected at least ${x.ndim} counts`,
     );
   }
   if (repeats.some((r) => !Number.isInteger(r) || r < 0)) {
-    throw new RangeError(`Cannot repeat with counts [${repeats.join(", ")}] in repeat(): expected non-negative integers`);
+    throw new RangeError(
+      `Cannot repeat with counts [${
+        repeats.join(", ")
+      }] in repeat(): expected non-negative integers`,
+    );
   }
   const lead = repeats.length - x.ndim;
   const shape = [...Array(lead).fill(1), ...x.shape];
@@ -133,7 +141,9 @@ export function tile(x: Tensor, reps: readonly number[]): Tensor {
 
 function triMask(x: Tensor, diagonal: number, lower: boolean, op: string): Tensor {
   if (x.ndim < 2) {
-    throw new ShapeError(`Cannot apply ${op}() to shape ${fmtShape(x.shape)}: expected at least 2 axes`);
+    throw new ShapeError(
+      `Cannot apply ${op}() to shape ${fmtShape(x.shape)}: expected at least 2 axes`,
+    );
   }
   const [r, c] = x.shape.slice(-2);
   const rows = reshape(arange(r, undefined, { backend: x.backend.name }), [r, 1]);
@@ -196,7 +206,9 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Ten
   const out = where(mask, value, x);
   if (out.shape.join() !== x.shape.join()) {
     throw new ShapeError(
-      `Cannot apply maskedFill() with mask ${fmtShape(mask.shape)} to ${fmtShape(x.shape)}: the mask must broadcast to the input`,
+      `Cannot apply maskedFill() with mask ${fmtShape(mask.shape)} to ${
+        fmtShape(x.shape)
+      }: the mask must broadcast to the input`,
     );
   }
   return out;
@@ -220,11 +232,17 @@ export type PadMode = "constant" | "reflect" | "replicate" | "circular";
  * console.assert(pad(tensor([1, 2]), [1, 1], { value: 9 }).dataSync().join() === "9,1,2,9");
  * ```
  */
-export function pad(x: Tensor, pads: readonly number[], options: { mode?: PadMode; value?: number } = {}): Tensor {
+export function pad(
+  x: Tensor,
+  pads: readonly number[],
+  options: { mode?: PadMode; value?: number } = {},
+): Tensor {
   const mode = options.mode ?? "constant";
   if (pads.length % 2 !== 0 || pads.length / 2 > x.ndim) {
     throw new RangeError(
-      `Cannot pad ${fmtShape(x.shape)} with [${pads.join(", ")}] in pad(): expected pairs for at most ${x.ndim} trailing axes`,
+      `Cannot pad ${fmtShape(x.shape)} with [${
+        pads.join(", ")
+      }] in pad(): expected pairs for at most ${x.ndim} trailing axes`,
     );
   }
   if (!["constant", "reflect", "replicate", "circular"].includes(mode)) {
@@ -241,7 +259,14 @@ export function pad(x: Tensor, pads: readonly number[], options: { mode?: PadMod
   return y;
 }
 
-function padAxis(x: Tensor, axis: number, before: number, after: number, mode: PadMode, value: number): Tensor {
+function padAxis(
+  x: Tensor,
+  axis: number,
+  before: number,
+  after: number,
+  mode: PadMode,
+  value: number,
+): Tensor {
   const n = x.shape[axis];
   if (before < 0 || after < 0) {
     const specs: SliceSpec[] = x.shape.map(() => null);
@@ -252,7 +277,10 @@ function padAxis(x: Tensor, axis: number, before: number, after: number, mode: P
   if (mode === "constant") {
     const parts: Tensor[] = [];
     const block = (m: number) =>
-      full(x.shape.map((d, i) => (i === axis ? m : d)), value, { dtype: x.dtype, backend: x.backend.name });
+      full(x.shape.map((d, i) => (i === axis ? m : d)), value, {
+        dtype: x.dtype,
+        backend: x.backend.name,
+      });
     if (before > 0) parts.push(block(before));
     parts.push(x);
     if (after > 0) parts.push(block(after));
@@ -286,5 +314,3 @@ function padAxis(x: Tensor, axis: number, before: number, after: number, mode: P
   }
   return indexSelect(x, axis, new Tensor(x.backend.fromArray(idx), [idx.length]));
 }
-
-
