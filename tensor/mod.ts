@@ -20,6 +20,7 @@ export { installTensorOps, liveTensors, memory, Tensor, tensorBytes } from "./sr
 export type { TensorOps } from "./src/tensor.ts";
 export type { BackwardOptions, MemoryReport, NestedArray } from "./src/tensor.ts";
 export { CpuBackend, cpuBackend } from "./src/cpu/backend.ts";
+export { blasInfo, type BlasInfo, setBlasEnabled } from "./src/cpu/blas.ts";
 export type { CpuStorage } from "./src/cpu/backend.ts";
 import "./src/cpu/matmul.ts";
 import "./src/methods.ts";

@@ -1,15 +1,39 @@
 /**
  * Single-precision GEMM on the CPU: `C = op(A) · op(B)` (C overwritten).
- * The pure TypeScript path is a cache-blocked loop; see `blas.ts` for the
- * native path.
+ * Large products go to a native BLAS when one is loaded (`blas.ts`); the
+ * TypeScript path packs cache-sized panels and runs a 4×4 register-tiled
+ * micro-kernel.
  *
  * @module
  */
+import { blasSgemm } from "./blas.ts";
+
+const MC = 64, KC = 256, NC = 512;
+let packA = new Float32Array(MC * KC);
+let packB = new Float32Array(KC * NC);
+
+/** Products smaller than this many multiply-adds stay in TypeScript. */
+const BLAS_MIN_WORK = 32 * 32 * 32;
 
 /**
  * Computes `C[m×n] = op(A)[m×k] · op(B)[k×n]` into row-major `C` with leading
  * dimension `ldc`. `op(X)` is `X` or its transpose; `A` and `B` are
  * row-major with leading dimensions `lda`, `ldb` and element offsets.
+ *
+ * @param transA Use Aᵀ.
+ * @param transB Use Bᵀ.
+ * @param m Rows of C.
+ * @param n Columns of C.
+ * @param k Inner size.
+ * @param a A's elements.
+ * @param aOff A's offset.
+ * @param lda A's leading dimension.
+ * @param b B's elements.
+ * @param bOff B's offset.
+ * @param ldb B's leading dimension.
+ * @param c C's elements.
+ * @param cOff C's offset.
+ * @param ldc C's leading dimension.
  */
 export function gemm(
   transA: boolean,
@@ -27,10 +51,181 @@ export function gemm(
   cOff: number,
   ldc: number,
 ): void {
-  // Reference path: i-k-j order over row-major B for unit-stride inner loops.
+  if (m === 0 || n === 0) return;
+  if (m * n * k >= BLAS_MIN_WORK && blasSgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc)) {
+    return;
+  }
+  gemmTs(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+}
+
+/**
+ * The pure TypeScript GEMM (same contract as {@link gemm}), exported so tests
+ * and benchmarks can run it with BLAS loaded.
+ *
+ * @param transA Use Aᵀ.
+ * @param transB Use Bᵀ.
+ * @param m Rows of C.
+ * @param n Columns of C.
+ * @param k Inner size.
+ * @param a A's elements.
+ * @param aOff A's offset.
+ * @param lda A's leading dimension.
+ * @param b B's elements.
+ * @param bOff B's offset.
+ * @param ldb B's leading dimension.
+ * @param c C's elements.
+ * @param cOff C's offset.
+ * @param ldc C's leading dimension.
+ */
+export function gemmTs(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  aOff: number,
+  lda: number,
+  b: Float32Array,
+  bOff: number,
+  ldb: number,
+  c: Float32Array,
+  cOff: number,
+  ldc: number,
+): void {
+  for (let i = 0; i < m; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + n);
+  if (k === 0) return;
+  if (m * n * k < 4096 || m < 4 || n < 4) {
+    naive(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    return;
+  }
+  const needA = MC * Math.min(KC, k), needB = Math.min(KC, k) * (Math.ceil(Math.min(NC, n) / 4) * 4);
+  if (packA.length < needA) packA = new Float32Array(needA);
+  if (packB.length < needB) packB = new Float32Array(needB);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = Math.min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = Math.min(KC, k - pc);
+      packPanelB(transB, b, bOff, ldb, pc, jc, kc, nc);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = Math.min(MC, m - ic);
+        packPanelA(transA, a, aOff, lda, ic, pc, mc, kc);
+        macroKernel(mc, nc, kc, c, cOff + ic * ldc + jc, ldc);
+      }
+    }
+  }
+}
+
+/** Packs op(B)[pc:pc+kc, jc:jc+nc] as 4-column panels: [panel][p][4], zero-padded. */
+function packPanelB(
+  transB: boolean,
+  b: Float32Array,
+  bOff: number,
+  ldb: number,
+  pc: number,
+  jc: number,
+  kc: number,
+  nc: number,
+): void {
+  const bp = packB;
+  let o = 0;
+  for (let j = 0; j < nc; j += 4) {
+    const w = Math.min(4, nc - j);
+    for (let p = 0; p < kc; p++) {
+      for (let jj = 0; jj < 4; jj++) {
+        if (jj < w) {
+          const row = pc + p, col = jc + j + jj;
+          bp[o++] = transB ? b[bOff + col * ldb + row] : b[bOff + row * ldb + col];
+        } else bp[o++] = 0;
+      }
+    }
+  }
+}
+
+/** Packs op(A)[ic:ic+mc, pc:pc+kc] as 4-row panels: [panel][p][4], zero-padded. */
+function packPanelA(
+  transA: boolean,
+  a: Float32Array,
+  aOff: number,
+  lda: number,
+  ic: number,
+  pc: number,
+  mc: number,
+  kc: number,
+): void {
+  const ap = packA;
+  let o = 0;
+  for (let i = 0; i < mc; i += 4) {
+    const h = Math.min(4, mc - i);
+    for (let p = 0; p < kc; p++) {
+      for (let ii = 0; ii < 4; ii++) {
+        if (ii < h) {
+          const row = ic + i + ii, col = pc + p;
+          ap[o++] = transA ? a[aOff + col * lda + row] : a[aOff + row * lda + col];
+        } else ap[o++] = 0;
+      }
+    }
+  }
+}
+
+function macroKernel(mc: number, nc: number, kc: number, c: Float32Array, cBase: number, ldc: number): void {
+  const ap = packA, bp = packB;
+  for (let j = 0; j < nc; j += 4) {
+    const bBase = (j >> 2) * kc * 4;
+    const w = Math.min(4, nc - j);
+    for (let i = 0; i < mc; i += 4) {
+      const aBase = (i >> 2) * kc * 4;
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+      let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+      let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+      let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      let ai = aBase, bi = bBase;
+      for (let p = 0; p < kc; p++, ai += 4, bi += 4) {
+        const a0 = ap[ai], a1 = ap[ai + 1], a2 = ap[ai + 2], a3 = ap[ai + 3];
+        const b0 = bp[bi], b1 = bp[bi + 1], b2 = bp[bi + 2], b3 = bp[bi + 3];
+        c00 += a0 * b0, c01 += a0 * b1, c02 += a0 * b2, c03 += a0 * b3;
+        c10 += a1 * b0, c11 += a1 * b1, c12 += a1 * b2, c13 += a1 * b3;
+        c20 += a2 * b0, c21 += a2 * b1, c22 += a2 * b2, c23 += a2 * b3;
+        c30 += a3 * b0, c31 += a3 * b1, c32 += a3 * b2, c33 += a3 * b3;
+      }
+      const h = Math.min(4, mc - i);
+      const r0 = cBase + i * ldc + j;
+      if (w === 4 && h === 4) {
+        c[r0] += c00, c[r0 + 1] += c01, c[r0 + 2] += c02, c[r0 + 3] += c03;
+        const r1 = r0 + ldc;
+        c[r1] += c10, c[r1 + 1] += c11, c[r1 + 2] += c12, c[r1 + 3] += c13;
+        const r2 = r1 + ldc;
+        c[r2] += c20, c[r2 + 1] += c21, c[r2 + 2] += c22, c[r2 + 3] += c23;
+        const r3 = r2 + ldc;
+        c[r3] += c30, c[r3 + 1] += c31, c[r3 + 2] += c32, c[r3 + 3] += c33;
+      } else {
+        const acc = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
+        for (let ii = 0; ii < h; ii++) {
+          for (let jj = 0; jj < w; jj++) c[r0 + ii * ldc + jj] += acc[ii * 4 + jj];
+        }
+      }
+    }
+  }
+}
+
+function naive(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  aOff: number,
+  lda: number,
+  b: Float32Array,
+  bOff: number,
+  ldb: number,
+  c: Float32Array,
+  cOff: number,
+  ldc: number,
+): void {
   for (let i = 0; i < m; i++) {
     const ci = cOff + i * ldc;
-    for (let j = 0; j < n; j++) c[ci + j] = 0;
     for (let p = 0; p < k; p++) {
       const av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
       if (av === 0) continue;

@@ -1,0 +1,164 @@
+/**
+ * Native BLAS through Deno's FFI: `cblas_sgemm` from OpenBLAS (Linux) or
+ * Accelerate (macOS), loaded on first use when `--allow-ffi` is granted.
+ * `DENDRITE_BLAS` names a library to load, or `off` / `0` / `none` to use
+ * the TypeScript kernels. A slow reference BLAS is never picked unless named.
+ *
+ * @module
+ */
+
+const CANDIDATES = [
+  "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
+  "/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0",
+  "libopenblas.so.0",
+  "libopenblas.so",
+  "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
+  "/System/Library/Frameworks/Accelerate.framework/Accelerate",
+];
+
+const SYMBOLS = {
+  cblas_sgemm: {
+    parameters: ["i32", "i32", "i32", "i32", "i32", "i32", "f32", "buffer", "i32", "buffer", "i32", "f32", "buffer", "i32"],
+    result: "void",
+  },
+} as const;
+
+type Lib = { symbols: { cblas_sgemm: (...args: unknown[]) => void } };
+
+/** Which BLAS is in use and why. */
+export interface BlasInfo {
+  /** True when GEMM calls go to the native library. */
+  enabled: boolean;
+  /** The loaded library path, or null. */
+  library: string | null;
+  /** Why BLAS is off, when it is. */
+  reason?: string;
+}
+
+let lib: Lib | null = null;
+let library: string | null = null;
+let reason: string | undefined;
+let tried = false;
+let enabled = true;
+
+// deno-lint-ignore no-explicit-any
+const D = (globalThis as any).Deno;
+
+function env(name: string): string | undefined {
+  try {
+    if (D?.permissions?.querySync?.({ name: "env", variable: name }).state !== "granted") return undefined;
+    return D.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+function tryLoad(): void {
+  tried = true;
+  const choice = env("DENDRITE_BLAS");
+  if (choice && ["off", "0", "none", "false"].includes(choice.toLowerCase())) {
+    reason = "disabled by DENDRITE_BLAS";
+    return;
+  }
+  let ffi: string | undefined;
+  try {
+    ffi = D?.permissions?.querySync?.({ name: "ffi" }).state;
+  } catch {
+    ffi = undefined;
+  }
+  if (ffi !== "granted" || typeof D?.dlopen !== "function") {
+    reason = "FFI permission not granted (run with --allow-ffi or -A)";
+    return;
+  }
+  const paths = choice ? [choice] : CANDIDATES;
+  const errors: string[] = [];
+  for (const p of paths) {
+    try {
+      lib = D.dlopen(p, SYMBOLS) as Lib;
+      library = p;
+      reason = undefined;
+      return;
+    } catch (e) {
+      errors.push(`${p}: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
+  reason = choice ? `could not load DENDRITE_BLAS=${choice} (${errors[0]})` : "no BLAS library found";
+}
+
+/**
+ * Reports whether native BLAS is used.
+ *
+ * @returns The library and state.
+ * @example
+ * ```ts
+ * import { blasInfo } from "@dendrite/tensor";
+ * const info = blasInfo();
+ * console.log(info.enabled ? `BLAS: ${info.library}` : `TypeScript GEMM (${info.reason})`);
+ * ```
+ */
+export function blasInfo(): BlasInfo {
+  if (!tried) tryLoad();
+  const on = enabled && lib !== null;
+  return { enabled: on, library, reason: on ? undefined : enabled ? reason : "disabled by setBlasEnabled(false)" };
+}
+
+/**
+ * Turns native BLAS on or off for this process (when one is loaded).
+ *
+ * @param on Use BLAS.
+ * @example
+ * ```ts
+ * import { blasInfo, setBlasEnabled } from "@dendrite/tensor";
+ * setBlasEnabled(false);
+ * console.assert(!blasInfo().enabled);
+ * setBlasEnabled(true);
+ * ```
+ */
+export function setBlasEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/**
+ * Runs `cblas_sgemm` (row-major, C overwritten) when BLAS is enabled.
+ *
+ * @returns False when no BLAS is available (the caller falls back).
+ */
+export function blasSgemm(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  aOff: number,
+  lda: number,
+  b: Float32Array,
+  bOff: number,
+  ldb: number,
+  c: Float32Array,
+  cOff: number,
+  ldc: number,
+): boolean {
+  if (!enabled) return false;
+  if (!tried) tryLoad();
+  if (!lib) return false;
+  // Leading dimensions must be at least the row length BLAS expects.
+  const la = Math.max(lda, transA ? m : k, 1), lb = Math.max(ldb, transB ? k : n, 1);
+  lib.symbols.cblas_sgemm(
+    101,
+    transA ? 112 : 111,
+    transB ? 112 : 111,
+    m,
+    n,
+    k,
+    1,
+    a.subarray(aOff),
+    la,
+    b.subarray(bOff),
+    lb,
+    0,
+    c.subarray(cOff),
+    Math.max(ldc, n),
+  );
+  return true;
+}
