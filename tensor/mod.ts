@@ -19,7 +19,7 @@ export * from "./src/format.ts";
 export { installTensorOps, liveTensors, memory, Tensor, tensorBytes } from "./src/tensor.ts";
 export type { TensorOps } from "./src/tensor.ts";
 export type { BackwardOptions, MemoryReport, NestedArray } from "./src/tensor.ts";
-export { CpuBackend, cpuBackend } from "./src/cpu/backend.ts";
+export { CpuBackend, cpuBackend, cpuData } from "./src/cpu/backend.ts";
 export { blasInfo, type BlasInfo, setBlasEnabled } from "./src/cpu/blas.ts";
 export type { CpuStorage } from "./src/cpu/backend.ts";
 import "./src/cpu/matmul.ts";

@@ -6,6 +6,7 @@
  */
 import { maximum, type Tensor, zerosLike } from "@dendrite/tensor";
 import { checkRange, Optimizer, type ParamsInput, type ParamState } from "./optimizer.ts";
+import { canFuse, runFused } from "./fused.ts";
 
 function zeros(s: ParamState, key: string, p: Tensor, fill = 0): Tensor {
   let t = s[key] as Tensor | undefined;
@@ -292,11 +293,29 @@ export interface AdamOptions {
   maximize: boolean;
 }
 
-function adamStep(p: Tensor, g: Tensor, s: ParamState, o: AdamOptions): void {
+function adamStep(p: Tensor, g: Tensor, s: ParamState, o: AdamOptions, l2: number, decay: number): void {
   const t = stepCount(s);
   const [b1, b2] = o.betas;
   const m = zeros(s, "expAvg", p);
   const v = zeros(s, "expAvgSq", p);
+  const gc = g.isContiguous ? g : g.contiguous();
+  const state = o.amsgrad ? [p, gc, m, v, zeros(s, "maxExpAvgSq", p)] : [p, gc, m, v];
+  if (canFuse("AdamStep", state)) {
+    runFused("AdamStep", state, {
+      stepSize: o.lr / (1 - Math.pow(b1, t)),
+      beta1: b1,
+      beta2: b2,
+      bc2Sqrt: Math.sqrt(1 - Math.pow(b2, t)),
+      eps: o.eps,
+      weightDecay: l2,
+      decay,
+      maximize: o.maximize,
+    });
+    return;
+  }
+  if (decay !== 1) p.mul_(decay);
+  if (o.maximize) g = g.neg();
+  if (l2 !== 0) g = g.add(p.mul(l2));
   m.mul_(b1).add_(g.mul(1 - b1));
   v.mul_(b2).add_(g.square().mul(1 - b2));
   const bc1 = 1 - Math.pow(b1, t);
@@ -366,7 +385,7 @@ export class Adam extends Optimizer<AdamOptions> {
    * @param o The group's hyperparameters.
    */
   protected update(p: Tensor, grad: Tensor, s: ParamState, o: AdamOptions): void {
-    adamStep(p, withDecay(p, grad, o.weightDecay, o.maximize), s, o);
+    adamStep(p, grad, s, o, o.weightDecay, 1);
   }
 }
 
@@ -405,8 +424,7 @@ export class AdamW extends Adam {
    * @param o The group's hyperparameters.
    */
   protected override update(p: Tensor, grad: Tensor, s: ParamState, o: AdamOptions): void {
-    if (o.weightDecay !== 0) p.mul_(1 - o.lr * o.weightDecay);
-    adamStep(p, o.maximize ? grad.neg() : grad, s, o);
+    adamStep(p, grad, s, o, 0, 1 - o.lr * o.weightDecay);
   }
 }
 

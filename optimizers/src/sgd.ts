@@ -6,6 +6,8 @@
  */
 import type { Tensor } from "@dendrite/tensor";
 import { checkRange, Optimizer, type ParamsInput, type ParamState } from "./optimizer.ts";
+import { canFuse, runFused } from "./fused.ts";
+import { zerosLike } from "@dendrite/tensor";
 
 /** SGD hyperparameters. */
 export interface SGDOptions {
@@ -86,6 +88,15 @@ export class SGD extends Optimizer<SGDOptions> {
    * @param o The group's hyperparameters.
    */
   protected update(p: Tensor, grad: Tensor, s: ParamState, o: SGDOptions): void {
+    const first = o.momentum !== 0 && !s.momentumBuffer;
+    if (first) s.momentumBuffer = zerosLike(p);
+    const gc = grad.isContiguous ? grad : grad.contiguous();
+    const tensors = o.momentum !== 0 ? [p, gc, s.momentumBuffer as Tensor] : [p, gc];
+    if (canFuse("SgdStep", tensors)) {
+      runFused("SgdStep", tensors, { ...o, first });
+      return;
+    }
+    if (first) delete s.momentumBuffer;
     let g = o.maximize ? grad.neg() : grad;
     if (o.weightDecay !== 0) g = g.add(p.mul(o.weightDecay));
     if (o.momentum !== 0) {

@@ -10,6 +10,7 @@ import type { Tensor } from "../../tensor.ts";
 import { add } from "../arith.ts";
 import { matmul } from "../matmul.ts";
 import { permute, reshape, transpose } from "../movement.ts";
+import { record } from "../../autodiff.ts";
 import { sum } from "../reduce.ts";
 
 interface Term {
@@ -175,6 +176,19 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
       `Cannot apply linear() with bias ${fmtShape(bias.shape)}: expected [${outF}]`,
     );
   }
-  const y = matmul(x, transpose(weight));
-  return bias ? add(y, bias) : y;
+  // One recorded op so that the weight gradient comes out as dyᵀ·x, already
+  // laid out like the weight (no transposed copy per step).
+  const x2 = reshape(x.detach(), [-1, inF]);
+  let y = matmul(x2, transpose(weight.detach()));
+  if (bias) y = add(y, bias.detach());
+  const out = reshape(y, [...x.shape.slice(0, -1), outF]);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record("Linear", out, inputs, (dy) => {
+    const d2 = reshape(dy, [-1, outF]);
+    return [
+      x.requiresGrad ? reshape(matmul(d2, weight), x.shape) : null,
+      weight.requiresGrad ? matmul(transpose(d2), reshape(x, [-1, inF])) : null,
+      bias && bias.requiresGrad ? sum(d2, 0) : null,
+    ];
+  });
 }
