@@ -17,6 +17,18 @@ import { reshape, squeeze, unsqueeze } from "../movement.ts";
 import { pad as padOp } from "../shape/transform.ts";
 import { col2im, im2col, outSize, type Window2d } from "./im2col.ts";
 
+/** Reused work buffers (fully overwritten by each use), so large im2col
+ * matrices are not allocated and zeroed on every call. */
+const scratchBuffers = new Map<string, Float32Array>();
+function scratch(name: string, size: number): Float32Array {
+  let b = scratchBuffers.get(name);
+  if (!b || b.length < size) {
+    b = new Float32Array(size);
+    scratchBuffers.set(name, b);
+  }
+  return b.subarray(0, size);
+}
+
 /** Convolution geometry after normalisation. */
 interface ConvAttrs extends Window2d {
   groups: number;
@@ -28,8 +40,8 @@ registerKernel("Conv2d", "cpu", ([x, w], a: ConvAttrs & { oh: number; ow: number
   const { groups: g, oh, ow } = a;
   const fg = f / g, K = cg * kh * kw, P = oh * ow, NP = n * P;
   const xs = cpuContiguous(x) as Float32Array, ws = cpuContiguous(w) as Float32Array;
-  const col = new Float32Array(K * NP);
-  const tmp = new Float32Array(fg * NP);
+  const col = scratch("col", K * NP);
+  const tmp = scratch("tmp", fg * NP);
   const out = new Float32Array(n * f * P);
   for (let gi = 0; gi < g; gi++) {
     im2col(xs, n, c, h, wd, gi * cg, cg, a, oh, ow, col);

@@ -77,14 +77,17 @@ export function im2col(
             }
             const rowIn = plane + iy * w;
             const ix0 = -pw + j * dw;
-            if (sw === 1 && ix0 >= 0 && ix0 + ow <= w) {
-              col.set(x.subarray(rowIn + ix0, rowIn + ix0 + ow), o);
+            // Output columns whose input column lies inside the image.
+            const lo = ix0 >= 0 ? 0 : Math.min(ow, Math.ceil(-ix0 / sw));
+            const hi = Math.max(lo, Math.min(ow, Math.floor((w - 1 - ix0) / sw) + 1));
+            for (let xo = 0; xo < lo; xo++) col[o + xo] = 0;
+            if (sw === 1) {
+              const src = rowIn + ix0;
+              for (let xo = lo; xo < hi; xo++) col[o + xo] = x[src + xo];
             } else {
-              for (let xo = 0; xo < ow; xo++) {
-                const ix = xo * sw + ix0;
-                col[o + xo] = ix >= 0 && ix < w ? x[rowIn + ix] : 0;
-              }
+              for (let xo = lo; xo < hi; xo++) col[o + xo] = x[rowIn + xo * sw + ix0];
             }
+            for (let xo = hi; xo < ow; xo++) col[o + xo] = 0;
           }
         }
       }
@@ -120,9 +123,14 @@ export function col2im(
             if (iy < 0 || iy >= h) continue;
             const rowIn = plane + iy * w;
             const o = base + y * ow;
-            for (let xo = 0; xo < ow; xo++) {
-              const ix = xo * sw - pw + j * dw;
-              if (ix >= 0 && ix < w) dx[rowIn + ix] += col[o + xo];
+            const ix0 = -pw + j * dw;
+            const lo = ix0 >= 0 ? 0 : Math.min(ow, Math.ceil(-ix0 / sw));
+            const hi = Math.max(lo, Math.min(ow, Math.floor((w - 1 - ix0) / sw) + 1));
+            if (sw === 1) {
+              const dst = rowIn + ix0;
+              for (let xo = lo; xo < hi; xo++) dx[dst + xo] += col[o + xo];
+            } else {
+              for (let xo = lo; xo < hi; xo++) dx[rowIn + xo * sw + ix0] += col[o + xo];
             }
           }
         }
