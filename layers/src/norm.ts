@@ -9,6 +9,7 @@
  */
 import {
   avgPool2d,
+  batchNorm,
   copy_,
   fmtShape,
   noGradScope,
@@ -104,43 +105,30 @@ export abstract class BatchNormBase extends Module {
    * @returns The normalised input.
    */
   forward(x: Tensor): Tensor {
-    const { axes, shape } = this.geometry(x);
-    let y: Tensor;
+    const { axes } = this.geometry(x);
     const useBatch = this.training || !this.running_mean;
-    if (useBatch) {
+    if (this.training) {
       const n = axes.reduce((p, a) => p * x.shape[a], 1);
-      if (this.training && n <= 1) {
+      if (n <= 1) {
         throw new ShapeError(
-          `Cannot apply ${this.constructor.name}(${this.numFeatures}) in training mode to input ${
-            fmtShape(x.shape)
-          }: expected more than 1 value per channel`,
+          `Cannot apply ${this.constructor.name}(${this.numFeatures}) in training mode to input ${fmtShape(x.shape)}: expected more than 1 value per channel`,
         );
       }
-      const mean = x.mean(axes, { keepDim: true });
-      const variance = x.variance(axes, { keepDim: true, unbiased: false });
-      y = normalize(x, mean, variance, this.eps);
-      if (this.training && this.running_mean && this.running_var && this.num_batches_tracked) {
-        const rm = this.running_mean, rv = this.running_var, nb = this.num_batches_tracked;
-        noGradScope(() => {
-          copy_(nb, nb.add(1));
-          const m = this.momentum ?? 1 / (nb.itemSync() as number);
-          copy_(rm, rm.mul(1 - m).add(reshape(mean, [this.numFeatures]).mul(m)));
-          const unbiased = reshape(variance, [this.numFeatures]).mul(n / (n - 1));
-          copy_(rv, rv.mul(1 - m).add(unbiased.mul(m)));
-        });
-      }
-    } else {
-      y = normalize(
-        x,
-        reshape(this.running_mean!, shape),
-        reshape(this.running_var!, shape),
-        this.eps,
-      );
     }
-    if (this.weight && this.bias) {
-      y = y.mul(reshape(this.weight, shape)).add(reshape(this.bias, shape));
+    let momentum = this.momentum ?? 0;
+    if (this.training && this.num_batches_tracked) {
+      const nb = this.num_batches_tracked;
+      noGradScope(() => copy_(nb, nb.add(1)));
+      if (this.momentum === null) momentum = 1 / (nb.itemSync() as number);
     }
-    return y;
+    return batchNorm(
+      x,
+      this.training ? this.running_mean : this.running_mean,
+      this.running_var,
+      this.weight,
+      this.bias,
+      { training: useBatch, momentum: this.training ? momentum : 0, eps: this.eps },
+    );
   }
 
   /** The layer's settings, shown by `toString()`. @returns The description. */

@@ -12,8 +12,7 @@ import { cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
 import { run } from "../define.ts";
 import type { Pair } from "./conv.ts";
 import { reshape, squeeze, unsqueeze } from "../movement.ts";
-import { zeros } from "../creation.ts";
-import { scatterAdd } from "../shape/indexing.ts";
+import { gather } from "../shape/indexing.ts";
 
 /** Per-output windows along one axis: start, end (exclusive), step. */
 interface Windows {
@@ -67,6 +66,29 @@ registerKernel("MaxPool2d", "cpu", ([x], { hw, ww }: { hw: Windows; ww: Windows 
   const out = new Float32Array(n * c * oh * ow);
   const idx = new Int32Array(n * c * oh * ow);
   let o = 0;
+  // Fast path: non-overlapping in-bounds 2x2 windows (the common CNN pool).
+  const simple2 = hw.step === 1 && ww.step === 1 &&
+    hw.start.every((s, i) => s === 2 * i && hw.end[i] === s + 2 && s + 2 <= h) &&
+    ww.start.every((s, j) => s === 2 * j && ww.end[j] === s + 2 && s + 2 <= w);
+  if (simple2) {
+    for (let pl = 0; pl < n * c; pl++) {
+      const base = pl * h * w;
+      for (let i = 0; i < oh; i++) {
+        const r0 = base + 2 * i * w, r1 = r0 + w;
+        for (let j = 0; j < ow; j++, o++) {
+          const z = 2 * j;
+          let best = xs[r0 + z], bi = 2 * i * w + z;
+          const v1 = xs[r0 + z + 1], v2 = xs[r1 + z], v3 = xs[r1 + z + 1];
+          if (v1 > best || v1 !== v1) best = v1, bi = 2 * i * w + z + 1;
+          if (v2 > best || v2 !== v2) best = v2, bi = (2 * i + 1) * w + z;
+          if (v3 > best || v3 !== v3) best = v3, bi = (2 * i + 1) * w + z + 1;
+          out[o] = best;
+          idx[o] = bi;
+        }
+      }
+    }
+    return [cpuOutput(out, [n, c, oh, ow]), cpuOutput(idx, [n, c, oh, ow])];
+  }
   for (let pl = 0; pl < n * c; pl++) {
     const base = pl * h * w;
     for (let i = 0; i < oh; i++) {
@@ -153,6 +175,21 @@ registerKernel(
     return [cpuOutput(dx, [n, c, h, w])];
   },
 );
+
+registerKernel("MaxPool2dBackward", "cpu", ([dy, idx], { h, w }: { h: number; w: number }) => {
+  const [n, c, oh, ow] = dy.shape;
+  const gs = cpuContiguous(dy), is = cpuContiguous(idx);
+  const dx = new Float32Array(n * c * h * w);
+  const P = oh * ow, HW = h * w;
+  for (let pl = 0; pl < n * c; pl++) {
+    const ob = pl * P, ib = pl * HW;
+    for (let o = 0; o < P; o++) {
+      const k = is[ob + o];
+      if (k >= 0) dx[ib + k] += gs[ob + o];
+    }
+  }
+  return [cpuOutput(dx, [n, c, h, w])];
+});
 
 function divisors(
   a: { hw: Windows; ww: Windows; countIncludePad: boolean; divisor?: number },
@@ -247,17 +284,16 @@ function geometry(
 function maxWithWindows(x: Tensor, win: { hw: Windows; ww: Windows }): PoolWithIndices {
   const [values, indices] = run("MaxPool2d", [x.detach()], win);
   const [n, c, h, w] = x.shape;
-  const out = record("MaxPool2d", values, [x], (dy) => {
-    const flatIdx = reshape(indices, [n, c, -1]);
-    const g = scatterAdd(
-      zeros([n, c, h * w], { backend: x.backend.name }),
-      2,
-      flatIdx,
-      reshape(dy, [n, c, -1]),
-    );
-    return [reshape(g, x.shape)];
-  });
+  const out = record("MaxPool2d", values, [x], (dy) => [maxPoolBackward(dy, indices, n, c, h, w)]);
   return { values: out, indices };
+}
+
+/** Scatters `dy` to the argmax positions; its own gradient gathers them back. */
+function maxPoolBackward(dy: Tensor, indices: Tensor, n: number, c: number, h: number, w: number): Tensor {
+  const [dx] = run("MaxPool2dBackward", [dy.detach(), indices], { h, w });
+  return record("MaxPool2dBackward", dx, [dy], (g) => [
+    reshape(gather(reshape(g, [n, c, h * w]), 2, reshape(indices, [n, c, -1])), dy.shape),
+  ]);
 }
 
 /**
