@@ -14,7 +14,15 @@ import * as T from "@dendrite/tensor";
 import { noGrad } from "@dendrite/autograd";
 import { crossEntropy } from "@dendrite/losses";
 import { Adam } from "@dendrite/optimizers";
-import { BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from "@dendrite/layers";
+import {
+  BatchNorm2d,
+  Conv2d,
+  Flatten,
+  Linear,
+  MaxPool2d,
+  ReLU,
+  Sequential,
+} from "@dendrite/layers";
 
 const args = Object.fromEntries(
   Deno.args.filter((a) => a.startsWith("--")).map((a) => {
@@ -40,13 +48,20 @@ function timeIt(step: () => T.Tensor): Stat {
   for (let i = 0; i < spec.warmup; i++) readBack(step());
   const times: number[] = [];
   const t0 = performance.now();
-  while (times.length < spec.iters && (times.length < spec.min_iters || performance.now() - t0 < spec.budget_s * 1000)) {
+  while (
+    times.length < spec.iters &&
+    (times.length < spec.min_iters || performance.now() - t0 < spec.budget_s * 1000)
+  ) {
     const s = performance.now();
     readBack(step());
     times.push(performance.now() - s);
   }
   times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1] };
+  return {
+    median: times[Math.floor(times.length / 2)],
+    min: times[0],
+    max: times[times.length - 1],
+  };
 }
 
 function readBack(t: T.Tensor): number {
@@ -63,7 +78,9 @@ function build(w: any): () => T.Tensor {
     }
     case "conv2d": {
       const x = T.randn([w.n, w.cin, w.hw, w.hw], { rng });
-      const weight = T.uniform(-1, 1, [w.cout, w.cin, w.k, w.k], { rng }).mul(1 / Math.sqrt(w.cin * w.k * w.k));
+      const weight = T.uniform(-1, 1, [w.cout, w.cin, w.k, w.k], { rng }).mul(
+        1 / Math.sqrt(w.cin * w.k * w.k),
+      );
       if (!w.backward) return () => T.conv2d(x, weight, { padding: w.pad });
       const xg = x.detach().requiresGrad_(), wg = weight.detach().requiresGrad_();
       const dy = T.randn([w.n, w.cout, w.hw, w.hw], { rng });
@@ -75,8 +92,12 @@ function build(w: any): () => T.Tensor {
     }
     case "mlp": {
       const layers: Linear[] = [];
-      for (let i = 0; i + 1 < w.sizes.length; i++) layers.push(new Linear(w.sizes[i], w.sizes[i + 1], { rng }));
-      const model = new Sequential(...layers.flatMap((l, i) => (i + 1 < layers.length ? [l, new ReLU()] : [l])));
+      for (let i = 0; i + 1 < w.sizes.length; i++) {
+        layers.push(new Linear(w.sizes[i], w.sizes[i + 1], { rng }));
+      }
+      const model = new Sequential(
+        ...layers.flatMap((l, i) => (i + 1 < layers.length ? [l, new ReLU()] : [l])),
+      );
       zeroBiases(model);
       const opt = new Adam(model.parameters(), { lr: w.lr });
       const x = T.randn([w.batch, w.sizes[0]], { rng });
@@ -136,21 +157,33 @@ async function torchTimes(): Promise<Record<string, Stat>> {
   const ids = [...new Set(workloads.map((w) => w.id.split("_")[0]))].join(",");
   const out = await Deno.makeTempFile({ suffix: ".json" });
   const cmd = new Deno.Command("/usr/bin/python3", {
-    args: [new URL("torch_bench.py", shared).pathname, "--threads=2", `--only=${ids}`, `--out=${out}`],
-    env: { LD_LIBRARY_PATH: "/usr/lib/x86_64-linux-gnu/openblas-pthread", OPENBLAS_NUM_THREADS: "2" },
+    args: [
+      new URL("torch_bench.py", shared).pathname,
+      "--threads=2",
+      `--only=${ids}`,
+      `--out=${out}`,
+    ],
+    env: {
+      LD_LIBRARY_PATH: "/usr/lib/x86_64-linux-gnu/openblas-pthread",
+      OPENBLAS_NUM_THREADS: "2",
+    },
     stdout: "null",
     stderr: "piped",
   });
   const r = await cmd.output();
   if (r.code !== 0) {
-    console.error(`PyTorch side failed (${r.code}): ${new TextDecoder().decode(r.stderr).slice(-500)}`);
+    console.error(
+      `PyTorch side failed (${r.code}): ${new TextDecoder().decode(r.stderr).slice(-500)}`,
+    );
     return {};
   }
   const j = JSON.parse(await Deno.readTextFile(out));
   const res: Record<string, Stat> = {};
   // deno-lint-ignore no-explicit-any
   for (const [id, v] of Object.entries<any>(j.results ?? j)) {
-    if (v && typeof v.median_ms === "number") res[id] = { median: v.median_ms, min: v.min_ms, max: v.max_ms };
+    if (v && typeof v.median_ms === "number") {
+      res[id] = { median: v.median_ms, min: v.min_ms, max: v.max_ms };
+    }
   }
   return res;
 }
@@ -178,8 +211,20 @@ for (const w of workloads) {
     ts ? gflops(w, ts.median) : "",
   ]);
 }
-const head = ["workload", "Dendrite BLAS ms", "Dendrite TS ms", "PyTorch ms", "BLAS / PyTorch", "GFLOPS BLAS", "GFLOPS TS"];
-console.log(`Dendrite CPU backend, BLAS: ${blas.enabled ? blas.library : blas.reason}; medians of ${spec.iters} runs`);
+const head = [
+  "workload",
+  "Dendrite BLAS ms",
+  "Dendrite TS ms",
+  "PyTorch ms",
+  "BLAS / PyTorch",
+  "GFLOPS BLAS",
+  "GFLOPS TS",
+];
+console.log(
+  `Dendrite CPU backend, BLAS: ${
+    blas.enabled ? blas.library : blas.reason
+  }; medians of ${spec.iters} runs`,
+);
 console.log(`| ${head.join(" | ")} |`);
 console.log(`| ${head.map(() => "---").join(" | ")} |`);
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);
