@@ -30,6 +30,11 @@ export class CpuBackend implements Backend {
   readonly name = "cpu";
   #buffers = 0;
   #bytes = 0;
+  /** Freed arrays by dtype and length, reused by `alloc` (fresh large arrays cost page faults). */
+  #pool = new Map<string, TypedArray[]>();
+  #pooledBytes = 0;
+  /** Upper bound of the reuse pool in bytes. */
+  poolLimit = 256 * 1024 * 1024;
 
   /**
    * Adopts a typed array as storage (no copy).
@@ -57,7 +62,26 @@ export class CpuBackend implements Backend {
    * @returns The storage.
    */
   alloc(dtype: DType, size: number): CpuStorage {
-    return this.wrap(allocArray(dtype, size));
+    return this.wrap(this.allocArray(dtype, size));
+  }
+
+  /**
+   * A zero-filled array, reused from the pool when one of this dtype and
+   * length was freed.
+   *
+   * @param dtype Element type.
+   * @param size Element count.
+   * @returns The array.
+   */
+  allocArray(dtype: DType, size: number): TypedArray {
+    const list = size >= 1024 ? this.#pool.get(`${dtype}:${size}`) : undefined;
+    const reused = list?.pop();
+    if (reused) {
+      this.#pooledBytes -= reused.byteLength;
+      reused.fill(0);
+      return reused;
+    }
+    return allocArray(dtype, size);
   }
 
   fromArray(data: TypedArray): Storage {
@@ -74,11 +98,30 @@ export class CpuBackend implements Backend {
 
   free(storage: Storage): void {
     this.#buffers--;
-    this.#bytes -= storage.size * bytesPerElement(storage.dtype);
+    const bytes = storage.size * bytesPerElement(storage.dtype);
+    this.#bytes -= bytes;
+    const data = (storage as CpuStorage).data;
+    // Only whole, large arrays are pooled (a subarray would alias another storage).
+    if (
+      data.length >= 1024 && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength &&
+      this.#pooledBytes + bytes <= this.poolLimit
+    ) {
+      const key = `${storage.dtype}:${data.length}`;
+      let list = this.#pool.get(key);
+      if (!list) this.#pool.set(key, list = []);
+      list.push(data);
+      this.#pooledBytes += bytes;
+    }
+  }
+
+  /** Empties the reuse pool (its memory returns to the garbage collector). */
+  clearPool(): void {
+    this.#pool.clear();
+    this.#pooledBytes = 0;
   }
 
   memory(): MemoryInfo {
-    return { buffers: this.#buffers, bytes: this.#bytes, pooledBytes: 0 };
+    return { buffers: this.#buffers, bytes: this.#bytes, pooledBytes: this.#pooledBytes };
   }
 
   elementwise(
@@ -162,6 +205,17 @@ export function cpuContiguous(t: TensorInfo): TypedArray {
     return d.subarray(t.offset, t.offset + n) as TypedArray;
   }
   return (cpuBackend.copy(t, t.dtype).storage as CpuStorage).data;
+}
+
+/**
+ * A zero-filled float32 array for a kernel's output, reused from the CPU
+ * backend's pool when possible.
+ *
+ * @param size Element count.
+ * @returns The array.
+ */
+export function cpuAllocF32(size: number): Float32Array {
+  return cpuBackend.allocArray("float32", size) as Float32Array;
 }
 
 /**

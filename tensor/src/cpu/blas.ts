@@ -18,7 +18,22 @@ const CANDIDATES = [
 
 const SYMBOLS = {
   cblas_sgemm: {
-    parameters: ["i32", "i32", "i32", "i32", "i32", "i32", "f32", "buffer", "i32", "buffer", "i32", "f32", "buffer", "i32"],
+    parameters: [
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "f32",
+      "buffer",
+      "i32",
+      "buffer",
+      "i32",
+      "f32",
+      "buffer",
+      "i32",
+    ],
     result: "void",
   },
 } as const;
@@ -46,7 +61,9 @@ const D = (globalThis as any).Deno;
 
 function env(name: string): string | undefined {
   try {
-    if (D?.permissions?.querySync?.({ name: "env", variable: name }).state !== "granted") return undefined;
+    if (D?.permissions?.querySync?.({ name: "env", variable: name }).state !== "granted") {
+      return undefined;
+    }
     return D.env.get(name);
   } catch {
     return undefined;
@@ -82,7 +99,9 @@ function tryLoad(): void {
       errors.push(`${p}: ${(e as Error).message.split("\n")[0]}`);
     }
   }
-  reason = choice ? `could not load DENDRITE_BLAS=${choice} (${errors[0]})` : "no BLAS library found";
+  reason = choice
+    ? `could not load DENDRITE_BLAS=${choice} (${errors[0]})`
+    : "no BLAS library found";
 }
 
 /**
@@ -99,7 +118,11 @@ function tryLoad(): void {
 export function blasInfo(): BlasInfo {
   if (!tried) tryLoad();
   const on = enabled && lib !== null;
-  return { enabled: on, library, reason: on ? undefined : enabled ? reason : "disabled by setBlasEnabled(false)" };
+  return {
+    enabled: on,
+    library,
+    reason: on ? undefined : enabled ? reason : "disabled by setBlasEnabled(false)",
+  };
 }
 
 /**

@@ -52,7 +52,10 @@ export function gemm(
   ldc: number,
 ): void {
   if (m === 0 || n === 0) return;
-  if (m * n * k >= BLAS_MIN_WORK && blasSgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc)) {
+  if (
+    m * n * k >= BLAS_MIN_WORK &&
+    blasSgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc)
+  ) {
     return;
   }
   gemmTs(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
@@ -99,7 +102,8 @@ export function gemmTs(
     naive(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     return;
   }
-  const needA = MC * Math.min(KC, k), needB = Math.min(KC, k) * (Math.ceil(Math.min(NC, n) / 4) * 4);
+  const needA = MC * Math.min(KC, k),
+    needB = Math.min(KC, k) * (Math.ceil(Math.min(NC, n) / 4) * 4);
   if (packA.length < needA) packA = new Float32Array(needA);
   if (packB.length < needB) packB = new Float32Array(needB);
   for (let jc = 0; jc < n; jc += NC) {
@@ -168,7 +172,14 @@ function packPanelA(
   }
 }
 
-function macroKernel(mc: number, nc: number, kc: number, c: Float32Array, cBase: number, ldc: number): void {
+function macroKernel(
+  mc: number,
+  nc: number,
+  kc: number,
+  c: Float32Array,
+  cBase: number,
+  ldc: number,
+): void {
   const ap = packA, bp = packB;
   for (let j = 0; j < nc; j += 4) {
     const bBase = (j >> 2) * kc * 4;
@@ -199,7 +210,24 @@ function macroKernel(mc: number, nc: number, kc: number, c: Float32Array, cBase:
         const r3 = r2 + ldc;
         c[r3] += c30, c[r3 + 1] += c31, c[r3 + 2] += c32, c[r3 + 3] += c33;
       } else {
-        const acc = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
+        const acc = [
+          c00,
+          c01,
+          c02,
+          c03,
+          c10,
+          c11,
+          c12,
+          c13,
+          c20,
+          c21,
+          c22,
+          c23,
+          c30,
+          c31,
+          c32,
+          c33,
+        ];
         for (let ii = 0; ii < h; ii++) {
           for (let jj = 0; jj < w; jj++) c[r0 + ii * ldc + jj] += acc[ii * 4 + jj];
         }

@@ -5,15 +5,25 @@ import { gemm, gemmTs } from "./gemm.ts";
 
 /** op(A)·op(B) in float64 from row-major operands with offsets and leading dimensions. */
 function reference(
-  tA: boolean, tB: boolean, m: number, n: number, k: number,
-  a: Float32Array, ao: number, lda: number, b: Float32Array, bo: number, ldb: number,
+  tA: boolean,
+  tB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  ao: number,
+  lda: number,
+  b: Float32Array,
+  bo: number,
+  ldb: number,
 ): Float64Array {
   const c = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let s = 0;
       for (let p = 0; p < k; p++) {
-        s += (tA ? a[ao + p * lda + i] : a[ao + i * lda + p]) * (tB ? b[bo + j * ldb + p] : b[bo + p * ldb + j]);
+        s += (tA ? a[ao + p * lda + i] : a[ao + i * lda + p]) *
+          (tB ? b[bo + j * ldb + p] : b[bo + p * ldb + j]);
       }
       c[i * n + j] = s;
     }
@@ -43,7 +53,9 @@ function check(fn: typeof gemm, label: string): void {
             for (let i = 0; i < m; i++) got.set(c.subarray(co + i * ldc, co + i * ldc + n), i * n);
             assertClose(got, Array.from(want), { atol: 1e-3, rtol: 1e-4 });
             // Padding between rows is untouched.
-            for (let i = 0; i < m; i++) assert.equal(c[co + i * ldc + n], 123, `${label}: wrote past the row`);
+            for (let i = 0; i < m; i++) {
+              assert.equal(c[co + i * ldc + n], 123, `${label}: wrote past the row`);
+            }
             cases++;
           }
         }
@@ -58,7 +70,10 @@ Deno.test("gemmTs matches a float64 reference for all transposes, offsets and le
 });
 
 Deno.test("gemm through native BLAS matches the same reference", () => {
-  assert.ok(blasInfo().enabled, `BLAS should load in tests (CI installs libopenblas0-pthread): ${blasInfo().reason}`);
+  assert.ok(
+    blasInfo().enabled,
+    `BLAS should load in tests (CI installs libopenblas0-pthread): ${blasInfo().reason}`,
+  );
   check(gemm, "BLAS");
 });
 
@@ -79,7 +94,7 @@ Deno.test("matmul gives the same numbers with BLAS on and off", () => {
 
 Deno.test("DENDRITE_BLAS=off and a missing FFI permission both fall back to TypeScript", async () => {
   const code = 'import { blasInfo, matmul, ones } from "@dendrite/tensor"; ' +
-    'const y = matmul(ones([64, 64]), ones([64, 64])); console.log(JSON.stringify(blasInfo()), y.dataSync()[0]);';
+    "const y = matmul(ones([64, 64]), ones([64, 64])); console.log(JSON.stringify(blasInfo()), y.dataSync()[0]);";
   const root = new URL("../../..", import.meta.url).pathname;
   const file = await Deno.makeTempFile({ dir: root, prefix: ".blas_probe_", suffix: ".ts" });
   await Deno.writeTextFile(file, code);
@@ -98,7 +113,10 @@ Deno.test("DENDRITE_BLAS=off and a missing FFI permission both fall back to Type
     const off = await run(["-A"], { DENDRITE_BLAS: "off" });
     assert.match(off, /"enabled":false.*"reason":"disabled by DENDRITE_BLAS"\} 64$/);
     const bad = await run(["-A"], { DENDRITE_BLAS: "/nonexistent/libblas.so" });
-    assert.match(bad, /"enabled":false.*could not load DENDRITE_BLAS=\/nonexistent\/libblas.so.* 64$/);
+    assert.match(
+      bad,
+      /"enabled":false.*could not load DENDRITE_BLAS=\/nonexistent\/libblas.so.* 64$/,
+    );
     const noFfi = await run(["--allow-read", "--allow-env"], {});
     assert.match(noFfi, /"enabled":false.*FFI permission not granted.* 64$/);
     const on = await run(["-A"], {});

@@ -6,7 +6,7 @@
  */
 import { registerKernel, type TensorInfo } from "../backend.ts";
 import { sizeOf } from "../shape.ts";
-import { cpuContiguous, cpuData, cpuOutput } from "./backend.ts";
+import { cpuAllocF32, cpuContiguous, cpuData, cpuOutput } from "./backend.ts";
 import { gemm } from "./gemm.ts";
 
 /** How a 2-D strided matrix can be handed to GEMM without a copy. */
@@ -31,7 +31,7 @@ registerKernel("MatMul", "cpu", ([a, b]) => {
   const m = a.shape[nd - 2], k = a.shape[nd - 1], n = b.shape[nd - 1];
   const batchShape = a.shape.slice(0, -2);
   const batch = sizeOf(batchShape);
-  const out = new Float32Array(batch * m * n);
+  const out = cpuAllocF32(batch * m * n);
   if (batch === 0 || m === 0 || n === 0) return [cpuOutput(out, [...batchShape, m, n])];
   let la = layout(a, m, k), lb = layout(b, k, n);
   let ad = cpuData(a) as Float32Array, bd = cpuData(b) as Float32Array;

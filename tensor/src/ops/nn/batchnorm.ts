@@ -9,7 +9,7 @@ import { hasKernel, registerKernel } from "../../backend.ts";
 import { DTypeError, fmtShape, ShapeError } from "../../errors.ts";
 import { isGradEnabled, record, setGradEnabled } from "../../autodiff.ts";
 import type { Tensor } from "../../tensor.ts";
-import { cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
+import { cpuAllocF32, cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
 import { run } from "../define.ts";
 import { add, div, mul, sqrt, sub } from "../arith.ts";
 import { reshape } from "../movement.ts";
@@ -17,87 +17,104 @@ import { mean as meanOp } from "../reduce.ts";
 import { copy_ } from "../inplace.ts";
 import { variance } from "../reduction/stats.ts";
 
-registerKernel("BatchNorm", "cpu", ([x, w, b, rm, rv], a: { training: boolean; eps: number; affine: boolean }) => {
-  const [n, c] = x.shape;
-  const s = x.shape.slice(2).reduce((p, q) => p * q, 1);
-  const xs = cpuContiguous(x) as Float32Array;
-  const ws = a.affine ? cpuContiguous(w) : undefined, bs = a.affine ? cpuContiguous(b) : undefined;
-  const out = new Float32Array(xs.length);
-  const mean = new Float32Array(c), invstd = new Float32Array(c), varOut = new Float32Array(c);
-  const m = n * s;
-  for (let ch = 0; ch < c; ch++) {
-    let mu: number, v: number;
-    if (a.training) {
-      let sum = 0;
-      for (let i = 0; i < n; i++) {
-        const base = (i * c + ch) * s;
-        for (let j = 0; j < s; j++) sum += xs[base + j];
-      }
-      mu = sum / m;
-      let sq = 0;
-      for (let i = 0; i < n; i++) {
-        const base = (i * c + ch) * s;
-        for (let j = 0; j < s; j++) {
-          const d = xs[base + j] - mu;
-          sq += d * d;
+registerKernel(
+  "BatchNorm",
+  "cpu",
+  ([x, w, b, rm, rv], a: { training: boolean; eps: number; affine: boolean }) => {
+    const [n, c] = x.shape;
+    const s = x.shape.slice(2).reduce((p, q) => p * q, 1);
+    const xs = cpuContiguous(x) as Float32Array;
+    const ws = a.affine ? cpuContiguous(w) : undefined,
+      bs = a.affine ? cpuContiguous(b) : undefined;
+    const out = cpuAllocF32(xs.length);
+    const mean = new Float32Array(c), invstd = new Float32Array(c), varOut = new Float32Array(c);
+    const m = n * s;
+    for (let ch = 0; ch < c; ch++) {
+      let mu: number, v: number;
+      if (a.training) {
+        let sum = 0;
+        for (let i = 0; i < n; i++) {
+          const base = (i * c + ch) * s;
+          for (let j = 0; j < s; j++) sum += xs[base + j];
         }
+        mu = sum / m;
+        let sq = 0;
+        for (let i = 0; i < n; i++) {
+          const base = (i * c + ch) * s;
+          for (let j = 0; j < s; j++) {
+            const d = xs[base + j] - mu;
+            sq += d * d;
+          }
+        }
+        v = sq / m;
+      } else {
+        mu = cpuContiguous(rm)[ch];
+        v = cpuContiguous(rv)[ch];
       }
-      v = sq / m;
-    } else {
-      mu = cpuContiguous(rm)[ch];
-      v = cpuContiguous(rv)[ch];
+      const is = 1 / Math.sqrt(v + a.eps);
+      mean[ch] = mu, varOut[ch] = v, invstd[ch] = is;
+      const g = ws ? ws[ch] * is : is, sh = bs ? bs[ch] - mu * g : -mu * g;
+      for (let i = 0; i < n; i++) {
+        const base = (i * c + ch) * s;
+        for (let j = 0; j < s; j++) out[base + j] = xs[base + j] * g + sh;
+      }
     }
-    const is = 1 / Math.sqrt(v + a.eps);
-    mean[ch] = mu, varOut[ch] = v, invstd[ch] = is;
-    const g = ws ? ws[ch] * is : is, sh = bs ? bs[ch] - mu * g : -mu * g;
-    for (let i = 0; i < n; i++) {
-      const base = (i * c + ch) * s;
-      for (let j = 0; j < s; j++) out[base + j] = xs[base + j] * g + sh;
-    }
-  }
-  return [cpuOutput(out, x.shape), cpuOutput(mean, [c]), cpuOutput(varOut, [c]), cpuOutput(invstd, [c])];
-});
+    return [
+      cpuOutput(out, x.shape),
+      cpuOutput(mean, [c]),
+      cpuOutput(varOut, [c]),
+      cpuOutput(invstd, [c]),
+    ];
+  },
+);
 
-registerKernel("BatchNormBackward", "cpu", ([x, dy, mean, invstd, w], a: { training: boolean; affine: boolean }) => {
-  const [n, c] = x.shape;
-  const s = x.shape.slice(2).reduce((p, q) => p * q, 1);
-  const xs = cpuContiguous(x), gs = cpuContiguous(dy), ms = cpuContiguous(mean), is = cpuContiguous(invstd);
-  const ws = a.affine ? cpuContiguous(w) : undefined;
-  const dx = new Float32Array(xs.length), dw = new Float32Array(c), db = new Float32Array(c);
-  const m = n * s;
-  for (let ch = 0; ch < c; ch++) {
-    const mu = ms[ch], inv = is[ch];
-    let sumDy = 0, sumDyXhat = 0;
-    for (let i = 0; i < n; i++) {
-      const base = (i * c + ch) * s;
-      for (let j = 0; j < s; j++) {
-        const g = gs[base + j];
-        sumDy += g;
-        sumDyXhat += g * (xs[base + j] - mu) * inv;
-      }
-    }
-    dw[ch] = sumDyXhat;
-    db[ch] = sumDy;
-    const gamma = ws ? ws[ch] : 1;
-    if (a.training) {
-      const k = gamma * inv / m;
+registerKernel(
+  "BatchNormBackward",
+  "cpu",
+  ([x, dy, mean, invstd, w], a: { training: boolean; affine: boolean }) => {
+    const [n, c] = x.shape;
+    const s = x.shape.slice(2).reduce((p, q) => p * q, 1);
+    const xs = cpuContiguous(x),
+      gs = cpuContiguous(dy),
+      ms = cpuContiguous(mean),
+      is = cpuContiguous(invstd);
+    const ws = a.affine ? cpuContiguous(w) : undefined;
+    const dx = cpuAllocF32(xs.length), dw = new Float32Array(c), db = new Float32Array(c);
+    const m = n * s;
+    for (let ch = 0; ch < c; ch++) {
+      const mu = ms[ch], inv = is[ch];
+      let sumDy = 0, sumDyXhat = 0;
       for (let i = 0; i < n; i++) {
         const base = (i * c + ch) * s;
         for (let j = 0; j < s; j++) {
-          const xhat = (xs[base + j] - mu) * inv;
-          dx[base + j] = k * (m * gs[base + j] - sumDy - xhat * sumDyXhat);
+          const g = gs[base + j];
+          sumDy += g;
+          sumDyXhat += g * (xs[base + j] - mu) * inv;
         }
       }
-    } else {
-      const k = gamma * inv;
-      for (let i = 0; i < n; i++) {
-        const base = (i * c + ch) * s;
-        for (let j = 0; j < s; j++) dx[base + j] = k * gs[base + j];
+      dw[ch] = sumDyXhat;
+      db[ch] = sumDy;
+      const gamma = ws ? ws[ch] : 1;
+      if (a.training) {
+        const k = gamma * inv / m;
+        for (let i = 0; i < n; i++) {
+          const base = (i * c + ch) * s;
+          for (let j = 0; j < s; j++) {
+            const xhat = (xs[base + j] - mu) * inv;
+            dx[base + j] = k * (m * gs[base + j] - sumDy - xhat * sumDyXhat);
+          }
+        }
+      } else {
+        const k = gamma * inv;
+        for (let i = 0; i < n; i++) {
+          const base = (i * c + ch) * s;
+          for (let j = 0; j < s; j++) dx[base + j] = k * gs[base + j];
+        }
       }
     }
-  }
-  return [cpuOutput(dx, x.shape), cpuOutput(dw, [c]), cpuOutput(db, [c])];
-});
+    return [cpuOutput(dx, x.shape), cpuOutput(dw, [c]), cpuOutput(db, [c])];
+  },
+);
 
 /** Options of `batchNorm`. */
 export interface BatchNormFnOptions {
@@ -138,29 +155,50 @@ export function batchNorm(
   bias: Tensor | null,
   options: BatchNormFnOptions = {},
 ): Tensor {
-  if (x.dtype !== "float32") throw new DTypeError(`Cannot apply batchNorm() to a ${x.dtype} tensor: expected float32`);
-  if (x.ndim < 2) throw new ShapeError(`Cannot apply batchNorm() to input ${fmtShape(x.shape)}: expected [N, C, ...]`);
-  const training = options.training ?? false, eps = options.eps ?? 1e-5, momentum = options.momentum ?? 0.1;
+  if (x.dtype !== "float32") {
+    throw new DTypeError(`Cannot apply batchNorm() to a ${x.dtype} tensor: expected float32`);
+  }
+  if (x.ndim < 2) {
+    throw new ShapeError(
+      `Cannot apply batchNorm() to input ${fmtShape(x.shape)}: expected [N, C, ...]`,
+    );
+  }
+  const training = options.training ?? false,
+    eps = options.eps ?? 1e-5,
+    momentum = options.momentum ?? 0.1;
   const c = x.shape[1];
   if (!training && (!runningMean || !runningVar)) {
     throw new RangeError("Cannot apply batchNorm() in eval mode without running statistics");
   }
   const affine = weight !== null && bias !== null;
   const inputs = [x, weight, bias, runningMean, runningVar];
-  const fused = hasKernel("BatchNorm", x.backend.name) && inputs.every((t) => t === null || t.backend === x.backend);
+  const fused = hasKernel("BatchNorm", x.backend.name) &&
+    inputs.every((t) => t === null || t.backend === x.backend);
   const count = x.size / c;
   if (!fused) return composite(x, runningMean, runningVar, weight, bias, training, momentum, eps);
   const dummy = x.detach();
   const [out, mean, biasedVar, invstd] = run(
     "BatchNorm",
-    [x.detach(), weight?.detach() ?? dummy, bias?.detach() ?? dummy, runningMean ?? dummy, runningVar ?? dummy],
+    [
+      x.detach(),
+      weight?.detach() ?? dummy,
+      bias?.detach() ?? dummy,
+      runningMean ?? dummy,
+      runningVar ?? dummy,
+    ],
     { training, eps, affine },
   );
   if (training && runningMean && runningVar) {
     const prev = setGradEnabled(false);
     try {
       copy_(runningMean, add(mul(runningMean, 1 - momentum), mul(mean, momentum)));
-      copy_(runningVar, add(mul(runningVar, 1 - momentum), mul(biasedVar, momentum * count / Math.max(count - 1, 1))));
+      copy_(
+        runningVar,
+        add(
+          mul(runningVar, 1 - momentum),
+          mul(biasedVar, momentum * count / Math.max(count - 1, 1)),
+        ),
+      );
     } finally {
       setGradEnabled(prev);
     }
@@ -172,7 +210,13 @@ export function batchNorm(
         "Cannot differentiate batchNorm() twice (createGraph): use batchNormComposite(), whose gradient is differentiable",
       );
     }
-    const [dx, dw, db] = run("BatchNormBackward", [x.detach(), dy, mean, invstd, weight?.detach() ?? dummy], {
+    const [dx, dw, db] = run("BatchNormBackward", [
+      x.detach(),
+      dy,
+      mean,
+      invstd,
+      weight?.detach() ?? dummy,
+    ], {
       training,
       affine,
     });
@@ -202,7 +246,13 @@ function composite(
       const prev = setGradEnabled(false);
       try {
         copy_(runningMean, add(mul(runningMean, 1 - momentum), mul(reshape(m, [c]), momentum)));
-        copy_(runningVar, add(mul(runningVar, 1 - momentum), mul(reshape(v, [c]), momentum * n / Math.max(n - 1, 1))));
+        copy_(
+          runningVar,
+          add(
+            mul(runningVar, 1 - momentum),
+            mul(reshape(v, [c]), momentum * n / Math.max(n - 1, 1)),
+          ),
+        );
       } finally {
         setGradEnabled(prev);
       }

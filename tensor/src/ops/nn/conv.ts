@@ -9,7 +9,7 @@ import { registerKernel } from "../../backend.ts";
 import { DTypeError, fmtShape, ShapeError } from "../../errors.ts";
 import { record } from "../../autodiff.ts";
 import type { Tensor } from "../../tensor.ts";
-import { cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
+import { cpuAllocF32, cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
 import { gemm } from "../../cpu/gemm.ts";
 import { run } from "../define.ts";
 import { add } from "../arith.ts";
@@ -42,7 +42,7 @@ registerKernel("Conv2d", "cpu", ([x, w], a: ConvAttrs & { oh: number; ow: number
   const xs = cpuContiguous(x) as Float32Array, ws = cpuContiguous(w) as Float32Array;
   const col = scratch("col", K * NP);
   const tmp = scratch("tmp", fg * NP);
-  const out = new Float32Array(n * f * P);
+  const out = cpuAllocF32(n * f * P);
   for (let gi = 0; gi < g; gi++) {
     im2col(xs, n, c, h, wd, gi * cg, cg, a, oh, ow, col);
     gemm(false, false, fg, NP, K, ws, gi * fg * K, K, col, 0, NP, tmp, 0, NP);
@@ -67,7 +67,7 @@ registerKernel(
     const ys = cpuContiguous(dy) as Float32Array, ws = cpuContiguous(w) as Float32Array;
     const dyg = new Float32Array(fg * NP);
     const col = new Float32Array(K * NP);
-    const dx = new Float32Array(n * c * h * wd);
+    const dx = cpuAllocF32(n * c * h * wd);
     for (let gi = 0; gi < g; gi++) {
       for (let fi = 0; fi < fg; fi++) {
         for (let b = 0; b < n; b++) {

@@ -85,22 +85,26 @@ testOnBackends("nn primitives name the op and the shapes on bad input", () => {
   );
 });
 
-testOnBackends("batchNorm's fused kernel agrees with the op-by-op form, values and gradients", () => {
-  const g = new T.Generator(5);
-  const x = T.randn([4, 3, 5], { rng: g, requiresGrad: true });
-  const w = T.randn([3], { rng: g, requiresGrad: true }), b = T.randn([3], { rng: g, requiresGrad: true });
-  for (const training of [true, false]) {
-    const rm1 = T.randn([3], { rng: g }), rv1 = T.rand([3], { rng: g }).add(0.5);
-    const rm2 = rm1.add(0), rv2 = rv1.add(0);
-    const fused = T.batchNorm(x, rm1, rv1, w, b, { training, momentum: 0.2 });
-    const comp = T.batchNormComposite(x, rm2, rv2, w, b, { training, momentum: 0.2 });
-    const r = T.randn(fused.shape, { rng: g });
-    const gf = gradients(fused.mul(r).sum(), [x, w, b]);
-    const gc = gradients(comp.mul(r).sum(), [x, w, b]);
-    for (let i = 0; i < 3; i++) assertClose(gf[i], gc[i], { atol: 1e-4, rtol: 1e-3 });
-    assertClose(fused, comp, { atol: 1e-5 });
-    assertClose(rm1, rm2, { atol: 1e-6 });
-    assertClose(rv1, rv2, { atol: 1e-6 });
-    gradcheck((x, w, b) => T.batchNorm(x, null, null, w, b, { training: true }), [x, w, b], tol);
-  }
-});
+testOnBackends(
+  "batchNorm's fused kernel agrees with the op-by-op form, values and gradients",
+  () => {
+    const g = new T.Generator(5);
+    const x = T.randn([4, 3, 5], { rng: g, requiresGrad: true });
+    const w = T.randn([3], { rng: g, requiresGrad: true }),
+      b = T.randn([3], { rng: g, requiresGrad: true });
+    for (const training of [true, false]) {
+      const rm1 = T.randn([3], { rng: g }), rv1 = T.rand([3], { rng: g }).add(0.5);
+      const rm2 = rm1.add(0), rv2 = rv1.add(0);
+      const fused = T.batchNorm(x, rm1, rv1, w, b, { training, momentum: 0.2 });
+      const comp = T.batchNormComposite(x, rm2, rv2, w, b, { training, momentum: 0.2 });
+      const r = T.randn(fused.shape, { rng: g });
+      const gf = gradients(fused.mul(r).sum(), [x, w, b]);
+      const gc = gradients(comp.mul(r).sum(), [x, w, b]);
+      for (let i = 0; i < 3; i++) assertClose(gf[i], gc[i], { atol: 1e-4, rtol: 1e-3 });
+      assertClose(fused, comp, { atol: 1e-5 });
+      assertClose(rm1, rm2, { atol: 1e-6 });
+      assertClose(rv1, rv2, { atol: 1e-6 });
+      gradcheck((x, w, b) => T.batchNorm(x, null, null, w, b, { training: true }), [x, w, b], tol);
+    }
+  },
+);

@@ -8,7 +8,7 @@ import { registerKernel } from "../../backend.ts";
 import { DTypeError, fmtShape, ShapeError } from "../../errors.ts";
 import { record } from "../../autodiff.ts";
 import type { Tensor } from "../../tensor.ts";
-import { cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
+import { cpuAllocF32, cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
 import { run } from "../define.ts";
 import type { Pair } from "./conv.ts";
 import { reshape, squeeze, unsqueeze } from "../movement.ts";
@@ -63,7 +63,7 @@ registerKernel("MaxPool2d", "cpu", ([x], { hw, ww }: { hw: Windows; ww: Windows 
   const [n, c, h, w] = x.shape;
   const oh = hw.start.length, ow = ww.start.length;
   const xs = cpuContiguous(x);
-  const out = new Float32Array(n * c * oh * ow);
+  const out = cpuAllocF32(n * c * oh * ow);
   const idx = new Int32Array(n * c * oh * ow);
   let o = 0;
   // Fast path: non-overlapping in-bounds 2x2 windows (the common CNN pool).
@@ -122,7 +122,7 @@ registerKernel(
     const { hw, ww } = a;
     const oh = hw.start.length, ow = ww.start.length;
     const xs = cpuContiguous(x);
-    const out = new Float32Array(n * c * oh * ow);
+    const out = cpuAllocF32(n * c * oh * ow);
     const div = divisors(a, h, w);
     let o = 0;
     for (let pl = 0; pl < n * c; pl++) {
@@ -158,7 +158,7 @@ registerKernel(
     const [n, c, oh, ow] = dy.shape;
     const { hw, ww, h, w } = a;
     const gs = cpuContiguous(dy);
-    const dx = new Float32Array(n * c * h * w);
+    const dx = cpuAllocF32(n * c * h * w);
     const div = divisors(a, h, w);
     let o = 0;
     for (let pl = 0; pl < n * c; pl++) {
@@ -179,7 +179,7 @@ registerKernel(
 registerKernel("MaxPool2dBackward", "cpu", ([dy, idx], { h, w }: { h: number; w: number }) => {
   const [n, c, oh, ow] = dy.shape;
   const gs = cpuContiguous(dy), is = cpuContiguous(idx);
-  const dx = new Float32Array(n * c * h * w);
+  const dx = cpuAllocF32(n * c * h * w);
   const P = oh * ow, HW = h * w;
   for (let pl = 0; pl < n * c; pl++) {
     const ob = pl * P, ib = pl * HW;
@@ -289,7 +289,14 @@ function maxWithWindows(x: Tensor, win: { hw: Windows; ww: Windows }): PoolWithI
 }
 
 /** Scatters `dy` to the argmax positions; its own gradient gathers them back. */
-function maxPoolBackward(dy: Tensor, indices: Tensor, n: number, c: number, h: number, w: number): Tensor {
+function maxPoolBackward(
+  dy: Tensor,
+  indices: Tensor,
+  n: number,
+  c: number,
+  h: number,
+  w: number,
+): Tensor {
   const [dx] = run("MaxPool2dBackward", [dy.detach(), indices], { h, w });
   return record("MaxPool2dBackward", dx, [dy], (g) => [
     reshape(gather(reshape(g, [n, c, h * w]), 2, reshape(indices, [n, c, -1])), dy.shape),

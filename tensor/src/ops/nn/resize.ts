@@ -13,7 +13,7 @@ import { registerKernel } from "../../backend.ts";
 import { DTypeError, fmtShape, ShapeError } from "../../errors.ts";
 import { record } from "../../autodiff.ts";
 import type { Tensor } from "../../tensor.ts";
-import { cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
+import { cpuAllocF32, cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
 import { run } from "../define.ts";
 import type { Pair } from "./conv.ts";
 import { fromTypedArray } from "../creation.ts";
@@ -258,7 +258,7 @@ registerKernel("Im2Col", "cpu", ([x], a) => {
   const col = new Float32Array(K * n * P);
   im2col(cpuContiguous(x) as Float32Array, n, c, h, w, 0, c, a, a.oh, a.ow, col);
   // [K, N·P] -> [N, K, P]
-  const out = new Float32Array(n * K * P);
+  const out = cpuAllocF32(n * K * P);
   for (let k = 0; k < K; k++) {
     for (let b = 0; b < n; b++) {
       out.set(col.subarray(k * n * P + b * P, k * n * P + (b + 1) * P), (b * K + k) * P);
@@ -276,7 +276,7 @@ registerKernel("Col2Im", "cpu", ([cols], a) => {
       col.set(cs.subarray((b * K + k) * P, (b * K + k + 1) * P), k * n * P + b * P);
     }
   }
-  const dx = new Float32Array(n * a.c * a.h * a.w);
+  const dx = cpuAllocF32(n * a.c * a.h * a.w);
   col2im(col, n, a.c, a.h, a.w, 0, a.c, a, a.oh, a.ow, dx);
   return [cpuOutput(dx, [n, a.c, a.h, a.w])];
 });

@@ -9,7 +9,7 @@ import { DTypeError } from "../../errors.ts";
 import { normAxis, sizeOf } from "../../shape.ts";
 import { record } from "../../autodiff.ts";
 import type { Tensor } from "../../tensor.ts";
-import { cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
+import { cpuAllocF32, cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
 import { run } from "../define.ts";
 import { exp, mul, neg, sub } from "../arith.ts";
 import { permute, reshape } from "../movement.ts";
@@ -18,7 +18,7 @@ import { sum } from "../reduce.ts";
 registerKernel("Softmax", "cpu", ([x], { log }) => {
   const [rows, n] = x.shape;
   const src = cpuContiguous(x);
-  const out = new Float32Array(rows * n);
+  const out = cpuAllocF32(rows * n);
   for (let r = 0; r < rows; r++) {
     const b = r * n;
     let m = -Infinity;
