@@ -20,7 +20,7 @@ export { installTensorOps, liveTensors, memory, Tensor, tensorBytes } from "./sr
 export type { TensorOps } from "./src/tensor.ts";
 export type { BackwardOptions, MemoryReport, NestedArray } from "./src/tensor.ts";
 export { CpuBackend, cpuBackend, cpuData } from "./src/cpu/backend.ts";
-export { blasInfo, type BlasInfo, setBlasEnabled } from "./src/cpu/blas.ts";
+export { type BlasInfo, blasInfo, setBlasEnabled } from "./src/cpu/blas.ts";
 export type { CpuStorage } from "./src/cpu/backend.ts";
 import "./src/cpu/matmul.ts";
 import "./src/methods.ts";
@@ -38,3 +38,6 @@ export * from "./src/ops/nn/mod.ts";
 export * from "./src/ops/random/mod.ts";
 export * from "./src/ops/inplace.ts";
 export * from "./src/io/safetensors.ts";
+export { initWebGPU, WebGPUBackend, webgpuBackend } from "./src/webgpu/backend.ts";
+export type { GpuStorage, WebGPUInfo } from "./src/webgpu/backend.ts";
+import "./src/webgpu/kernels.ts";

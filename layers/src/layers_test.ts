@@ -135,16 +135,58 @@ testOnBackends(
 
 testOnBackends("every layer with an expected input shape names itself and the shape it got", () => {
   const cases: [L.Module, T.Tensor[], string][] = [
-    [new L.Conv1d(3, 4, 3), [T.zeros([2, 2, 9])], "Cannot apply Conv1d(3, 4) as the input must be [N, 3, L]: input shape is [2, 2, 9]"],
-    [new L.ConvTranspose2d(3, 4, 2), [T.zeros([1, 4, 5, 5])], "Cannot apply ConvTranspose2d(3, 4) as the input must be [N, 3, H, W]: input shape is [1, 4, 5, 5]"],
-    [new L.Bilinear(2, 3, 4), [T.zeros([5, 2]), T.zeros([5, 2])], "Cannot apply Bilinear(2, 3, 4) as the second input must be [N, 3]: input shape is [5, 2]"],
-    [new L.LayerNorm([4, 5]), [T.zeros([2, 5, 4])], "Cannot apply LayerNorm([4, 5]) as the trailing axes must be [4, 5]: input shape is [2, 5, 4]"],
-    [new L.GroupNorm(2, 4), [T.zeros([2, 6, 3])], "Cannot apply GroupNorm(2, 4) as the input must be [N, 4, ...]: input shape is [2, 6, 3]"],
-    [new L.InstanceNorm2d(3), [T.zeros([2, 3, 4])], "Cannot apply InstanceNorm2d(3) as the input must be [N, 3, H, W]: input shape is [2, 3, 4]"],
-    [new L.RMSNorm(8), [T.zeros([2, 4])], "Cannot apply RMSNorm([8]) as the trailing axes must be [8]: input shape is [2, 4]"],
-    [new L.SwitchableNorm2d(2), [T.zeros([2, 3, 2, 2])], "Cannot apply SwitchableNorm2d(2) as the input must be [N, 2, H, W]: input shape is [2, 3, 2, 2]"],
-    [new L.LocalResponseNorm(3), [T.zeros([4])], "Cannot apply LocalResponseNorm(3) as the input must have at least 3 axes: input shape is [4]"],
-    [new L.Maxout(4, 2, 2), [T.zeros([3, 5])], "Cannot apply Linear(4, 4) as the last axis must be 4: input shape is [3, 5]"],
+    [
+      new L.Conv1d(3, 4, 3),
+      [T.zeros([2, 2, 9])],
+      "Cannot apply Conv1d(3, 4) as the input must be [N, 3, L]: input shape is [2, 2, 9]",
+    ],
+    [
+      new L.ConvTranspose2d(3, 4, 2),
+      [T.zeros([1, 4, 5, 5])],
+      "Cannot apply ConvTranspose2d(3, 4) as the input must be [N, 3, H, W]: input shape is [1, 4, 5, 5]",
+    ],
+    [
+      new L.Bilinear(2, 3, 4),
+      [T.zeros([5, 2]), T.zeros([5, 2])],
+      "Cannot apply Bilinear(2, 3, 4) as the second input must be [N, 3]: input shape is [5, 2]",
+    ],
+    [
+      new L.LayerNorm([4, 5]),
+      [T.zeros([2, 5, 4])],
+      "Cannot apply LayerNorm([4, 5]) as the trailing axes must be [4, 5]: input shape is [2, 5, 4]",
+    ],
+    [
+      new L.GroupNorm(2, 4),
+      [T.zeros([2, 6, 3])],
+      "Cannot apply GroupNorm(2, 4) as the input must be [N, 4, ...]: input shape is [2, 6, 3]",
+    ],
+    [
+      new L.InstanceNorm2d(3),
+      [T.zeros([2, 3, 4])],
+      "Cannot apply InstanceNorm2d(3) as the input must be [N, 3, H, W]: input shape is [2, 3, 4]",
+    ],
+    [
+      new L.RMSNorm(8),
+      [T.zeros([2, 4])],
+      "Cannot apply RMSNorm([8]) as the trailing axes must be [8]: input shape is [2, 4]",
+    ],
+    [
+      new L.SwitchableNorm2d(2),
+      [T.zeros([2, 3, 2, 2])],
+      "Cannot apply SwitchableNorm2d(2) as the input must be [N, 2, H, W]: input shape is [2, 3, 2, 2]",
+    ],
+    [
+      new L.LocalResponseNorm(3),
+      [T.zeros([4])],
+      "Cannot apply LocalResponseNorm(3) as the input must have at least 3 axes: input shape is [4]",
+    ],
+    [
+      new L.Maxout(4, 2, 2),
+      [T.zeros([3, 5])],
+      "Cannot apply Linear(4, 4) as the last axis must be 4: input shape is [3, 5]",
+    ],
   ];
-  for (const [m, inputs, msg] of cases) assertThrowsMessage(() => m.call(...inputs), T.ShapeError, msg);
+  for (const [m, inputs, msg] of cases) {
+    assertThrowsMessage(() => m.call(...inputs), T.ShapeError, msg);
+  }
 });

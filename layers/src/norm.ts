@@ -111,7 +111,9 @@ export abstract class BatchNormBase extends Module {
       const n = axes.reduce((p, a) => p * x.shape[a], 1);
       if (n <= 1) {
         throw new ShapeError(
-          `Cannot apply ${this.constructor.name}(${this.numFeatures}) in training mode to input ${fmtShape(x.shape)}: expected more than 1 value per channel`,
+          `Cannot apply ${this.constructor.name}(${this.numFeatures}) in training mode to input ${
+            fmtShape(x.shape)
+          }: expected more than 1 value per channel`,
         );
       }
     }

@@ -293,7 +293,14 @@ export interface AdamOptions {
   maximize: boolean;
 }
 
-function adamStep(p: Tensor, g: Tensor, s: ParamState, o: AdamOptions, l2: number, decay: number): void {
+function adamStep(
+  p: Tensor,
+  g: Tensor,
+  s: ParamState,
+  o: AdamOptions,
+  l2: number,
+  decay: number,
+): void {
   const t = stepCount(s);
   const [b1, b2] = o.betas;
   const m = zeros(s, "expAvg", p);

@@ -55,22 +55,37 @@ registerKernel("AdamStep", "cpu", (inputs, a: AdamStepAttrs) => {
   return [];
 });
 
-registerKernel("SgdStep", "cpu", (inputs, a: { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean; first: boolean }) => {
-  const [p, g, buf] = inputs.map((t) => cpuData(t) as Float32Array);
-  const po = inputs[0].offset, go = inputs[1].offset, bo = buf ? inputs[2].offset : 0;
-  const n = inputs[0].shape.reduce((x, y) => x * y, 1);
-  for (let i = 0; i < n; i++) {
-    let gi = a.maximize ? -g[go + i] : g[go + i];
-    if (a.weightDecay !== 0) gi += a.weightDecay * p[po + i];
-    if (buf) {
-      const b = a.first ? gi : a.momentum * buf[bo + i] + (1 - a.dampening) * gi;
-      buf[bo + i] = b;
-      gi = a.nesterov ? gi + a.momentum * b : b;
+registerKernel(
+  "SgdStep",
+  "cpu",
+  (
+    inputs,
+    a: {
+      lr: number;
+      momentum: number;
+      dampening: number;
+      weightDecay: number;
+      nesterov: boolean;
+      maximize: boolean;
+      first: boolean;
+    },
+  ) => {
+    const [p, g, buf] = inputs.map((t) => cpuData(t) as Float32Array);
+    const po = inputs[0].offset, go = inputs[1].offset, bo = buf ? inputs[2].offset : 0;
+    const n = inputs[0].shape.reduce((x, y) => x * y, 1);
+    for (let i = 0; i < n; i++) {
+      let gi = a.maximize ? -g[go + i] : g[go + i];
+      if (a.weightDecay !== 0) gi += a.weightDecay * p[po + i];
+      if (buf) {
+        const b = a.first ? gi : a.momentum * buf[bo + i] + (1 - a.dampening) * gi;
+        buf[bo + i] = b;
+        gi = a.nesterov ? gi + a.momentum * b : b;
+      }
+      p[po + i] -= a.lr * gi;
     }
-    p[po + i] -= a.lr * gi;
-  }
-  return [];
-});
+    return [];
+  },
+);
 
 /**
  * Whether a fused kernel can update these tensors in place.
@@ -82,7 +97,9 @@ registerKernel("SgdStep", "cpu", (inputs, a: { lr: number; momentum: number; dam
 export function canFuse(name: string, tensors: Tensor[]): boolean {
   const b = tensors[0].backend;
   return hasKernel(name, b.name) &&
-    tensors.every((t) => t.backend === b && t.isContiguous && t.dtype === "float32" && t.size === tensors[0].size);
+    tensors.every((t) =>
+      t.backend === b && t.isContiguous && t.dtype === "float32" && t.size === tensors[0].size
+    );
 }
 
 /**

@@ -1,0 +1,523 @@
+/**
+ * The WebGPU backend: GPU buffers from a size-class pool, WGSL elementwise
+ * shaders generated from each op's snippet (strided, broadcast inputs), and
+ * the core kernels (strided copies, reductions, matmul). Work is enqueued
+ * synchronously; reading values is async.
+ *
+ * This is the first part of the backend: ops whose kernels are not written
+ * yet throw a `BackendError` naming the kernel. Select it explicitly with
+ * `await initWebGPU()` then `setBackend("webgpu")`.
+ *
+ * @module
+ */
+import type {
+  Backend,
+  ElementwiseSpec,
+  KernelOutput,
+  MemoryInfo,
+  Storage,
+  TensorInfo,
+} from "../backend.ts";
+import { registerBackend } from "../backend.ts";
+import type { DType, TypedArray } from "../dtype.ts";
+import { BackendError } from "../errors.ts";
+import { sizeOf } from "../shape.ts";
+
+/** GPU storage: a buffer holding 4 bytes per element (bool as u32). */
+export interface GpuStorage extends Storage {
+  /** The buffer (its size is a power-of-two size class, at least 4·size bytes). */
+  readonly buffer: GPUBuffer;
+}
+
+const WG = 256;
+
+/** WGSL helpers the elementwise snippets may call. */
+const PRELUDE = `
+fn pow_f(a: f32, b: f32) -> f32 {
+  if (a >= 0.0) { return pow(a, b); }
+  let r = pow(-a, b);
+  if (b == round(b)) { if (i32(b) % 2 == 0) { return r; } return -r; }
+  return bitcast<f32>(0x7fc00000u);
+}
+fn log1p_f(a: f32) -> f32 { let u = 1.0 + a; if (u == 1.0) { return a; } return log(u) * a / (u - 1.0); }
+fn expm1_f(a: f32) -> f32 { if (abs(a) < 1e-5) { return a + 0.5 * a * a; } return exp(a) - 1.0; }
+fn erf_f(x: f32) -> f32 {
+  let t = 1.0 / (1.0 + 0.3275911 * abs(x));
+  let y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-x * x);
+  return select(-y, y, x >= 0.0);
+}
+fn clamp_f(a: f32, lo: f32, hi: f32) -> f32 {
+  var r = a;
+  if (lo == lo && r < lo) { r = lo; }
+  if (hi == hi && r > hi) { r = hi; }
+  return r;
+}
+`;
+
+function wgslType(dt: DType): string {
+  return dt === "float32" ? "f32" : dt === "int32" ? "i32" : "u32";
+}
+
+function toF32(expr: string, dt: DType): string {
+  return dt === "float32" ? expr : `f32(${expr})`;
+}
+
+function fromF32(expr: string, dt: DType): string {
+  if (dt === "float32") return expr;
+  if (dt === "int32") return `i32(${expr})`;
+  return `select(0u, 1u, (${expr}) != 0.0)`;
+}
+
+/** Index decomposition shared by the generated shaders: meta = [n, nd, shape[8], strides[k][8], offsets[k]]. */
+function walkCode(k: number): string {
+  const decl = Array.from({ length: k }, (_, j) => `var o${j} = info[${2 + 8 + 8 * k + j}];`).join(
+    "\n  ",
+  );
+  const acc = Array.from({ length: k }, (_, j) => `o${j} += c * info[${10 + 8 * j} + d];`).join(
+    "\n    ",
+  );
+  return `
+  let nd = info[1];
+  var rem = i32(idx);
+  ${decl}
+  for (var d = nd - 1; d >= 0; d--) {
+    let size = info[2 + d];
+    let c = rem % size;
+    rem = rem / size;
+    ${acc}
+  }`;
+}
+
+/** Builds the int32 metadata for a walk over `shape` with per-operand strides and offsets. */
+function walkMeta(
+  shape: readonly number[],
+  operands: { strides: readonly number[]; offset: number }[],
+  extra: number[] = [],
+): Int32Array {
+  if (shape.length > 8) {
+    throw new BackendError(
+      `Cannot run a WebGPU kernel on ${shape.length} axes: at most 8 are supported`,
+    );
+  }
+  const k = operands.length;
+  const m = new Int32Array(2 + 8 + 8 * k + k + extra.length);
+  m[0] = sizeOf(shape);
+  m[1] = shape.length;
+  shape.forEach((d, i) => (m[2 + i] = d));
+  operands.forEach((o, j) => {
+    const lead = shape.length - o.strides.length;
+    o.strides.forEach((s, i) => (m[10 + 8 * j + lead + i] = s));
+    m[10 + 8 * k + j] = o.offset;
+  });
+  extra.forEach((v, i) => (m[10 + 9 * k + i] = v));
+  return m;
+}
+
+function f32bits(v: number): number {
+  return new Int32Array(new Float32Array([v]).buffer)[0];
+}
+
+/** The WebGPU backend; create it with `initWebGPU()`. */
+export class WebGPUBackend implements Backend {
+  readonly name = "webgpu";
+  /** The device. */
+  readonly device: GPUDevice;
+  /** The adapter's description. */
+  readonly adapterInfo: GPUAdapterInfo;
+  #pool = new Map<number, GPUBuffer[]>();
+  #pipelines = new Map<string, GPUComputePipeline>();
+  #buffers = 0;
+  #bytes = 0;
+  #pooledBytes = 0;
+  #lost: string | null = null;
+
+  /**
+   * Wraps a device (see `initWebGPU`).
+   *
+   * @param device The device.
+   * @param adapterInfo The adapter's description.
+   */
+  constructor(device: GPUDevice, adapterInfo: GPUAdapterInfo) {
+    this.device = device;
+    this.adapterInfo = adapterInfo;
+    device.lost.then((info) => {
+      this.#lost = `${info.reason}: ${info.message}`;
+    });
+  }
+
+  #check(): void {
+    if (this.#lost) {
+      throw new BackendError(`Cannot use the WebGPU device: it was lost (${this.#lost})`);
+    }
+  }
+
+  /**
+   * A buffer of at least `bytes` bytes from the pool.
+   *
+   * @param bytes Size needed.
+   * @returns The buffer.
+   */
+  allocBuffer(bytes: number): GPUBuffer {
+    const cls = Math.max(16, 2 ** Math.ceil(Math.log2(Math.max(bytes, 1))));
+    const list = this.#pool.get(cls);
+    const b = list?.pop();
+    if (b) {
+      this.#pooledBytes -= cls;
+      return b;
+    }
+    this.#check();
+    return this.device.createBuffer({
+      size: cls,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  /**
+   * Returns a buffer to the pool (safe once the work using it is submitted,
+   * which every kernel here does before returning).
+   *
+   * @param b The buffer.
+   */
+  releaseBuffer(b: GPUBuffer): void {
+    let list = this.#pool.get(b.size);
+    if (!list) this.#pool.set(b.size, list = []);
+    list.push(b);
+    this.#pooledBytes += b.size;
+  }
+
+  /**
+   * A new storage of `size` elements (contents undefined unless `zero`).
+   *
+   * @param dtype Element type.
+   * @param size Elements.
+   * @param zero Clear it.
+   * @returns The storage.
+   */
+  alloc(dtype: DType, size: number, zero = false): GpuStorage {
+    const buffer = this.allocBuffer(size * 4);
+    if (zero) {
+      const enc = this.device.createCommandEncoder();
+      enc.clearBuffer(buffer);
+      this.device.queue.submit([enc.finish()]);
+    }
+    this.#buffers++;
+    this.#bytes += size * 4;
+    return { backend: this, dtype, size, refs: 0, buffer };
+  }
+
+  fromArray(data: TypedArray): Storage {
+    const dt: DType = data instanceof Float32Array
+      ? "float32"
+      : data instanceof Int32Array
+      ? "int32"
+      : "bool";
+    const s = this.alloc(dt, data.length);
+    const words = dt === "bool" ? Uint32Array.from(data) : data;
+    if (words.byteLength) {
+      this.device.queue.writeBuffer(
+        s.buffer,
+        0,
+        words.buffer as ArrayBuffer,
+        words.byteOffset,
+        words.byteLength,
+      );
+    }
+    return s;
+  }
+
+  async read(storage: Storage): Promise<TypedArray> {
+    this.#check();
+    const s = storage as GpuStorage;
+    const bytes = s.size * 4;
+    const out = s.dtype === "float32"
+      ? new Float32Array(s.size)
+      : s.dtype === "int32"
+      ? new Int32Array(s.size)
+      : new Uint8Array(s.size);
+    if (bytes === 0) return out;
+    const staging = this.device.createBuffer({
+      size: bytes,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(s.buffer, 0, staging, 0, bytes);
+    this.device.queue.submit([enc.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const raw = staging.getMappedRange().slice(0);
+    staging.unmap();
+    staging.destroy();
+    if (s.dtype === "bool") {
+      const w = new Uint32Array(raw);
+      for (let i = 0; i < w.length; i++) out[i] = w[i] ? 1 : 0;
+    } else out.set(s.dtype === "float32" ? new Float32Array(raw) : new Int32Array(raw));
+    return out;
+  }
+
+  free(storage: Storage): void {
+    this.#buffers--;
+    this.#bytes -= storage.size * 4;
+    this.releaseBuffer((storage as GpuStorage).buffer);
+  }
+
+  memory(): MemoryInfo {
+    return { buffers: this.#buffers, bytes: this.#bytes, pooledBytes: this.#pooledBytes };
+  }
+
+  /**
+   * Compiles (once) and caches a compute pipeline.
+   *
+   * @param code WGSL source with an entry point `main`.
+   * @returns The pipeline.
+   */
+  pipeline(code: string): GPUComputePipeline {
+    let p = this.#pipelines.get(code);
+    if (!p) {
+      this.#check();
+      const module = this.device.createShaderModule({ code });
+      p = this.device.createComputePipeline({
+        layout: "auto",
+        compute: { module, entryPoint: "main" },
+      });
+      this.#pipelines.set(code, p);
+    }
+    return p;
+  }
+
+  /**
+   * Dispatches `threads` invocations of a pipeline with the given buffers
+   * bound at 0, 1, 2, ... (metadata first), and submits.
+   *
+   * @param code WGSL source (workgroup size 256, 2-D grid of workgroups).
+   * @param meta int32 metadata bound at binding 0.
+   * @param buffers Buffers bound at 1, 2, ...
+   * @param threads Number of invocations wanted.
+   */
+  dispatch(code: string, meta: Int32Array, buffers: GPUBuffer[], threads: number): void {
+    if (threads === 0) return;
+    const p = this.pipeline(code);
+    const mb = this.allocBuffer(meta.byteLength);
+    this.device.queue.writeBuffer(
+      mb,
+      0,
+      meta.buffer as ArrayBuffer,
+      meta.byteOffset,
+      meta.byteLength,
+    );
+    const group = this.device.createBindGroup({
+      layout: p.getBindGroupLayout(0),
+      entries: [mb, ...buffers].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    const enc = this.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    pass.setPipeline(p);
+    pass.setBindGroup(0, group);
+    const groups = Math.ceil(threads / WG);
+    const x = Math.min(groups, 65535), y = Math.ceil(groups / 65535);
+    pass.dispatchWorkgroups(x, y);
+    pass.end();
+    this.device.queue.submit([enc.finish()]);
+    this.releaseBuffer(mb);
+  }
+
+  elementwise(
+    spec: ElementwiseSpec,
+    inputs: TensorInfo[],
+    outShape: readonly number[],
+    outDtype: DType,
+    params: readonly number[],
+  ): KernelOutput {
+    const n = sizeOf(outShape);
+    const out = this.alloc(outDtype, n);
+    const k = inputs.length;
+    const extra = [f32bits(params[0] ?? 0), f32bits(params[1] ?? 0)];
+    const meta = walkMeta(
+      outShape,
+      inputs.map((t) => ({ strides: bstrides(t, outShape), offset: t.offset })),
+      extra,
+    );
+    const names = ["a", "b", "c"];
+    let lets = inputs.map((t, j) => `let ${names[j]} = ${toF32(`in${j}[o${j}]`, t.dtype)};`);
+    if (spec.scalar === "b") lets = [lets[0], "let b = p0;"];
+    if (spec.scalar === "a") {
+      lets = [`let a = p0;`, `let b = ${toF32("in0[o0]", inputs[0].dtype)};`];
+    }
+    const code = `${PRELUDE}
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> out: array<${wgslType(outDtype)}>;
+${
+      inputs.map((t, j) =>
+        `@group(0) @binding(${j + 2}) var<storage, read> in${j}: array<${wgslType(t.dtype)}>;`
+      ).join("\n")
+    }
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = gid.x + gid.y * nwg.x * ${WG}u;
+  if (idx >= u32(info[0])) { return; }
+  ${walkCode(k)}
+  let p0 = bitcast<f32>(info[${10 + 9 * k}]);
+  let p1 = bitcast<f32>(info[${10 + 9 * k + 1}]);
+  ${lets.join("\n  ")}
+  out[idx] = ${fromF32(spec.wgsl, outDtype)};
+}`;
+    this.dispatch(
+      code,
+      meta,
+      [out.buffer, ...inputs.map((t) => (t.storage as GpuStorage).buffer)],
+      n,
+    );
+    return { storage: out, shape: [...outShape] };
+  }
+
+  copy(x: TensorInfo, dtype: DType): KernelOutput {
+    const n = sizeOf(x.shape);
+    const out = this.alloc(dtype, n);
+    this.stridedCopy(out.buffer, dtype, x.shape, defaultStrides(x.shape), 0, x, false);
+    return { storage: out, shape: [...x.shape] };
+  }
+
+  /**
+   * Copies a (broadcast) strided view into a strided destination view.
+   *
+   * @param dst Destination buffer.
+   * @param dstDtype Destination dtype.
+   * @param shape The iteration shape (the destination's).
+   * @param dstStrides Destination strides.
+   * @param dstOffset Destination offset.
+   * @param src The source view (broadcast to `shape`).
+   * @param accumulate Add instead of overwrite.
+   */
+  stridedCopy(
+    dst: GPUBuffer,
+    dstDtype: DType,
+    shape: readonly number[],
+    dstStrides: readonly number[],
+    dstOffset: number,
+    src: TensorInfo,
+    accumulate: boolean,
+  ): void {
+    const n = sizeOf(shape);
+    const meta = walkMeta(shape, [
+      { strides: dstStrides, offset: dstOffset },
+      { strides: bstrides(src, shape), offset: src.offset },
+    ]);
+    const v = toF32("src[o1]", src.dtype);
+    const same = src.dtype === dstDtype;
+    const val = same ? "src[o1]" : fromF32(v, dstDtype);
+    const code = `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<${wgslType(dstDtype)}>;
+@group(0) @binding(2) var<storage, read> src: array<${wgslType(src.dtype)}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = gid.x + gid.y * nwg.x * ${WG}u;
+  if (idx >= u32(info[0])) { return; }
+  ${walkCode(2)}
+  dst[o0] = ${accumulate ? `dst[o0] + ${val}` : val};
+}`;
+    this.dispatch(code, meta, [dst, (src.storage as GpuStorage).buffer], n);
+  }
+}
+
+function defaultStrides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** Strides of `t` broadcast to `shape` (0 on broadcast axes), aligned right. */
+function bstrides(t: TensorInfo, shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length).fill(0);
+  const lead = shape.length - t.shape.length;
+  for (let i = 0; i < t.shape.length; i++) out[lead + i] = t.shape[i] === 1 ? 0 : t.strides[i];
+  return out;
+}
+
+/** Which adapter the WebGPU backend runs on. */
+export interface WebGPUInfo {
+  /** Vendor, architecture, device and description as the adapter reports them. */
+  adapter: GPUAdapterInfo;
+  /** True for a software adapter such as Mesa llvmpipe. */
+  software: boolean;
+  /** The device limits Dendrite's kernels care about. */
+  limits: { maxStorageBuffersPerShaderStage: number; maxComputeInvocationsPerWorkgroup: number };
+}
+
+let instance: WebGPUBackend | undefined;
+
+/**
+ * Initialises the WebGPU backend and registers it as `"webgpu"`. A software
+ * adapter (e.g. llvmpipe) is accepted only with `allowSoftware`.
+ *
+ * @param options `allowSoftware` (default false), `powerPreference`.
+ * @returns The adapter description.
+ * @example
+ * ```ts
+ * import { initWebGPU, setBackend } from "@dendrite/tensor";
+ * const info = await initWebGPU({ allowSoftware: true }).catch(() => null);
+ * if (info) {
+ *   console.log(info.adapter.description, info.software);
+ *   setBackend("webgpu");
+ *   setBackend("cpu");
+ * }
+ * ```
+ */
+export async function initWebGPU(
+  options: { allowSoftware?: boolean; powerPreference?: GPUPowerPreference } = {},
+): Promise<WebGPUInfo> {
+  if (!instance) {
+    const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+    if (!gpu) {
+      throw new BackendError(
+        "Cannot initialise WebGPU: navigator.gpu is not available in this runtime",
+      );
+    }
+    const adapter = await gpu.requestAdapter({
+      powerPreference: options.powerPreference ?? "high-performance",
+    });
+    if (!adapter) throw new BackendError("Cannot initialise WebGPU: no adapter was found");
+    const software = adapter.info.isFallbackAdapter ||
+      /llvmpipe|lavapipe|swiftshader|software/i.test(
+        `${adapter.info.description} ${adapter.info.device} ${adapter.info.architecture}`,
+      );
+    if (software && !options.allowSoftware) {
+      throw new BackendError(
+        `Cannot initialise WebGPU on the software adapter "${
+          adapter.info.description || adapter.info.device
+        }": pass { allowSoftware: true } to use it anyway`,
+      );
+    }
+    const device = await adapter.requestDevice();
+    instance = new WebGPUBackend(device, adapter.info);
+    registerBackend(instance);
+  }
+  const info = instance.adapterInfo;
+  return {
+    adapter: info,
+    software: info.isFallbackAdapter ||
+      /llvmpipe|lavapipe|swiftshader|software/i.test(`${info.description} ${info.device}`),
+    limits: {
+      maxStorageBuffersPerShaderStage: instance.device.limits.maxStorageBuffersPerShaderStage,
+      maxComputeInvocationsPerWorkgroup: instance.device.limits.maxComputeInvocationsPerWorkgroup,
+    },
+  };
+}
+
+/**
+ * The initialised WebGPU backend, if any.
+ *
+ * @returns The backend or undefined.
+ * @example
+ * ```ts
+ * import { webgpuBackend } from "@dendrite/tensor";
+ * console.log(webgpuBackend()?.name ?? "WebGPU not initialised");
+ * ```
+ */
+export function webgpuBackend(): WebGPUBackend | undefined {
+  return instance;
+}
+
+export { defaultStrides, walkCode, walkMeta, WG, wgslType };

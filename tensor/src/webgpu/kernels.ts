@@ -1,0 +1,222 @@
+/**
+ * WebGPU kernels of the core primitives: `MatMul`, `Reduce`, `CopyInto`,
+ * `SliceScatter`, `Softmax`. Each registers under the same name as its CPU
+ * kernel.
+ *
+ * @module
+ */
+import { type KernelOutput, registerKernel, type TensorInfo } from "../backend.ts";
+import type { DType } from "../dtype.ts";
+import { sizeOf } from "../shape.ts";
+import { defaultStrides, type GpuStorage, type WebGPUBackend, WG, wgslType } from "./backend.ts";
+
+const buf = (t: TensorInfo) => (t.storage as GpuStorage).buffer;
+const be = (t: TensorInfo) => t.storage.backend as WebGPUBackend;
+
+registerKernel("CopyInto", "webgpu", ([dst, src]) => {
+  be(dst).stridedCopy(buf(dst), dst.dtype, dst.shape, dst.strides, dst.offset, src, false);
+  return [];
+});
+
+registerKernel("SliceScatter", "webgpu", ([dy], { shape, starts, lens, steps, keep }) => {
+  const b = be(dy);
+  const out = b.alloc(dy.dtype, sizeOf(shape), true);
+  const full = defaultStrides(shape);
+  let offset = 0;
+  const vstrides: number[] = [];
+  for (let d = 0; d < shape.length; d++) {
+    if (lens[d] > 0) offset += starts[d] * full[d];
+    if (keep[d]) vstrides.push(full[d] * steps[d]);
+  }
+  b.stridedCopy(out.buffer, dy.dtype, dy.shape, vstrides, offset, dy, false);
+  return [{ storage: out, shape: [...shape] }];
+});
+
+registerKernel("MatMul", "webgpu", ([a, bm]): KernelOutput[] => {
+  const b = be(a);
+  const nd = a.shape.length;
+  const m = a.shape[nd - 2], k = a.shape[nd - 1], n = bm.shape[nd - 1];
+  const batchShape = a.shape.slice(0, -2);
+  const batch = sizeOf(batchShape);
+  const out = b.alloc("float32", batch * m * n);
+  if (batch * m * n === 0) return [{ storage: out, shape: [...batchShape, m, n] }];
+  const nb = batchShape.length;
+  if (nb > 4) throw new Error("MatMul on WebGPU supports at most 4 batch axes");
+  // meta: m, n, k, nb, batchShape[4], aStrides[4], bStrides[4], aRow, aCol, bRow, bCol, aOff, bOff
+  const info = new Int32Array(4 + 12 + 6);
+  info.set([m, n, k, nb]);
+  batchShape.forEach((d, i) => (info[4 + i] = d));
+  for (let i = 0; i < nb; i++) {
+    info[8 + i] = a.strides[i];
+    info[12 + i] = bm.strides[i];
+  }
+  info.set([
+    a.strides[nd - 2],
+    a.strides[nd - 1],
+    bm.strides[nd - 2],
+    bm.strides[nd - 1],
+    a.offset,
+    bm.offset,
+  ], 16);
+  const code = `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read> A: array<f32>;
+@group(0) @binding(3) var<storage, read> B: array<f32>;
+const T = 16u;
+var<workgroup> tA: array<array<f32, 16>, 16>;
+var<workgroup> tB: array<array<f32, 16>, 16>;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let M = info[0]; let N = info[1]; let K = info[2]; let NB = info[3];
+  let row = i32(wid.y * T + lid.y);
+  let col = i32(wid.x * T + lid.x);
+  var rem = i32(wid.z);
+  var ao = info[20]; var bo = info[21];
+  for (var d = NB - 1; d >= 0; d--) {
+    let c = rem % info[4 + d];
+    rem = rem / info[4 + d];
+    ao += c * info[8 + d];
+    bo += c * info[12 + d];
+  }
+  var acc = 0.0;
+  for (var t = 0; t < K; t += 16) {
+    let ak = t + i32(lid.x);
+    let bk = t + i32(lid.y);
+    tA[lid.y][lid.x] = select(0.0, A[ao + row * info[16] + ak * info[17]], row < M && ak < K);
+    tB[lid.y][lid.x] = select(0.0, B[bo + bk * info[18] + col * info[19]], bk < K && col < N);
+    workgroupBarrier();
+    for (var i = 0u; i < T; i++) { acc += tA[lid.y][i] * tB[i][lid.x]; }
+    workgroupBarrier();
+  }
+  if (row < M && col < N) { out[i32(wid.z) * M * N + row * N + col] = acc; }
+}`;
+  // 16x16 workgroups over (n, m), one z slice per batch entry.
+  const p = b.pipeline(code);
+  const mb = b.allocBuffer(info.byteLength);
+  b.device.queue.writeBuffer(mb, 0, info.buffer as ArrayBuffer, 0, info.byteLength);
+  const group = b.device.createBindGroup({
+    layout: p.getBindGroupLayout(0),
+    entries: [mb, out.buffer, buf(a), buf(bm)].map((buffer, binding) => ({
+      binding,
+      resource: { buffer },
+    })),
+  });
+  const enc = b.device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  pass.setPipeline(p);
+  pass.setBindGroup(0, group);
+  pass.dispatchWorkgroups(Math.ceil(n / 16), Math.ceil(m / 16), batch);
+  pass.end();
+  b.device.queue.submit([enc.finish()]);
+  b.releaseBuffer(mb);
+  return [{ storage: out, shape: [...batchShape, m, n] }];
+});
+
+registerKernel(
+  "Reduce",
+  "webgpu",
+  ([x], { op, axes, outDType }: { op: string; axes: number[]; outDType: DType }) => {
+    const b = be(x);
+    const nd = x.shape.length;
+    const kept = [...Array(nd).keys()].filter((d) => !axes.includes(d));
+    const outShape = kept.map((d) => x.shape[d]);
+    const outer = sizeOf(outShape), inner = sizeOf(axes.map((d) => x.shape[d]));
+    const out = b.alloc(outDType, outer);
+    // meta: outer, inner, nk, nr, keptShape[8], keptStrides[8], redShape[8], redStrides[8], offset
+    const info = new Int32Array(4 + 32 + 1);
+    info.set([outer, inner, kept.length, axes.length]);
+    kept.forEach((d, i) => {
+      info[4 + i] = x.shape[d];
+      info[12 + i] = x.strides[d];
+    });
+    axes.forEach((d, i) => {
+      info[20 + i] = x.shape[d];
+      info[28 + i] = x.strides[d];
+    });
+    info[36] = x.offset;
+    const init = {
+      sum: "0.0",
+      prod: "1.0",
+      max: "-3.4e38",
+      min: "3.4e38",
+      argmax: "-3.4e38",
+      argmin: "3.4e38",
+    }[op];
+    const step = {
+      sum: "acc = acc + v;",
+      prod: "acc = acc * v;",
+      max: "if (v > acc || v != v) { acc = v; } if (v != v) { break; }",
+      min: "if (v < acc || v != v) { acc = v; } if (v != v) { break; }",
+      argmax: "if (v != v) { bi = r; break; } if (v > acc || r == 0) { acc = v; bi = r; }",
+      argmin: "if (v != v) { bi = r; break; } if (v < acc || r == 0) { acc = v; bi = r; }",
+    }[op];
+    const result = op === "argmax" || op === "argmin" ? "f32(bi)" : "acc";
+    const conv = outDType === "float32"
+      ? result
+      : outDType === "int32"
+      ? `i32(${result})`
+      : `select(0u, 1u, ${result} != 0.0)`;
+    const inv = x.dtype === "float32" ? "X[o]" : `f32(X[o])`;
+    const code = `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> out: array<${wgslType(outDType)}>;
+@group(0) @binding(2) var<storage, read> X: array<${wgslType(x.dtype)}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = gid.x + gid.y * nwg.x * ${WG}u;
+  if (idx >= u32(info[0])) { return; }
+  var rem = i32(idx);
+  var base = info[36];
+  for (var d = info[2] - 1; d >= 0; d--) {
+    let c = rem % info[4 + d];
+    rem = rem / info[4 + d];
+    base += c * info[12 + d];
+  }
+  var acc: f32 = ${init};
+  var bi: i32 = 0;
+  for (var r = 0; r < info[1]; r++) {
+    var rr = r;
+    var o = base;
+    for (var d = info[3] - 1; d >= 0; d--) {
+      let c = rr % info[20 + d];
+      rr = rr / info[20 + d];
+      o += c * info[28 + d];
+    }
+    let v = ${inv};
+    ${step}
+  }
+  out[idx] = ${conv};
+}`;
+    b.dispatch(code, info, [out.buffer, buf(x)], outer);
+    return [{ storage: out, shape: outShape }];
+  },
+);
+
+registerKernel("Softmax", "webgpu", ([x], { log }: { log: boolean }) => {
+  const b = be(x);
+  const [rows, n] = x.shape;
+  const out = b.alloc("float32", rows * n);
+  const info = new Int32Array([rows, n, x.strides[0], x.strides[1], x.offset]);
+  const code = `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read> X: array<f32>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let r = i32(gid.x + gid.y * nwg.x * ${WG}u);
+  if (r >= info[0]) { return; }
+  let n = info[1];
+  let base = info[4] + r * info[2];
+  var m = -3.4e38;
+  for (var i = 0; i < n; i++) { let v = X[base + i * info[3]]; if (v > m || v != v) { m = v; } }
+  var s = 0.0;
+  for (var i = 0; i < n; i++) { s += exp(X[base + i * info[3]] - m); }
+  for (var i = 0; i < n; i++) {
+    let v = X[base + i * info[3]] - m;
+    out[r * n + i] = ${log ? "v - log(s)" : "exp(v) / s"};
+  }
+}`;
+  b.dispatch(code, info, [out.buffer, buf(x)], rows);
+  return [{ storage: out, shape: [rows, n] }];
+});

@@ -1,0 +1,119 @@
+// The WebGPU backend against the CPU backend on this machine's adapter
+// (Mesa llvmpipe here, a real GPU where one exists), on small shapes.
+import assert from "node:assert/strict";
+import * as T from "@dendrite/tensor";
+import { gradients } from "@dendrite/autograd";
+import { assertClose, assertThrowsMessage } from "@dendrite/tensor/testing";
+
+const info = await T.initWebGPU({ allowSoftware: true });
+
+/** Runs `fn` on both backends with the same inputs and compares the outputs. */
+async function agree(
+  name: string,
+  inputs: T.Tensor[],
+  fn: (...xs: T.Tensor[]) => T.Tensor,
+  tol = { atol: 1e-5, rtol: 1e-4 },
+) {
+  const cpu = fn(...inputs);
+  const moved = await Promise.all(inputs.map(async (t) => {
+    const g = await t.to("webgpu");
+    return t.requiresGrad ? g.requiresGrad_() : g;
+  }));
+  const gpu = fn(...moved);
+  assert.equal(gpu.backend.name, "webgpu", name);
+  assert.equal(gpu.dtype, cpu.dtype, name);
+  assert.deepEqual(gpu.shape, cpu.shape, name);
+  assertClose(await gpu.data(), cpu.dataSync(), tol);
+  return { cpu, gpu, moved };
+}
+
+Deno.test("initWebGPU describes the adapter and its limits", () => {
+  assert.equal(typeof info.software, "boolean");
+  assert.ok(info.limits.maxStorageBuffersPerShaderStage >= 8);
+  assert.ok(info.limits.maxComputeInvocationsPerWorkgroup >= 256);
+  assert.ok(T.listBackends().includes("webgpu"));
+});
+
+Deno.test("elementwise ops agree with the CPU backend, with broadcasting and strided views [webgpu]", async () => {
+  const g = new T.Generator(1);
+  const a = T.randn([3, 4, 5], { rng: g }), b = T.randn([4, 1], { rng: g });
+  await agree("add", [a, b], (x, y) => x.add(y));
+  await agree("mul transposed", [a, b], (x, y) => x.transpose(0, 2).mul(y));
+  await agree("sub scalar", [a], (x) => x.sub(2).rsub(1));
+  await agree("div pow", [a, b], (x, y) => x.abs().add(0.5).pow(y).div(y.abs().add(1)));
+  await agree("unary", [a], (x) => T.tanh(T.sigmoid(x)).exp().log().sqrt());
+  await agree(
+    "relu gelu",
+    [a],
+    (x) => T.gelu(T.relu(x)).add(T.leakyRelu(x, { negativeSlope: 0.2 })),
+    { atol: 2e-4, rtol: 1e-3 },
+  );
+  await agree("compare", [a, b], (x, y) => x.gt(y).logicalAnd(x.lt(1)));
+  await agree("where", [a, b], (x, y) => T.where(x.gt(0), x, y));
+  await agree("int32", [T.arange(12).reshape([3, 4])], (x) => x.mul(3).add(1));
+  await agree("slice flip", [a], (x) => x.slice("1:, ::-1, ::2").contiguous());
+  await agree("cast", [a], (x) => x.cast("int32"));
+});
+
+Deno.test("reductions, softmax and matmul agree with the CPU backend [webgpu]", async () => {
+  const g = new T.Generator(2);
+  const a = T.randn([4, 5, 6], { rng: g }), m = T.randn([6, 7], { rng: g });
+  await agree("sum", [a], (x) => x.sum([0, 2]));
+  await agree("mean keep", [a], (x) => x.mean(1, { keepDim: true }));
+  await agree("max", [a], (x) => x.max(-1));
+  await agree("argmax", [a], (x) => x.argmax(1));
+  await agree("prod", [a], (x) => x.prod(0));
+  await agree("softmax", [a], (x) => T.softmax(x, 1));
+  await agree("logSoftmax", [a], (x) => T.logSoftmax(x, -1));
+  await agree("matmul batched", [a, m], (x, y) => T.matmul(x, y), { atol: 1e-4, rtol: 1e-4 });
+  await agree("matmul transposed", [m], (y) => T.matmul(y.transpose(), y), {
+    atol: 1e-4,
+    rtol: 1e-4,
+  });
+  await agree("linear", [a, m], (x, w) => T.linear(x, w.transpose()), { atol: 1e-4, rtol: 1e-4 });
+});
+
+Deno.test("gradients on WebGPU equal the CPU gradients [webgpu]", async () => {
+  const g = new T.Generator(3);
+  const x = T.randn([5, 6], { rng: g, requiresGrad: true }),
+    w = T.randn([6, 3], { rng: g, requiresGrad: true });
+  const f = (x: T.Tensor, w: T.Tensor) =>
+    T.softmax(T.matmul(x, w).tanh(), 1).mul(x.slice(":, :3")).sum();
+  const cpu = gradients(f(x, w), [x, w]);
+  const xg = (await x.to("webgpu")).requiresGrad_(), wg = (await w.to("webgpu")).requiresGrad_();
+  const gpu = gradients(f(xg, wg), [xg, wg]);
+  for (let i = 0; i < 2; i++) {
+    assertClose(await gpu[i].data(), cpu[i].dataSync(), { atol: 1e-4, rtol: 1e-3 });
+  }
+});
+
+Deno.test("WebGPU buffers return to the pool and counts return to baseline [webgpu]", async () => {
+  const be = T.webgpuBackend()!;
+  const x = await T.randn([64, 64]).to("webgpu");
+  const before = be.memory();
+  for (let i = 0; i < 20; i++) {
+    const t = x.mul(2);
+    const y = t.add(1);
+    const z = y.sum();
+    await z.data();
+    for (const u of [t, y, z]) u.dispose();
+  }
+  const after = be.memory();
+  assert.equal(after.buffers, before.buffers);
+  assert.equal(after.bytes, before.bytes);
+});
+
+Deno.test("mixing backends and missing kernels give clear errors [webgpu]", async () => {
+  const gpu = await T.ones([2]).to("webgpu");
+  assertThrowsMessage(
+    () => gpu.add(T.ones([2])),
+    T.BackendError,
+    'Cannot mix backends in add(): got tensors on "webgpu" and "cpu"; move one with await t.to("webgpu")',
+  );
+  const x = await T.ones([1, 1, 3, 3]).to("webgpu"), w = await T.ones([1, 1, 1, 1]).to("webgpu");
+  assertThrowsMessage(
+    () => T.conv2d(x, w),
+    T.BackendError,
+    'Cannot run kernel "Conv2d" on backend "webgpu": no kernel registered (registered on: cpu)',
+  );
+});
