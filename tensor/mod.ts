@@ -16,7 +16,15 @@ export * from "./src/shape.ts";
 export * from "./src/backend.ts";
 export * from "./src/autodiff.ts";
 export * from "./src/format.ts";
-export { installTensorOps, liveTensors, memory, Tensor, tensorBytes } from "./src/tensor.ts";
+export {
+  installTensorOps,
+  keep,
+  liveTensors,
+  memory,
+  Tensor,
+  tensorBytes,
+  tidy,
+} from "./src/tensor.ts";
 export type { TensorOps } from "./src/tensor.ts";
 export type { BackwardOptions, MemoryReport, NestedArray } from "./src/tensor.ts";
 export { CpuBackend, cpuBackend, cpuData } from "./src/cpu/backend.ts";
@@ -41,3 +49,4 @@ export * from "./src/io/safetensors.ts";
 export { initWebGPU, WebGPUBackend, webgpuBackend } from "./src/webgpu/backend.ts";
 export type { GpuStorage, WebGPUInfo } from "./src/webgpu/backend.ts";
 import "./src/webgpu/kernels.ts";
+import "./src/webgpu/kernels_nn.ts";

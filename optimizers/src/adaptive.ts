@@ -4,13 +4,13 @@
  *
  * @module
  */
-import { maximum, type Tensor, zerosLike } from "@dendrite/tensor";
+import { keep, maximum, type Tensor, zerosLike } from "@dendrite/tensor";
 import { checkRange, Optimizer, type ParamsInput, type ParamState } from "./optimizer.ts";
 import { canFuse, runFused } from "./fused.ts";
 
 function zeros(s: ParamState, key: string, p: Tensor, fill = 0): Tensor {
   let t = s[key] as Tensor | undefined;
-  if (!t) s[key] = t = fill === 0 ? zerosLike(p) : zerosLike(p).add(fill);
+  if (!t) s[key] = t = keep(fill === 0 ? zerosLike(p) : zerosLike(p).add(fill));
   return t;
 }
 

@@ -7,7 +7,7 @@
 import type { Tensor } from "@dendrite/tensor";
 import { checkRange, Optimizer, type ParamsInput, type ParamState } from "./optimizer.ts";
 import { canFuse, runFused } from "./fused.ts";
-import { zerosLike } from "@dendrite/tensor";
+import { keep, zerosLike } from "@dendrite/tensor";
 
 /** SGD hyperparameters. */
 export interface SGDOptions {
@@ -89,7 +89,7 @@ export class SGD extends Optimizer<SGDOptions> {
    */
   protected update(p: Tensor, grad: Tensor, s: ParamState, o: SGDOptions): void {
     const first = o.momentum !== 0 && !s.momentumBuffer;
-    if (first) s.momentumBuffer = zerosLike(p);
+    if (first) s.momentumBuffer = keep(zerosLike(p));
     const gc = grad.isContiguous ? grad : grad.contiguous();
     const tensors = o.momentum !== 0 ? [p, gc, s.momentumBuffer as Tensor] : [p, gc];
     if (canFuse("SgdStep", tensors)) {
@@ -101,7 +101,7 @@ export class SGD extends Optimizer<SGDOptions> {
     if (o.weightDecay !== 0) g = g.add(p.mul(o.weightDecay));
     if (o.momentum !== 0) {
       let buf = s.momentumBuffer as Tensor | undefined;
-      if (!buf) s.momentumBuffer = buf = g.add(0);
+      if (!buf) s.momentumBuffer = buf = keep(g.add(0));
       else buf.mul_(o.momentum).add_(g.mul(1 - o.dampening));
       g = o.nesterov ? g.add(buf.mul(o.momentum)) : buf;
     }

@@ -54,7 +54,11 @@ export function installTensorOps(table: Partial<TensorOps>): void {
   Object.assign(ops, table);
 }
 
+import { AsyncLocalStorage } from "node:async_hooks";
+
 let nextId = 0;
+/** The tidy scope the current (sync or async) code runs in. */
+const scopeStore = new AsyncLocalStorage<Set<Tensor>>();
 const live = new Map<string, { tensors: number }>();
 const finalizer = new FinalizationRegistry<{ storage: Storage; backend: string }>(
   (held) => {
@@ -136,6 +140,7 @@ export class Tensor implements TensorInfo {
     if (!c) live.set(name, c = { tensors: 0 });
     c.tensors++;
     finalizer.register(this, { storage, backend: name }, this);
+    scopeStore.getStore()?.add(this);
   }
 
   /** Number of elements. */
@@ -1034,4 +1039,70 @@ export interface MemoryReport {
 export function memory(backend?: string): MemoryReport {
   const b = backend ? backendByName(backend) : getBackend();
   return { backend: b.name, tensors: liveTensors(b.name), ...b.memory() };
+}
+
+function collect(value: unknown, out: Set<Tensor>, seen = new Set<unknown>()): void {
+  if (value instanceof Tensor) {
+    out.add(value);
+    return;
+  }
+  if (value === null || typeof value !== "object" || seen.has(value)) return;
+  seen.add(value);
+  if (Array.isArray(value)) { for (const v of value) collect(v, out, seen); }
+  else if (value instanceof Map) { for (const v of value.values()) collect(v, out, seen); }
+  else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collect(v, out, seen);
+  }
+}
+
+/**
+ * Runs `fn` and then disposes every tensor created inside it except those
+ * it returns (in arrays, maps or plain objects too) and those passed to
+ * {@link keep}. Works for async functions: the scope follows the async
+ * context, so concurrent work outside `fn` is not affected. Gradients
+ * created inside are disposed too; read or keep them before returning.
+ *
+ * @param fn The work.
+ * @returns What `fn` returns.
+ * @example
+ * ```ts
+ * import { memory, ones, tidy } from "@dendrite/tensor";
+ * const before = memory().tensors;
+ * const y = tidy(() => ones([4]).mul(2).add(1).sum());
+ * console.assert(memory().tensors === before + 1 && y.itemSync() === 12);
+ * ```
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope = new Set<Tensor>();
+  const finish = (result: T): T => {
+    const keepSet = new Set<Tensor>();
+    collect(result, keepSet);
+    for (const t of scope) if (!keepSet.has(t)) t.dispose();
+    // Returned tensors belong to the enclosing scope, if any.
+    const outer = scopeStore.getStore();
+    if (outer) { for (const t of keepSet) if (scope.has(t)) outer.add(t); }
+    return result;
+  };
+  const r = scopeStore.run(scope, fn);
+  if (r instanceof Promise) return r.then((v) => finish(v as T)) as T;
+  return finish(r);
+}
+
+/**
+ * Exempts a tensor from disposal by the enclosing `tidy` (for state created
+ * inside a scope, such as optimizer buffers).
+ *
+ * @param t The tensor.
+ * @returns `t`.
+ * @example
+ * ```ts
+ * import { keep, ones, tidy } from "@dendrite/tensor";
+ * let kept = ones([1]);
+ * tidy(() => { kept = keep(ones([2])); });
+ * console.assert(!kept.isDisposed);
+ * ```
+ */
+export function keep<T extends Tensor>(t: T): T {
+  scopeStore.getStore()?.delete(t);
+  return t;
 }

@@ -1,0 +1,812 @@
+/**
+ * WebGPU kernels for indexing, joining, convolution, pooling, batch norm,
+ * scans and the fused optimizer updates, under the same names as the CPU
+ * kernels. Written for correctness first: one invocation per output element
+ * (or per row/channel where a reduction is sequential), deterministic (no
+ * float atomics).
+ *
+ * @module
+ */
+import { type KernelOutput, registerKernel, type TensorInfo } from "../backend.ts";
+import type { DType } from "../dtype.ts";
+import { sizeOf } from "../shape.ts";
+import { defaultStrides, type GpuStorage, type WebGPUBackend, WG, wgslType } from "./backend.ts";
+
+const buf = (t: TensorInfo) => (t.storage as GpuStorage).buffer;
+const be = (t: TensorInfo) => t.storage.backend as WebGPUBackend;
+
+/** A shader with `info: array<i32>` at binding 0 and the given arrays after it. */
+function shader(arrays: [string, string, boolean][], body: string): string {
+  const decls = arrays.map(([name, type, rw], i) =>
+    `@group(0) @binding(${i + 1}) var<storage, ${
+      rw ? "read_write" : "read"
+    }> ${name}: array<${type}>;`
+  ).join("\n");
+  return `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+${decls}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = i32(gid.x + gid.y * nwg.x * ${WG}u);
+${body}
+}`;
+}
+
+/** Makes `t` contiguous on its backend (kernels here index contiguous arrays). */
+function contig(t: TensorInfo): TensorInfo {
+  const s = defaultStrides(t.shape);
+  if (t.offset === 0 && t.strides.every((v, i) => v === s[i] || t.shape[i] === 1)) return t;
+  const out = be(t).copy(t, t.dtype);
+  return { storage: out.storage, shape: out.shape, strides: s, offset: 0, dtype: t.dtype };
+}
+
+function out(b: WebGPUBackend, dtype: DType, shape: number[], zero = false): KernelOutput {
+  return { storage: b.alloc(dtype, sizeOf(shape), zero), shape };
+}
+
+const ob = (o: KernelOutput) => (o.storage as GpuStorage).buffer;
+
+// ---- indexing and joining -------------------------------------------------
+
+registerKernel("Gather", "webgpu", ([x0, i0], { axis }) => {
+  const x = contig(x0), index = contig(i0), b = be(x);
+  const o = out(b, x.dtype, [...index.shape]);
+  const nd = x.shape.length;
+  const info = new Int32Array([
+    sizeOf(index.shape),
+    nd,
+    axis,
+    ...pad8(index.shape),
+    ...pad8(defaultStrides(x.shape)),
+    x.shape[axis],
+  ]);
+  b.dispatch(
+    shader(
+      [["o", wgslType(x.dtype), true], ["X", wgslType(x.dtype), false], ["I", "i32", false]],
+      `
+  if (idx >= info[0]) { return; }
+  var rem = idx; var src = 0;
+  for (var d = info[1] - 1; d >= 0; d--) {
+    let c = rem % info[3 + d]; rem = rem / info[3 + d];
+    var k = c;
+    if (d == info[2]) { k = I[idx]; if (k < 0) { k += info[19]; } }
+    src += k * info[11 + d];
+  }
+  o[idx] = X[src];`,
+    ),
+    info,
+    [ob(o), buf(x), buf(index)],
+    sizeOf(index.shape),
+  );
+  return [o];
+});
+
+registerKernel("ScatterAdd", "webgpu", ([x0, i0, s0], { axis }) => {
+  // One invocation per output element: sum the src entries whose index points at it.
+  const x = contig(x0), index = contig(i0), src = contig(s0), b = be(x);
+  const o = out(b, x.dtype, [...x.shape]);
+  const nd = x.shape.length;
+  const info = new Int32Array([
+    sizeOf(x.shape),
+    nd,
+    axis,
+    ...pad8(x.shape),
+    ...pad8(index.shape),
+    ...pad8(defaultStrides(index.shape)),
+    ...pad8(defaultStrides(src.shape)),
+    x.shape[axis],
+  ]);
+  b.dispatch(
+    shader(
+      [["o", "f32", true], ["X", "f32", false], ["I", "i32", false], ["S", "f32", false]],
+      `
+  if (idx >= info[0]) { return; }
+  var rem = idx; var coords: array<i32, 8>;
+  for (var d = info[1] - 1; d >= 0; d--) { coords[d] = rem % info[3 + d]; rem = rem / info[3 + d]; }
+  for (var d = 0; d < info[1]; d++) { if (d != info[2] && coords[d] >= info[11 + d]) { o[idx] = X[idx]; return; } }
+  var acc = X[idx];
+  let L = info[11 + info[2]];
+  for (var l = 0; l < L; l++) {
+    var ii = 0; var si = 0;
+    for (var d = 0; d < info[1]; d++) {
+      let c = select(coords[d], l, d == info[2]);
+      ii += c * info[19 + d]; si += c * info[27 + d];
+    }
+    var k = I[ii];
+    if (k < 0) { k += info[35]; }
+    if (k == coords[info[2]]) { acc += S[si]; }
+  }
+  o[idx] = acc;`,
+    ),
+    info,
+    [ob(o), buf(x), buf(index), buf(src)],
+    sizeOf(x.shape),
+  );
+  return [o];
+});
+
+registerKernel("IndexSelect", "webgpu", ([x0, i0], { axis }) => {
+  const x = contig(x0), index = contig(i0), b = be(x);
+  const n = x.shape[axis], m = sizeOf(index.shape);
+  const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + 1));
+  const o = out(b, x.dtype, [...x.shape.slice(0, axis), m, ...x.shape.slice(axis + 1)]);
+  const info = new Int32Array([outer * m * inner, m, inner, n]);
+  b.dispatch(
+    shader(
+      [["o", wgslType(x.dtype), true], ["X", wgslType(x.dtype), false], ["I", "i32", false]],
+      `
+  if (idx >= info[0]) { return; }
+  let i = idx % info[2];
+  let j = (idx / info[2]) % info[1];
+  let ou = idx / (info[2] * info[1]);
+  var k = I[j];
+  if (k < 0) { k += info[3]; }
+  o[idx] = X[(ou * info[3] + k) * info[2] + i];`,
+    ),
+    info,
+    [ob(o), buf(x), buf(index)],
+    outer * m * inner,
+  );
+  return [o];
+});
+
+registerKernel("IndexAdd", "webgpu", ([x0, i0, s0], { axis }) => {
+  const x = contig(x0), index = contig(i0), src = contig(s0), b = be(x);
+  const n = x.shape[axis], m = sizeOf(index.shape);
+  const inner = sizeOf(x.shape.slice(axis + 1));
+  const o = out(b, x.dtype, [...x.shape]);
+  const info = new Int32Array([sizeOf(x.shape), m, inner, n]);
+  b.dispatch(
+    shader(
+      [["o", "f32", true], ["X", "f32", false], ["I", "i32", false], ["S", "f32", false]],
+      `
+  if (idx >= info[0]) { return; }
+  let i = idx % info[2];
+  let row = (idx / info[2]) % info[3];
+  let ou = idx / (info[2] * info[3]);
+  var acc = X[idx];
+  for (var j = 0; j < info[1]; j++) {
+    var k = I[j];
+    if (k < 0) { k += info[3]; }
+    if (k == row) { acc += S[(ou * info[1] + j) * info[2] + i]; }
+  }
+  o[idx] = acc;`,
+    ),
+    info,
+    [ob(o), buf(x), buf(index), buf(src)],
+    sizeOf(x.shape),
+  );
+  return [o];
+});
+
+registerKernel("Concat", "webgpu", (inputs, { axis, outShape, dtype }) => {
+  const b = be(inputs[0]);
+  const o = out(b, dtype, [...outShape]);
+  const os = defaultStrides(outShape);
+  let start = 0;
+  for (const x of inputs) {
+    b.stridedCopy(ob(o), dtype, x.shape, os, start * os[axis], x, false);
+    start += x.shape[axis];
+  }
+  return [o];
+});
+
+registerKernel("Scan", "webgpu", ([x0], { op, reverse, outDType }) => {
+  const x = contig(x0), b = be(x);
+  const [rows, n] = x.shape;
+  const o = out(b, outDType, [rows, n]);
+  const step = op === "sum" ? "acc = acc + v;" : "acc = acc * v;";
+  b.dispatch(
+    shader(
+      [["o", wgslType(outDType), true], ["X", wgslType(x.dtype), false]],
+      `
+  if (idx >= info[0]) { return; }
+  let n = info[1];
+  var acc: f32 = ${op === "sum" ? "0.0" : "1.0"};
+  for (var t = 0; t < n; t++) {
+    let i = ${reverse ? "n - 1 - t" : "t"};
+    let v = f32(X[idx * n + i]);
+    ${step}
+    o[idx * n + i] = ${outDType === "float32" ? "acc" : "i32(acc)"};
+  }`,
+    ),
+    new Int32Array([rows, n]),
+    [ob(o), buf(x)],
+    rows,
+  );
+  return [o];
+});
+
+// ---- convolution ---------------------------------------------------------
+
+interface ConvAttrs {
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  dh: number;
+  dw: number;
+  groups: number;
+}
+
+registerKernel("Conv2d", "webgpu", ([x0, w0], a: ConvAttrs & { oh: number; ow: number }) => {
+  const x = contig(x0), w = contig(w0), b = be(x);
+  const [n, c, h, wd] = x.shape, [f, cg] = w.shape;
+  const o = out(b, "float32", [n, f, a.oh, a.ow]);
+  const info = new Int32Array([
+    n * f * a.oh * a.ow,
+    c,
+    h,
+    wd,
+    f,
+    cg,
+    a.kh,
+    a.kw,
+    a.sh,
+    a.sw,
+    a.ph,
+    a.pw,
+    a.dh,
+    a.dw,
+    f / a.groups,
+    a.oh,
+    a.ow,
+  ]);
+  b.dispatch(
+    shader(
+      [["o", "f32", true], ["X", "f32", false], ["W", "f32", false]],
+      `
+  if (idx >= info[0]) { return; }
+  let ow = info[16]; let oh = info[15];
+  let xo = idx % ow; let yo = (idx / ow) % oh; let fo = (idx / (ow * oh)) % info[4]; let bn = idx / (ow * oh * info[4]);
+  let g = fo / info[14];
+  var acc = 0.0;
+  for (var ci = 0; ci < info[5]; ci++) {
+    let cin = g * info[5] + ci;
+    for (var i = 0; i < info[6]; i++) {
+      let iy = yo * info[8] - info[10] + i * info[12];
+      if (iy < 0 || iy >= info[2]) { continue; }
+      for (var j = 0; j < info[7]; j++) {
+        let ix = xo * info[9] - info[11] + j * info[13];
+        if (ix < 0 || ix >= info[3]) { continue; }
+        acc += X[((bn * info[1] + cin) * info[2] + iy) * info[3] + ix] * W[((fo * info[5] + ci) * info[6] + i) * info[7] + j];
+      }
+    }
+  }
+  o[idx] = acc;`,
+    ),
+    info,
+    [ob(o), buf(x), buf(w)],
+    n * f * a.oh * a.ow,
+  );
+  return [o];
+});
+
+registerKernel(
+  "Conv2dBackwardInput",
+  "webgpu",
+  ([d0, w0], a: ConvAttrs & { h: number; w: number; c: number }) => {
+    const dy = contig(d0), w = contig(w0), b = be(dy);
+    const [n, f, oh, ow] = dy.shape, [, cg] = w.shape;
+    const o = out(b, "float32", [n, a.c, a.h, a.w]);
+    const info = new Int32Array([
+      n * a.c * a.h * a.w,
+      a.c,
+      a.h,
+      a.w,
+      f,
+      cg,
+      a.kh,
+      a.kw,
+      a.sh,
+      a.sw,
+      a.ph,
+      a.pw,
+      a.dh,
+      a.dw,
+      f / a.groups,
+      oh,
+      ow,
+    ]);
+    b.dispatch(
+      shader(
+        [["o", "f32", true], ["D", "f32", false], ["W", "f32", false]],
+        `
+  if (idx >= info[0]) { return; }
+  let x = idx % info[3]; let y = (idx / info[3]) % info[2]; let cin = (idx / (info[3] * info[2])) % info[1]; let bn = idx / (info[3] * info[2] * info[1]);
+  let g = cin / info[5]; let ci = cin % info[5];
+  var acc = 0.0;
+  for (var fi = 0; fi < info[14]; fi++) {
+    let fo = g * info[14] + fi;
+    for (var i = 0; i < info[6]; i++) {
+      let ty = y + info[10] - i * info[12];
+      if (ty < 0 || ty % info[8] != 0) { continue; }
+      let yo = ty / info[8];
+      if (yo >= info[15]) { continue; }
+      for (var j = 0; j < info[7]; j++) {
+        let tx = x + info[11] - j * info[13];
+        if (tx < 0 || tx % info[9] != 0) { continue; }
+        let xo = tx / info[9];
+        if (xo >= info[16]) { continue; }
+        acc += D[((bn * info[4] + fo) * info[15] + yo) * info[16] + xo] * W[((fo * info[5] + ci) * info[6] + i) * info[7] + j];
+      }
+    }
+  }
+  o[idx] = acc;`,
+      ),
+      info,
+      [ob(o), buf(dy), buf(w)],
+      n * a.c * a.h * a.w,
+    );
+    return [o];
+  },
+);
+
+registerKernel("Conv2dBackwardWeight", "webgpu", ([x0, d0], a: ConvAttrs) => {
+  const x = contig(x0), dy = contig(d0), b = be(x);
+  const [n, c, h, wd] = x.shape, [, f, oh, ow] = dy.shape;
+  const cg = c / a.groups;
+  const o = out(b, "float32", [f, cg, a.kh, a.kw]);
+  const info = new Int32Array([
+    f * cg * a.kh * a.kw,
+    c,
+    h,
+    wd,
+    f,
+    cg,
+    a.kh,
+    a.kw,
+    a.sh,
+    a.sw,
+    a.ph,
+    a.pw,
+    a.dh,
+    a.dw,
+    f / a.groups,
+    oh,
+    ow,
+    n,
+  ]);
+  b.dispatch(
+    shader(
+      [["o", "f32", true], ["X", "f32", false], ["D", "f32", false]],
+      `
+  if (idx >= info[0]) { return; }
+  let j = idx % info[7]; let i = (idx / info[7]) % info[6]; let ci = (idx / (info[7] * info[6])) % info[5]; let fo = idx / (info[7] * info[6] * info[5]);
+  let cin = (fo / info[14]) * info[5] + ci;
+  var acc = 0.0;
+  for (var bn = 0; bn < info[17]; bn++) {
+    for (var yo = 0; yo < info[15]; yo++) {
+      let iy = yo * info[8] - info[10] + i * info[12];
+      if (iy < 0 || iy >= info[2]) { continue; }
+      for (var xo = 0; xo < info[16]; xo++) {
+        let ix = xo * info[9] - info[11] + j * info[13];
+        if (ix < 0 || ix >= info[3]) { continue; }
+        acc += X[((bn * info[1] + cin) * info[2] + iy) * info[3] + ix] * D[((bn * info[4] + fo) * info[15] + yo) * info[16] + xo];
+      }
+    }
+  }
+  o[idx] = acc;`,
+    ),
+    info,
+    [ob(o), buf(x), buf(dy)],
+    f * cg * a.kh * a.kw,
+  );
+  return [o];
+});
+
+// ---- pooling -------------------------------------------------------------
+
+interface Windows {
+  start: number[];
+  end: number[];
+  padEnd: number[];
+  padStart: number[];
+  step: number;
+}
+
+function windowInfo(hw: Windows, ww: Windows): number[] {
+  return [
+    hw.step,
+    ww.step,
+    ...hw.start,
+    ...hw.end,
+    ...hw.padStart,
+    ...hw.padEnd,
+    ...ww.start,
+    ...ww.end,
+    ...ww.padStart,
+    ...ww.padEnd,
+  ];
+}
+
+registerKernel("MaxPool2d", "webgpu", ([x0], { hw, ww }: { hw: Windows; ww: Windows }) => {
+  const x = contig(x0), b = be(x);
+  const [n, c, h, w] = x.shape;
+  const oh = hw.start.length, ow = ww.start.length;
+  const v = out(b, "float32", [n, c, oh, ow]), ix = out(b, "int32", [n, c, oh, ow]);
+  // info: total, h, w, oh, ow, hstep, wstep, then window arrays at 7
+  const win = windowInfo(hw, ww);
+  const info = new Int32Array([n * c * oh * ow, h, w, oh, ow, ...win]);
+  const H = 7 + 0, base = 5 + 2;
+  void H;
+  b.dispatch(
+    shader(
+      [["o", "f32", true], ["oi", "i32", true], ["X", "f32", false]],
+      `
+  if (idx >= info[0]) { return; }
+  let oh = info[3]; let ow = info[4];
+  let j = idx % ow; let i = (idx / ow) % oh; let pl = idx / (ow * oh);
+  let hs = info[${base} + i]; let he = info[${base} + oh + i];
+  let ws = info[${base} + 4 * oh + j]; let we = info[${base} + 4 * oh + ow + j];
+  var best = -3.4e38; var bi = -1;
+  for (var y = hs; y < he; y += info[5]) {
+    if (y < 0 || y >= info[1]) { continue; }
+    for (var z = ws; z < we; z += info[6]) {
+      if (z < 0 || z >= info[2]) { continue; }
+      let v = X[pl * info[1] * info[2] + y * info[2] + z];
+      if (v > best || v != v || bi < 0) { best = v; bi = y * info[2] + z; }
+    }
+  }
+  o[idx] = best; oi[idx] = bi;`,
+    ),
+    info,
+    [ob(v), ob(ix), buf(x)],
+    n * c * oh * ow,
+  );
+  return [v, ix];
+});
+
+registerKernel("MaxPool2dBackward", "webgpu", ([d0, i0], { h, w }: { h: number; w: number }) => {
+  // One invocation per input plane scatters its outputs' gradients (windows may overlap).
+  const dy = contig(d0), idx = contig(i0), b = be(dy);
+  const [n, c, oh, ow] = dy.shape;
+  const o = out(b, "float32", [n, c, h, w], true);
+  b.dispatch(
+    shader(
+      [["o", "f32", true], ["D", "f32", false], ["I", "i32", false]],
+      `
+  if (idx >= info[0]) { return; }
+  let P = info[1]; let HW = info[2];
+  for (var q = 0; q < P; q++) {
+    let k = I[idx * P + q];
+    if (k >= 0) { o[idx * HW + k] += D[idx * P + q]; }
+  }`,
+    ),
+    new Int32Array([n * c, oh * ow, h * w]),
+    [ob(o), buf(dy), buf(idx)],
+    n * c,
+  );
+  return [o];
+});
+
+function divisorCode(base: string): string {
+  return `
+  var div = f32(info[7]);
+  if (info[7] == 0) {
+    if (info[8] == 1) { div = f32((info[${base} + 3 * oh + i] - info[${base} + 2 * oh + i]) * (info[${base} + 4 * oh + 3 * ow + j] - info[${base} + 4 * oh + 2 * ow + j])); }
+    else { div = f32((min(he, info[1]) - max(hs, 0)) * (min(we, info[2]) - max(ws, 0))); }
+  }`;
+}
+
+registerKernel(
+  "AvgPool2d",
+  "webgpu",
+  ([x0], a: { hw: Windows; ww: Windows; countIncludePad: boolean; divisor?: number }) => {
+    const x = contig(x0), b = be(x);
+    const [n, c, h, w] = x.shape;
+    const oh = a.hw.start.length, ow = a.ww.start.length;
+    const o = out(b, "float32", [n, c, oh, ow]);
+    const info = new Int32Array([
+      n * c * oh * ow,
+      h,
+      w,
+      oh,
+      ow,
+      0,
+      0,
+      a.divisor ?? 0,
+      a.countIncludePad ? 1 : 0,
+      ...windowInfo(a.hw, a.ww).slice(2),
+    ]);
+    const base = "9";
+    b.dispatch(
+      shader(
+        [["o", "f32", true], ["X", "f32", false]],
+        `
+  if (idx >= info[0]) { return; }
+  let oh = info[3]; let ow = info[4];
+  let j = idx % ow; let i = (idx / ow) % oh; let pl = idx / (ow * oh);
+  let hs = info[${base} + i]; let he = info[${base} + oh + i];
+  let ws = info[${base} + 4 * oh + j]; let we = info[${base} + 4 * oh + ow + j];
+  ${divisorCode(base)}
+  var s = 0.0;
+  for (var y = max(hs, 0); y < min(he, info[1]); y++) {
+    for (var z = max(ws, 0); z < min(we, info[2]); z++) { s += X[pl * info[1] * info[2] + y * info[2] + z]; }
+  }
+  o[idx] = s / div;`,
+      ),
+      info,
+      [ob(o), buf(x)],
+      n * c * oh * ow,
+    );
+    return [o];
+  },
+);
+
+registerKernel(
+  "AvgPool2dBackward",
+  "webgpu",
+  (
+    [d0],
+    a: {
+      hw: Windows;
+      ww: Windows;
+      countIncludePad: boolean;
+      divisor?: number;
+      h: number;
+      w: number;
+    },
+  ) => {
+    const dy = contig(d0), b = be(dy);
+    const [n, c, oh, ow] = dy.shape;
+    const o = out(b, "float32", [n, c, a.h, a.w], true);
+    const info = new Int32Array([
+      n * c,
+      a.h,
+      a.w,
+      oh,
+      ow,
+      0,
+      0,
+      a.divisor ?? 0,
+      a.countIncludePad ? 1 : 0,
+      ...windowInfo(a.hw, a.ww).slice(2),
+    ]);
+    const base = "9";
+    b.dispatch(
+      shader(
+        [["o", "f32", true], ["D", "f32", false]],
+        `
+  if (idx >= info[0]) { return; }
+  let oh = info[3]; let ow = info[4];
+  for (var i = 0; i < oh; i++) {
+    for (var j = 0; j < ow; j++) {
+      let hs = info[${base} + i]; let he = info[${base} + oh + i];
+      let ws = info[${base} + 4 * oh + j]; let we = info[${base} + 4 * oh + ow + j];
+      ${divisorCode(base)}
+      let g = D[(idx * oh + i) * ow + j] / div;
+      for (var y = max(hs, 0); y < min(he, info[1]); y++) {
+        for (var z = max(ws, 0); z < min(we, info[2]); z++) { o[idx * info[1] * info[2] + y * info[2] + z] += g; }
+      }
+    }
+  }`,
+      ),
+      info,
+      [ob(o), buf(dy)],
+      n * c,
+    );
+    return [o];
+  },
+);
+
+// ---- batch norm ----------------------------------------------------------
+
+registerKernel(
+  "BatchNorm",
+  "webgpu",
+  ([x0, w, bb, rm, rv], a: { training: boolean; eps: number; affine: boolean }) => {
+    const x = contig(x0), b = be(x);
+    const [n, c] = x.shape;
+    const s = x.shape.slice(2).reduce((p, q) => p * q, 1);
+    const o = out(b, "float32", [...x.shape]);
+    const mean = out(b, "float32", [c]), vr = out(b, "float32", [c]), inv = out(b, "float32", [c]);
+    const info = new Int32Array([
+      c,
+      n,
+      s,
+      a.training ? 1 : 0,
+      a.affine ? 1 : 0,
+      new Int32Array(new Float32Array([a.eps]).buffer)[0],
+    ]);
+    b.dispatch(
+      shader(
+        [
+          ["o", "f32", true],
+          ["M", "f32", true],
+          ["V", "f32", true],
+          ["S", "f32", true],
+          ["X", "f32", false],
+          ["G", "f32", false],
+          ["B", "f32", false],
+        ],
+        `
+  if (idx >= info[0]) { return; }
+  let c = info[0]; let n = info[1]; let s = info[2]; let cnt = f32(n * s);
+  var mu = 0.0; var v = 0.0;
+  if (info[3] == 1) {
+    for (var i = 0; i < n; i++) { for (var j = 0; j < s; j++) { mu += X[(i * c + idx) * s + j]; } }
+    mu = mu / cnt;
+    for (var i = 0; i < n; i++) { for (var j = 0; j < s; j++) { let d = X[(i * c + idx) * s + j] - mu; v += d * d; } }
+    v = v / cnt;
+  } else { mu = M[idx]; v = V[idx]; }
+  let is = 1.0 / sqrt(v + bitcast<f32>(info[5]));
+  var g = is; var sh = -mu * is;
+  if (info[4] == 1) { g = G[idx] * is; sh = B[idx] - mu * g; }
+  for (var i = 0; i < n; i++) { for (var j = 0; j < s; j++) { let k = (i * c + idx) * s + j; o[k] = X[k] * g + sh; } }
+  M[idx] = mu; V[idx] = v; S[idx] = is;`,
+      ),
+      info,
+      // The running statistics are read through M and V in eval mode: copy them in first.
+      (() => {
+        if (!a.training) {
+          b.stridedCopy(ob(mean), "float32", [c], [1], 0, rm, false);
+          b.stridedCopy(ob(vr), "float32", [c], [1], 0, rv, false);
+        }
+        return [ob(o), ob(mean), ob(vr), ob(inv), buf(x), buf(contig(w)), buf(contig(bb))];
+      })(),
+      c,
+    );
+    return [o, mean, vr, inv];
+  },
+);
+
+registerKernel(
+  "BatchNormBackward",
+  "webgpu",
+  ([x0, d0, mean, invstd, w], a: { training: boolean; affine: boolean }) => {
+    const x = contig(x0), dy = contig(d0), b = be(x);
+    const [n, c] = x.shape;
+    const s = x.shape.slice(2).reduce((p, q) => p * q, 1);
+    const dx = out(b, "float32", [...x.shape]),
+      dw = out(b, "float32", [c]),
+      db = out(b, "float32", [c]);
+    // dγ and dβ share one buffer (entries c..2c are dβ): the device may allow only 8 storage buffers.
+    const both = out(b, "float32", [2 * c]);
+    b.dispatch(
+      shader(
+        [
+          ["o", "f32", true],
+          ["DWB", "f32", true],
+          ["X", "f32", false],
+          ["D", "f32", false],
+          ["M", "f32", false],
+          ["S", "f32", false],
+          ["G", "f32", false],
+        ],
+        `
+  if (idx >= info[0]) { return; }
+  let c = info[0]; let n = info[1]; let s = info[2]; let m = f32(n * s);
+  let mu = M[idx]; let inv = S[idx];
+  var sd = 0.0; var sdx = 0.0;
+  for (var i = 0; i < n; i++) { for (var j = 0; j < s; j++) {
+    let k = (i * c + idx) * s + j; sd += D[k]; sdx += D[k] * (X[k] - mu) * inv; } }
+  DWB[idx] = sdx; DWB[c + idx] = sd;
+  var gamma = 1.0;
+  if (info[4] == 1) { gamma = G[idx]; }
+  for (var i = 0; i < n; i++) { for (var j = 0; j < s; j++) {
+    let k = (i * c + idx) * s + j;
+    if (info[3] == 1) { o[k] = gamma * inv / m * (m * D[k] - sd - (X[k] - mu) * inv * sdx); }
+    else { o[k] = gamma * inv * D[k]; } } }`,
+      ),
+      new Int32Array([c, n, s, a.training ? 1 : 0, a.affine ? 1 : 0]),
+      [ob(dx), ob(both), buf(x), buf(dy), buf(contig(mean)), buf(contig(invstd)), buf(contig(w))],
+      c,
+    );
+    const view = (offset: number): TensorInfo => ({
+      storage: both.storage,
+      shape: [c],
+      strides: [1],
+      offset,
+      dtype: "float32",
+    });
+    b.stridedCopy(ob(dw), "float32", [c], [1], 0, view(0), false);
+    b.stridedCopy(ob(db), "float32", [c], [1], 0, view(c), false);
+    b.free(both.storage);
+    return [dx, dw, db];
+  },
+);
+
+// ---- fused optimizer updates (in place) ------------------------------------
+
+registerKernel("AdamStep", "webgpu", (inputs, a) => {
+  const b = be(inputs[0]);
+  const ams = inputs.length === 5;
+  const f = (v: number) => new Int32Array(new Float32Array([v]).buffer)[0];
+  const n = sizeOf(inputs[0].shape);
+  const info = new Int32Array([
+    n,
+    ...inputs.map((t) => t.offset),
+    ...(ams ? [] : [0]),
+    f(a.stepSize),
+    f(a.beta1),
+    f(a.beta2),
+    f(a.bc2Sqrt),
+    f(a.eps),
+    f(a.weightDecay),
+    f(a.decay),
+    a.maximize ? 1 : 0,
+  ]);
+  const arrays: [string, string, boolean][] = [["P", "f32", true], ["G", "f32", false], [
+    "M",
+    "f32",
+    true,
+  ], ["V", "f32", true]];
+  if (ams) arrays.push(["X", "f32", true]);
+  b.dispatch(
+    shader(
+      arrays,
+      `
+  if (idx >= info[0]) { return; }
+  let lr = bitcast<f32>(info[6]); let b1 = bitcast<f32>(info[7]); let b2 = bitcast<f32>(info[8]);
+  let bc2 = bitcast<f32>(info[9]); let eps = bitcast<f32>(info[10]); let wd = bitcast<f32>(info[11]); let decay = bitcast<f32>(info[12]);
+  var p = P[info[1] + idx] * decay;
+  var g = G[info[2] + idx];
+  if (info[13] == 1) { g = -g; }
+  g = g + wd * p;
+  let m = b1 * M[info[3] + idx] + (1.0 - b1) * g;
+  var v = b2 * V[info[4] + idx] + (1.0 - b2) * g * g;
+  M[info[3] + idx] = m; V[info[4] + idx] = v;
+  ${ams ? "let mx = max(X[info[5] + idx], v); X[info[5] + idx] = mx; v = mx;" : ""}
+  P[info[1] + idx] = p - lr * m / (sqrt(v) / bc2 + eps);`,
+    ),
+    info,
+    inputs.map(buf),
+    n,
+  );
+  return [];
+});
+
+registerKernel("SgdStep", "webgpu", (inputs, a) => {
+  const b = be(inputs[0]);
+  const mom = inputs.length === 3;
+  const f = (v: number) => new Int32Array(new Float32Array([v]).buffer)[0];
+  const n = sizeOf(inputs[0].shape);
+  const info = new Int32Array([
+    n,
+    inputs[0].offset,
+    inputs[1].offset,
+    mom ? inputs[2].offset : 0,
+    f(a.lr),
+    f(a.momentum),
+    f(a.dampening),
+    f(a.weightDecay),
+    a.nesterov ? 1 : 0,
+    a.maximize ? 1 : 0,
+    a.first ? 1 : 0,
+  ]);
+  const arrays: [string, string, boolean][] = [["P", "f32", true], ["G", "f32", false]];
+  if (mom) arrays.push(["B", "f32", true]);
+  b.dispatch(
+    shader(
+      arrays,
+      `
+  if (idx >= info[0]) { return; }
+  var g = G[info[2] + idx];
+  if (info[9] == 1) { g = -g; }
+  g = g + bitcast<f32>(info[7]) * P[info[1] + idx];
+  ${
+        mom
+          ? `let mo = bitcast<f32>(info[5]);
+  var bv = g;
+  if (info[10] == 0) { bv = mo * B[info[3] + idx] + (1.0 - bitcast<f32>(info[6])) * g; }
+  B[info[3] + idx] = bv;
+  if (info[8] == 1) { g = g + mo * bv; } else { g = bv; }`
+          : ""
+      }
+  P[info[1] + idx] = P[info[1] + idx] - bitcast<f32>(info[4]) * g;`,
+    ),
+    info,
+    inputs.map(buf),
+    n,
+  );
+  return [];
+});
+
+function pad8(xs: readonly number[]): number[] {
+  const out = new Array<number>(8).fill(0);
+  xs.forEach((v, i) => (out[i] = v));
+  return out;
+}
