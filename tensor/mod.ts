@@ -46,7 +46,13 @@ export * from "./src/ops/nn/mod.ts";
 export * from "./src/ops/random/mod.ts";
 export * from "./src/ops/inplace.ts";
 export * from "./src/io/safetensors.ts";
-export { initWebGPU, WebGPUBackend, webgpuBackend } from "./src/webgpu/backend.ts";
+export {
+  backendInfo,
+  initBackend,
+  initWebGPU,
+  WebGPUBackend,
+  webgpuBackend,
+} from "./src/webgpu/backend.ts";
 export type { GpuStorage, WebGPUInfo } from "./src/webgpu/backend.ts";
 import "./src/webgpu/kernels.ts";
 import "./src/webgpu/kernels_nn.ts";

@@ -18,7 +18,8 @@ import type {
   Storage,
   TensorInfo,
 } from "../backend.ts";
-import { registerBackend } from "../backend.ts";
+import { getBackend, registerBackend, setBackend } from "../backend.ts";
+import { blasInfo } from "../cpu/blas.ts";
 import type { DType, TypedArray } from "../dtype.ts";
 import { BackendError } from "../errors.ts";
 import { sizeOf } from "../shape.ts";
@@ -166,6 +167,15 @@ export class WebGPUBackend implements Backend {
       return b;
     }
     this.#check();
+    if (
+      cls > this.device.limits.maxBufferSize || cls > this.device.limits.maxStorageBufferBindingSize
+    ) {
+      throw new BackendError(
+        `Cannot allocate ${bytes} bytes on the WebGPU device: the limit for one buffer is ${
+          Math.min(this.device.limits.maxBufferSize, this.device.limits.maxStorageBufferBindingSize)
+        } bytes`,
+      );
+    }
     return this.device.createBuffer({
       size: cls,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
@@ -521,3 +531,71 @@ export function webgpuBackend(): WebGPUBackend | undefined {
 }
 
 export { defaultStrides, walkCode, walkMeta, WG, wgslType };
+
+/**
+ * Picks the backend the way a user wants by default: `DENDRITE_BACKEND` when
+ * set (`webgpu` may then use a software adapter), else WebGPU when an
+ * adapter that is a real GPU exists, else the CPU. Selects it and returns its
+ * name.
+ *
+ * @returns `"webgpu"` or `"cpu"`.
+ * @example
+ * ```ts
+ * import { getBackend, initBackend, setBackend } from "@dendrite/tensor";
+ * const name = await initBackend();
+ * console.assert(getBackend().name === name);
+ * setBackend("cpu");
+ * ```
+ */
+export async function initBackend(): Promise<string> {
+  let env: string | undefined;
+  try {
+    env = Deno.env.get("DENDRITE_BACKEND");
+  } catch {
+    env = undefined;
+  }
+  if (env === "webgpu") {
+    await initWebGPU({ allowSoftware: true });
+    setBackend("webgpu");
+    return "webgpu";
+  }
+  if (env === "cpu") {
+    setBackend("cpu");
+    return "cpu";
+  }
+  if (env) setBackend(env); // throws the registered-backends error
+  try {
+    const info = await initWebGPU({ allowSoftware: false });
+    if (!info.software) {
+      setBackend("webgpu");
+      return "webgpu";
+    }
+  } catch {
+    // no adapter, or only a software one: the CPU is the better choice
+  }
+  setBackend("cpu");
+  return "cpu";
+}
+
+/**
+ * Describes the current backend: its name, and for WebGPU the adapter; for
+ * the CPU whether native BLAS is used.
+ *
+ * @returns A printable description.
+ * @example
+ * ```ts
+ * import { backendInfo } from "@dendrite/tensor";
+ * console.log(backendInfo());
+ * ```
+ */
+export function backendInfo(): string {
+  const b = getBackend();
+  if (b instanceof WebGPUBackend) {
+    const i = b.adapterInfo;
+    return `webgpu: ${
+      [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(" / ")
+    }${i.isFallbackAdapter ? " (software)" : ""}`;
+  }
+  const blas = blasInfo();
+  return `cpu: ${blas.enabled ? `BLAS ${blas.library}` : `TypeScript kernels (${blas.reason})`}`;
+}

@@ -229,3 +229,48 @@ Deno.test("a CNN trains on WebGPU exactly as on the CPU, and memory returns to b
   }
   assert.ok(lossGpu < 0.2, `loss after 200 steps: ${lossGpu}`);
 });
+
+Deno.test("randomized agreement: random shapes, broadcasting, size-1 axes and strided views [webgpu]", async () => {
+  const g = new T.Generator(21);
+  const rnd = (n: number) => Math.floor(g.nextFloat() * n);
+  const unary: ((x: T.Tensor) => T.Tensor)[] = [
+    T.exp,
+    T.tanh,
+    T.sigmoid,
+    T.relu,
+    T.abs,
+    (x) => x.square(),
+    T.neg,
+    T.sin,
+  ];
+  const binary: ((a: T.Tensor, b: T.Tensor) => T.Tensor)[] = [
+    T.add,
+    T.sub,
+    T.mul,
+    T.maximum,
+    T.minimum,
+    (a, b) => a.gt(b),
+  ];
+  for (let trial = 0; trial < 25; trial++) {
+    const nd = 1 + rnd(4);
+    const shape = Array.from({ length: nd }, () => 1 + rnd(5));
+    const bshape = shape.map((d) => (g.nextFloat() < 0.3 ? 1 : d)).slice(rnd(nd));
+    const a = T.randn(shape, { rng: g }), b = T.randn(bshape, { rng: g });
+    const f = unary[rnd(unary.length)], h = binary[rnd(binary.length)];
+    const axis = rnd(nd);
+    await agree(`trial ${trial}`, [a, b], (x, y) => {
+      const v = nd > 1 ? x.transpose(0, nd - 1) : x.flip(0);
+      const w = nd > 1 ? v.transpose(0, nd - 1) : v.flip(0);
+      return h(f(w), y).cast("float32").sum(axis, { keepDim: trial % 2 === 0 });
+    }, { atol: 1e-4, rtol: 1e-4 });
+  }
+});
+
+Deno.test("initBackend picks WebGPU only for a real GPU, and backendInfo names the adapter [webgpu]", async () => {
+  const name = await T.initBackend();
+  assert.equal(name, info.software ? "cpu" : "webgpu");
+  assert.match(T.backendInfo(), /^(cpu|webgpu): /);
+  T.setBackend("webgpu");
+  assert.match(T.backendInfo(), /^webgpu: /);
+  T.setBackend("cpu");
+});
