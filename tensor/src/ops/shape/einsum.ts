@@ -9,7 +9,7 @@ import { sizeOf } from "../../shape.ts";
 import type { Tensor } from "../../tensor.ts";
 import { add } from "../arith.ts";
 import { matmul } from "../matmul.ts";
-import { permute, reshape, transpose } from "../movement.ts";
+import { expand, permute, reshape, slice, transpose } from "../movement.ts";
 import { record } from "../../autodiff.ts";
 import { sum } from "../reduce.ts";
 
@@ -20,7 +20,13 @@ interface Term {
 
 function parse(equation: string, n: number): { inputs: string[][]; output: string[] } {
   const eq = equation.replace(/\s+/g, "");
-  const [lhs, rhs] = eq.split("->");
+  const sides = eq.split("->");
+  if (sides.length > 2) {
+    throw new RangeError(
+      `Cannot parse einsum equation "${equation}": "->" may appear at most once`,
+    );
+  }
+  const [lhs, rhs] = sides;
   const inputs = lhs.split(",").map((s) => [...s]);
   for (const s of inputs) {
     if (s.some((c) => !/[a-zA-Z]/.test(c))) {
@@ -58,6 +64,35 @@ function parse(equation: string, n: number): { inputs: string[][]; output: strin
   return { inputs, output };
 }
 
+/**
+ * Takes the diagonal over each subscript repeated within one operand
+ * (`"ii->i"`): the two axes move last, merge into one of `n * n` entries,
+ * and every `(n + 1)`-th entry is kept. The label then names the last axis.
+ */
+function diagonals(term: Term, equation: string, i: number): Term {
+  let { t, labels } = term;
+  for (;;) {
+    const second = labels.findIndex((l, k) => labels.indexOf(l) !== k);
+    if (second < 0) return { t, labels };
+    const first = labels.indexOf(labels[second]);
+    const n = t.shape[first];
+    if (t.shape[second] !== n) {
+      throw new ShapeError(
+        `Cannot apply einsum("${equation}"): operand ${i} repeats subscript "${
+          labels[first]
+        }" over axes of sizes ${n} and ${t.shape[second]}`,
+      );
+    }
+    const rest = [...Array(t.ndim).keys()].filter((d) => d !== first && d !== second);
+    const merged = reshape(permute(t, [...rest, first, second]), [
+      ...rest.map((d) => t.shape[d]),
+      n * n,
+    ]);
+    t = slice(merged, [...rest.map(() => null), [0, null, n + 1]]);
+    labels = [...rest.map((d) => labels[d]), labels[first]];
+  }
+}
+
 /** Sums out labels of `term` not needed later. */
 function reduceUnneeded(term: Term, needed: Set<string>): Term {
   const drop = term.labels.map((l, i) => (needed.has(l) ? -1 : i)).filter((i) => i >= 0);
@@ -72,21 +107,37 @@ function contract(a: Term, b: Term, keep: Set<string>): Term {
   const aFree = a.labels.filter((l) => !inB.has(l));
   const bFree = b.labels.filter((l) => !inA.has(l));
   const size = (t: Term, l: string) => t.t.shape[t.labels.indexOf(l)];
-  const pa = permute(a.t, [...batch, ...aFree, ...contracted].map((l) => a.labels.indexOf(l)));
-  const pb = permute(b.t, [...batch, ...contracted, ...bFree].map((l) => b.labels.indexOf(l)));
-  const B = batch.map((l) => size(a, l)), M = aFree.map((l) => size(a, l));
-  const K = contracted.map((l) => size(a, l)), N = bFree.map((l) => size(b, l));
-  const ra = reshape(pa, [sizeOf(B), sizeOf(M), sizeOf(K)]);
-  const rb = reshape(pb, [sizeOf(B), sizeOf(K), sizeOf(N)]);
-  const out = reshape(matmul(ra, rb), [...B, ...M, ...N]);
+  const B = sizeOf(batch.map((l) => size(a, l))), M = aFree.map((l) => size(a, l));
+  const K = sizeOf(contracted.map((l) => size(a, l))), N = bFree.map((l) => size(b, l));
+  const m = sizeOf(M), n = sizeOf(N);
+  // Each operand goes in as [B, M, K] / [B, K, N], or as a transposed view of
+  // [B, K, M] / [B, N, K] when that is its own axis order (no copy: e.g. the
+  // keys of "bhqd,bhkd->bhqk").
+  const inOrder = (t: Term, order: string[]) => order.every((l, i) => t.labels[i] === l);
+  const ra = !inOrder(a, [...batch, ...aFree, ...contracted]) &&
+      inOrder(a, [...batch, ...contracted, ...aFree])
+    ? transpose(reshape(a.t, [B, K, m]), 1, 2)
+    : reshape(
+      permute(a.t, [...batch, ...aFree, ...contracted].map((l) => a.labels.indexOf(l))),
+      [B, m, K],
+    );
+  const rb = !inOrder(b, [...batch, ...contracted, ...bFree]) &&
+      inOrder(b, [...batch, ...bFree, ...contracted])
+    ? transpose(reshape(b.t, [B, n, K]), 1, 2)
+    : reshape(
+      permute(b.t, [...batch, ...contracted, ...bFree].map((l) => b.labels.indexOf(l))),
+      [B, K, n],
+    );
+  const out = reshape(matmul(ra, rb), [...batch.map((l) => size(a, l)), ...M, ...N]);
   return { t: out, labels: [...batch, ...aFree, ...bFree] };
 }
 
 /**
  * Einstein summation, e.g. `einsum("bhqd,bhkd->bhqk", q, k)`. Supports any
  * number of operands, implicit outputs (`"ij,jk"`), sums over labels that
- * appear once (`"ij->i"`), and transposes; a label repeated within one
- * operand (diagonals) and ellipses are not supported.
+ * appear once (`"ij->i"`), transposes, diagonals and traces (a label
+ * repeated within one operand, `"ii->i"`, `"ii"`) and size-1 axes that
+ * broadcast against other operands; ellipses are not supported.
  *
  * @param equation The subscripts.
  * @param operands The tensors.
@@ -97,6 +148,7 @@ function contract(a: Term, b: Term, keep: Set<string>): Term {
  * const a = tensor([[1, 2], [3, 4]]);
  * console.assert(einsum("ij,jk->ik", a, a).dataSync().join() === "7,10,15,22");
  * console.assert(einsum("ij->ji", a).dataSync().join() === "1,3,2,4");
+ * console.assert(einsum("ii->i", a).dataSync().join() === "1,4");
  * ```
  */
 export function einsum(equation: string, ...operands: Tensor[]): Tensor {
@@ -111,11 +163,6 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
         } but subscripts "${labels.join("")}"`,
       );
     }
-    if (new Set(labels).size !== labels.length) {
-      throw new RangeError(
-        `Cannot apply einsum("${equation}"): operand ${i} repeats a subscript (diagonals are not supported)`,
-      );
-    }
     labels.forEach((l, k) => {
       const s = sizes.get(l);
       if (s !== undefined && s !== t.shape[k] && s !== 1 && t.shape[k] !== 1) {
@@ -126,6 +173,11 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
       sizes.set(l, Math.max(s ?? 0, t.shape[k]));
     });
     return { t, labels: [...labels] };
+  }).map((term, i) => {
+    // Size-1 axes broadcast against the other operands' sizes, as in PyTorch.
+    const full = term.labels.map((l) => sizes.get(l)!);
+    const t = full.some((n, k) => n !== term.t.shape[k]) ? expand(term.t, full) : term.t;
+    return diagonals({ t, labels: term.labels }, equation, i);
   });
   const outSet = new Set(output);
   const neededAfter = (i: number) => {

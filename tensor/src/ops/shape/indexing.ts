@@ -11,7 +11,7 @@ import { DTypeError, fmtShape, ShapeError } from "../../errors.ts";
 import { broadcastShapes, normAxis, sizeOf, stridesOf } from "../../shape.ts";
 import { record } from "../../autodiff.ts";
 import { Tensor } from "../../tensor.ts";
-import { cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
+import { cpuBackend, cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
 import { run } from "../define.ts";
 import { add, mul, where } from "../arith.ts";
 import { eq } from "../compare.ts";
@@ -33,12 +33,50 @@ function boundsError(op: string, bad: number, n: number, axis: number): RangeErr
   );
 }
 
+/** True when `index` has `x`'s shape on every axis but `axis` (the common case). */
+function sameOuterInner(x: readonly number[], index: readonly number[], axis: number): boolean {
+  return index.every((d, i) => i === axis || d === x[i]);
+}
+
 registerKernel("Gather", "cpu", ([x, index], { axis }) => {
   const xs = cpuContiguous(x), is = cpuContiguous(index);
   const shape = index.shape;
-  const out = allocArray(x.dtype, sizeOf(shape));
+  const out = cpuBackend.allocArray(x.dtype, sizeOf(shape));
+  const n = x.shape[axis];
+  if (sameOuterInner(x.shape, shape, axis)) {
+    // out[o, j, i] = x[o, index[o, j, i], i] with outer/inner axes merged.
+    const outer = sizeOf(shape.slice(0, axis)), m = shape[axis];
+    const inner = sizeOf(shape.slice(axis + 1));
+    let p = 0;
+    for (let o = 0; o < outer; o++) {
+      const xb = o * n * inner;
+      if (inner === 1) {
+        // Last axis (e.g. picking class scores): one lookup per element.
+        for (let j = 0; j < m; j++, p++) {
+          let k = is[p];
+          if (k < 0 || k >= n) {
+            if (k < -n || k >= n) throw boundsError("gather", k, n, axis);
+            k += n;
+          }
+          out[p] = xs[xb + k];
+        }
+        continue;
+      }
+      for (let j = 0; j < m; j++) {
+        for (let i = 0; i < inner; i++, p++) {
+          let k = is[p];
+          if (k < 0 || k >= n) {
+            if (k < -n || k >= n) throw boundsError("gather", k, n, axis);
+            k += n;
+          }
+          out[p] = xs[xb + k * inner + i];
+        }
+      }
+    }
+    return [cpuOutput(out, shape)];
+  }
   const xst = stridesOf(x.shape), ist = stridesOf(shape);
-  const nd = shape.length, n = x.shape[axis];
+  const nd = shape.length;
   for (let i = 0; i < out.length; i++) {
     let rem = i, src = 0;
     for (let d = 0; d < nd; d++) {
@@ -58,10 +96,44 @@ registerKernel("Gather", "cpu", ([x, index], { axis }) => {
 });
 
 registerKernel("ScatterAdd", "cpu", ([x, index, src], { axis }) => {
-  const out = cpuContiguous(x).slice();
+  const out = cpuBackend.allocArray(x.dtype, sizeOf(x.shape));
+  out.set(cpuContiguous(x));
   const is = cpuContiguous(index), ss = cpuContiguous(src);
-  const xst = stridesOf(x.shape), ist = stridesOf(index.shape), sst = stridesOf(src.shape);
-  const nd = index.shape.length, n = x.shape[axis], m = sizeOf(index.shape);
+  const n = x.shape[axis];
+  const shape = index.shape;
+  if (sameOuterInner(x.shape, shape, axis) && src.shape.every((d, i) => d === shape[i])) {
+    // out[o, index[o, j, i], i] += src[o, j, i] with outer/inner axes merged.
+    const outer = sizeOf(shape.slice(0, axis)), mj = shape[axis];
+    const inner = sizeOf(shape.slice(axis + 1));
+    let p = 0;
+    for (let o = 0; o < outer; o++) {
+      const xb = o * n * inner;
+      if (inner === 1) {
+        for (let j = 0; j < mj; j++, p++) {
+          let k = is[p];
+          if (k < 0 || k >= n) {
+            if (k < -n || k >= n) throw boundsError("scatterAdd", k, n, axis);
+            k += n;
+          }
+          out[xb + k] += ss[p];
+        }
+        continue;
+      }
+      for (let j = 0; j < mj; j++) {
+        for (let i = 0; i < inner; i++, p++) {
+          let k = is[p];
+          if (k < 0 || k >= n) {
+            if (k < -n || k >= n) throw boundsError("scatterAdd", k, n, axis);
+            k += n;
+          }
+          out[xb + k * inner + i] += ss[p];
+        }
+      }
+    }
+    return [cpuOutput(out, x.shape)];
+  }
+  const xst = stridesOf(x.shape), ist = stridesOf(shape), sst = stridesOf(src.shape);
+  const nd = shape.length, m = sizeOf(shape);
   for (let i = 0; i < m; i++) {
     let rem = i, dst = 0, s = 0;
     for (let d = 0; d < nd; d++) {
@@ -181,7 +253,7 @@ registerKernel("IndexSelect", "cpu", ([x, index], { axis }) => {
   const n = x.shape[axis];
   const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + 1));
   const m = sizeOf(index.shape);
-  const out = allocArray(x.dtype, outer * m * inner);
+  const out = cpuBackend.allocArray(x.dtype, outer * m * inner);
   for (let j = 0; j < m; j++) {
     let k = is[j];
     if (k < -n || k >= n) throw boundsError("indexSelect", k, n, axis);
@@ -196,7 +268,8 @@ registerKernel("IndexSelect", "cpu", ([x, index], { axis }) => {
 });
 
 registerKernel("IndexAdd", "cpu", ([x, index, src], { axis }) => {
-  const out = cpuContiguous(x).slice();
+  const out = cpuBackend.allocArray(x.dtype, sizeOf(x.shape));
+  out.set(cpuContiguous(x));
   const is = cpuContiguous(index), ss = cpuContiguous(src);
   const n = x.shape[axis];
   const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + 1));
@@ -386,13 +459,14 @@ export function index(x: Tensor, indices: readonly IndexSpec[]): Tensor {
   }
   // Basic indices first (numbers remove axes; ranges keep them).
   const basic: SliceSpec[] = [];
-  const adv: { axis: number; t: Tensor }[] = [];
+  // axis: position among the axes left after numbers drop theirs; orig: axis of x.
+  const adv: { axis: number; orig: number; t: Tensor }[] = [];
   let kept = 0;
-  expanded.forEach((ix) => {
+  expanded.forEach((ix, orig) => {
     if (ix instanceof Tensor) {
       checkIndexTensor(ix, "index");
       basic.push(null);
-      adv.push({ axis: kept, t: ix });
+      adv.push({ axis: kept, orig, t: ix });
       kept++;
     } else {
       basic.push(ix);
@@ -414,7 +488,7 @@ export function index(x: Tensor, indices: readonly IndexSpec[]): Tensor {
     const n = sizes[k];
     const t = expand(adv[k].t, bshape);
     const data = t.dataSync();
-    for (const v of data) if (v < -n || v >= n) throw boundsError("index", v, n, adv[k].axis);
+    for (const v of data) if (v < -n || v >= n) throw boundsError("index", v, n, adv[k].orig);
     const wrapped = where(t.lt(0), add(t, n), t);
     const term = mul(wrapped, stride);
     flat = flat ? add(flat, term) : term;

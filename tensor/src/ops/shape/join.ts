@@ -4,22 +4,33 @@
  * @module
  */
 import { registerKernel } from "../../backend.ts";
-import { allocArray, promoteTypes } from "../../dtype.ts";
+import { promoteTypes } from "../../dtype.ts";
 import { fmtShape, ShapeError } from "../../errors.ts";
-import { normAxis, sizeOf, stridesOf } from "../../shape.ts";
+import { isContiguous, normAxis, sizeOf, stridesOf } from "../../shape.ts";
 import { record } from "../../autodiff.ts";
 import type { Tensor } from "../../tensor.ts";
-import { cpuData, cpuOutput } from "../../cpu/backend.ts";
+import { cpuBackend, cpuData, cpuOutput } from "../../cpu/backend.ts";
 import { coalesce, walkRows } from "../../cpu/strided.ts";
 import { run } from "../define.ts";
 import { cast, narrow, unsqueeze } from "../movement.ts";
 
 registerKernel("Concat", "cpu", (inputs, { axis, outShape, dtype }) => {
-  const out = allocArray(dtype, sizeOf(outShape));
+  const out = cpuBackend.allocArray(dtype, sizeOf(outShape));
   const os = stridesOf(outShape);
+  const outer = sizeOf(outShape.slice(0, axis)), inner = os[axis], rowOut = outShape[axis] * inner;
   let start = 0;
   for (const x of inputs) {
     const src = cpuData(x);
+    if (isContiguous(x.shape, x.strides)) {
+      // Contiguous input: one block of x.shape[axis] * inner elements per outer index.
+      const rowIn = x.shape[axis] * inner;
+      for (let o = 0, s = x.offset, d = start * inner; o < outer; o++, s += rowIn, d += rowOut) {
+        if (rowIn >= 32) out.set(src.subarray(s, s + rowIn), d);
+        else for (let i = 0; i < rowIn; i++) out[d + i] = src[s + i];
+      }
+      start += x.shape[axis];
+      continue;
+    }
     const walk = coalesce(x.shape, [os, x.strides]);
     const last = walk.shape.length - 1;
     const ost = walk.strides[0][last], ist = walk.strides[1][last];
@@ -48,6 +59,13 @@ export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
   if (tensors.length === 0) {
     throw new RangeError("Cannot concatenate an empty list in cat(): expected at least one tensor");
   }
+  tensors.forEach((t, i) => {
+    if (t.ndim === 0) {
+      throw new ShapeError(
+        `Cannot concatenate a 0-d tensor (tensor ${i}, shape []) in cat(): expected at least 1 axis`,
+      );
+    }
+  });
   const list = tensors.filter((t) => !(t.ndim === 1 && t.size === 0));
   if (list.length === 0) return tensors[0];
   const ref = list[0];
@@ -176,5 +194,7 @@ export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
     );
   }
   const a = normAxis(axis, x.ndim, "chunk");
+  // An empty axis gives `chunks` empty pieces, as in PyTorch.
+  if (x.shape[a] === 0) return Array.from({ length: chunks }, () => narrow(x, a, 0, 0));
   return split(x, Math.max(1, Math.ceil(x.shape[a] / chunks)), a);
 }
