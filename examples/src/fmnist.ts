@@ -95,10 +95,15 @@ async function readIdx(
  *
  * @param train Training (60,000) or test (10,000) split.
  * @param root Folder to look in first.
+ * @param dirs Where to look (default: `root`, `$DENDRITE_DATA/fashion-mnist`,
+ * `~/.cache/dendrite/fashion-mnist`, `/usr/share/datasets/fashion-mnist`).
  * @returns Images and labels.
  */
-export async function loadFashionMnist(train: boolean, root?: string): Promise<Split> {
-  const dirs = SEARCH(root);
+export async function loadFashionMnist(
+  train: boolean,
+  root?: string,
+  dirs: string[] = SEARCH(root),
+): Promise<Split> {
   const p = train ? "train" : "t10k";
   const img = await readIdx(dirs, `${p}-images-idx3-ubyte`, 0x803);
   const lab = await readIdx(dirs, `${p}-labels-idx1-ubyte`, 0x801);
