@@ -4,7 +4,7 @@
 // input and every parameter, running statistics after a training step, and
 // eval-mode outputs.
 import assert from "node:assert/strict";
-import { flip, type Tensor } from "@dendrite/tensor";
+import { flip, initWebGPU, type Tensor } from "@dendrite/tensor";
 import { gradients } from "@dendrite/autograd";
 import {
   assertClose,
@@ -80,30 +80,52 @@ const make: Record<string, () => L.Module> = {
 const state = (s: Record<string, FixtureTensor>) =>
   new Map(Object.entries(s).map(([k, v]) => [k, fromFixture(v)] as [string, Tensor]));
 
-for (const [name, c] of Object.entries(fx)) {
-  testOnBackends(`${name} matches PyTorch: names, values, gradients, running statistics`, () => {
-    const m = make[name]();
-    assert.deepEqual([...m.stateDict().keys()], Object.keys(c.state), "state dict keys");
-    assert.equal(m.numParameters(), c.numParameters);
-    m.loadStateDict(state(c.state));
-    m.train();
-    const x = fromFixture(c.input, { requiresGrad: c.inputGrad !== null });
-    const call = (t: Tensor) => (name === "Bilinear" ? m.call(t, flip(t, 1)) : m.call(t));
-    const out = call(x);
-    const tol = { atol: 1e-4, rtol: 1e-4 };
-    assertClose(out, fromFixture(c.output), tol);
-    const params = m.namedParameters();
-    const targets = [...(c.inputGrad ? [x] : []), ...params.map(([, p]) => p)];
-    if (targets.length) {
-      const gs = gradients(out.mul(fromFixture(c.r)).sum(), targets, { allowUnused: true });
-      let i = 0;
-      if (c.inputGrad) assertClose(gs[i++], fromFixture(c.inputGrad), { atol: 1e-4, rtol: 1e-3 });
-      for (const [pn] of params) {
-        assertClose(gs[i++], fromFixture(c.paramGrads[pn]), { atol: 1e-4, rtol: 1e-3 });
+// Every layer runs on the CPU and, where an adapter exists (Mesa llvmpipe
+// here), on WebGPU: the same PyTorch numbers from both.
+const backends = ["cpu"];
+if (await initWebGPU({ allowSoftware: true }).then(() => true, () => false)) {
+  backends.push("webgpu");
+}
+
+for (const backend of backends) {
+  for (const [name, c] of Object.entries(fx)) {
+    Deno.test(`${name} matches PyTorch: names, values, gradients, running statistics [${backend}]`, async () => {
+      const m = make[name]();
+      assert.deepEqual([...m.stateDict().keys()], Object.keys(c.state), "state dict keys");
+      assert.equal(m.numParameters(), c.numParameters);
+      m.loadStateDict(state(c.state));
+      await m.to(backend);
+      m.train();
+      const input = await fromFixture(c.input).to(backend);
+      const x = c.inputGrad !== null ? input.detach().requiresGrad_() : input;
+      const call = (t: Tensor) => (name === "Bilinear" ? m.call(t, flip(t, 1)) : m.call(t));
+      const out = call(x);
+      const tol = { atol: 1e-4, rtol: 1e-4 };
+      assertClose(await out.data(), fromFixture(c.output).dataSync(), tol);
+      const params = m.namedParameters();
+      const targets = [...(c.inputGrad ? [x] : []), ...params.map(([, p]) => p)];
+      if (targets.length) {
+        const r = await fromFixture(c.r).to(backend);
+        const gs = gradients(out.mul(r).sum(), targets, { allowUnused: true });
+        let i = 0;
+        if (c.inputGrad) {
+          assertClose(await gs[i++].data(), fromFixture(c.inputGrad).dataSync(), {
+            atol: 1e-4,
+            rtol: 1e-3,
+          });
+        }
+        for (const [pn] of params) {
+          assertClose(await gs[i++].data(), fromFixture(c.paramGrads[pn]).dataSync(), {
+            atol: 1e-4,
+            rtol: 1e-3,
+          });
+        }
       }
-    }
-    for (const [k, v] of m.stateDict()) assertClose(v, fromFixture(c.stateAfter[k]), tol);
-    m.eval();
-    assertClose(call(fromFixture(c.input)), fromFixture(c.evalOutput), tol);
-  });
+      for (const [k, v] of m.stateDict()) {
+        assertClose(await v.data(), fromFixture(c.stateAfter[k]).dataSync(), tol);
+      }
+      m.eval();
+      assertClose(await call(input).data(), fromFixture(c.evalOutput).dataSync(), tol);
+    });
+  }
 }

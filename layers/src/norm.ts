@@ -117,11 +117,12 @@ export abstract class BatchNormBase extends Module {
         );
       }
     }
-    let momentum = this.momentum ?? 0;
+    let momentum: number | Tensor = this.momentum ?? 0;
     if (this.training && this.num_batches_tracked) {
       const nb = this.num_batches_tracked;
       noGradScope(() => copy_(nb, nb.add(1)));
-      if (this.momentum === null) momentum = 1 / (nb.itemSync() as number);
+      // A cumulative average: 1 / batches seen, computed on the device (no read-back).
+      if (this.momentum === null) momentum = noGradScope(() => nb.cast("float32").rdiv(1));
     }
     return batchNorm(
       x,

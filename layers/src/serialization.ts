@@ -29,7 +29,10 @@ export async function save(
   options: { metadata?: Record<string, string> } = {},
 ): Promise<Uint8Array> {
   const sd = source instanceof Module ? source.stateDict() : source;
-  const bytes = encodeSafetensors(sd, { format: "pt", ...options.metadata });
+  // Read values from any backend (WebGPU reads are asynchronous).
+  const host = new Map<string, Tensor>();
+  for (const [k, v] of sd instanceof Map ? sd : Object.entries(sd)) host.set(k, await v.to("cpu"));
+  const bytes = encodeSafetensors(host, { format: "pt", ...options.metadata });
   if (path !== null) await Deno.writeFile(path, bytes);
   return bytes;
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   decodeSafetensors,
   encodeSafetensors,
+  initWebGPU,
   SafetensorsError,
   tensor,
   zeros,
@@ -94,4 +95,17 @@ Deno.test("safetensors decodes the dtypes PyTorch writes", () => {
   assert.deepEqual([...t.tensors.keys()], ["b", "f", "i"]);
   assert.equal(t.tensors.get("i")!.dtype, "int32");
   assert.equal(t.metadata.format, undefined);
+});
+
+Deno.test("save reads weights from WebGPU and loadInto writes them back there", async () => {
+  const ok = await initWebGPU({ allowSoftware: true }).then(() => true, () => false);
+  assert.ok(ok, "a WebGPU adapter (llvmpipe at least) is expected on this machine");
+  const a = torchCnn(), b = torchCnn();
+  await a.to("webgpu");
+  await b.to("webgpu");
+  await L.loadInto(b, await L.save(null, a));
+  for (const [k, v] of a.stateDict()) {
+    assert.deepEqual(await b.stateDict().get(k)!.data(), await v.data(), k);
+  }
+  assert.equal(b.parameters()[0].backend.name, "webgpu");
 });

@@ -172,7 +172,8 @@ export function gaussianNllLoss(
       );
     }
   }
-  if (v.lt(0).any().itemSync()) {
+  // Checked where values can be read without waiting (the CPU backend).
+  if (v.backend.readSync && v.lt(0).any().itemSync()) {
     throw new RangeError("Cannot compute gaussianNllLoss(): the variance has negative entries");
   }
   const vc = clamp(v, { min: options.eps ?? 1e-6 });

@@ -84,6 +84,7 @@ export async function saveCheckpoint(
   }
   if (ckpt.scheduler) meta.scheduler = JSON.stringify(ckpt.scheduler.stateDict());
   if (ckpt.extra) meta.extra = JSON.stringify(ckpt.extra);
+  for (const [k, v] of tensors) tensors.set(k, await v.to("cpu"));
   const bytes = encodeSafetensors(tensors, meta);
   if (path !== null) await Deno.writeFile(path, bytes);
   return bytes;

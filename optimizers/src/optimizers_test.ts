@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { fromTypedArray, type Tensor, tensor, zeros } from "@dendrite/tensor";
-import { assertClose, loadFixtures, testOnBackends } from "@dendrite/tensor/testing";
+import { fromTypedArray, initWebGPU, type Tensor, tensor, zeros } from "@dendrite/tensor";
+import { assertClose, loadFixtures } from "@dendrite/tensor/testing";
 import * as O from "../mod.ts";
 
 interface Fx {
@@ -26,7 +26,7 @@ const fx = await loadFixtures<Fx>(new URL("../testdata/optimizers.json", import.
 const classes: Record<string, any> = O;
 
 for (const [name, c] of Object.entries(fx.optimizers)) {
-  testOnBackends(
+  Deno.test(
     `${c.class} matches PyTorch's ${name} trajectory over ${c.trajectory.length} steps`,
     () => {
       const p0 = tensor(fx.P0, { requiresGrad: true });

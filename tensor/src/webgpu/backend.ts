@@ -501,6 +501,14 @@ export async function initWebGPU(
       );
     }
     const device = await adapter.requestDevice();
+    // Release the device before the runtime tears down its threads.
+    globalThis.addEventListener?.("unload", () => {
+      try {
+        device.destroy();
+      } catch {
+        // already gone
+      }
+    });
     instance = new WebGPUBackend(device, adapter.info);
     registerBackend(instance);
   }

@@ -11,7 +11,7 @@ import { isGradEnabled, record, setGradEnabled } from "../../autodiff.ts";
 import type { Tensor } from "../../tensor.ts";
 import { cpuAllocF32, cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
 import { run } from "../define.ts";
-import { add, div, mul, sqrt, sub } from "../arith.ts";
+import { add, div, mul, rsub, sqrt, sub } from "../arith.ts";
 import { reshape } from "../movement.ts";
 import { mean as meanOp } from "../reduce.ts";
 import { copy_ } from "../inplace.ts";
@@ -120,8 +120,8 @@ registerKernel(
 export interface BatchNormFnOptions {
   /** Use batch statistics and update the running ones (default false). */
   training?: boolean;
-  /** Running-average factor (default 0.1). */
-  momentum?: number;
+  /** Running-average factor (default 0.1); a 0-d tensor works too (a cumulative average). */
+  momentum?: number | Tensor;
   /** Added to the variance (default 1e-5). */
   eps?: number;
 }
@@ -191,12 +191,13 @@ export function batchNorm(
   if (training && runningMean && runningVar) {
     const prev = setGradEnabled(false);
     try {
-      copy_(runningMean, add(mul(runningMean, 1 - momentum), mul(mean, momentum)));
+      const keepOld = typeof momentum === "number" ? 1 - momentum : rsub(momentum, 1);
+      copy_(runningMean, add(mul(runningMean, keepOld), mul(mean, momentum)));
       copy_(
         runningVar,
         add(
-          mul(runningVar, 1 - momentum),
-          mul(biasedVar, momentum * count / Math.max(count - 1, 1)),
+          mul(runningVar, keepOld),
+          mul(mul(biasedVar, momentum), count / Math.max(count - 1, 1)),
         ),
       );
     } finally {
@@ -231,7 +232,7 @@ function composite(
   weight: Tensor | null,
   bias: Tensor | null,
   training: boolean,
-  momentum: number,
+  momentum: number | Tensor,
   eps: number,
 ): Tensor {
   const c = x.shape[1];
@@ -245,12 +246,13 @@ function composite(
       const n = x.size / c;
       const prev = setGradEnabled(false);
       try {
-        copy_(runningMean, add(mul(runningMean, 1 - momentum), mul(reshape(m, [c]), momentum)));
+        const keepOld = typeof momentum === "number" ? 1 - momentum : rsub(momentum, 1);
+        copy_(runningMean, add(mul(runningMean, keepOld), mul(reshape(m, [c]), momentum)));
         copy_(
           runningVar,
           add(
-            mul(runningVar, 1 - momentum),
-            mul(reshape(v, [c]), momentum * n / Math.max(n - 1, 1)),
+            mul(runningVar, keepOld),
+            mul(mul(reshape(v, [c]), momentum), n / Math.max(n - 1, 1)),
           ),
         );
       } finally {
