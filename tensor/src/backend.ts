@@ -88,6 +88,11 @@ export interface Backend {
   readSync?(storage: Storage): TypedArray;
   /** Releases a storage whose refcount reached zero. */
   free(storage: Storage): void;
+  /**
+   * Adjusts the counters for a storage the garbage collector reclaimed
+   * before it was freed (backends with GC-managed memory only).
+   */
+  forget?(dtype: DType, size: number): void;
   /** Memory counters. */
   memory(): MemoryInfo;
   /** Elementwise op with broadcasting over strided inputs. */

@@ -60,16 +60,52 @@ let nextId = 0;
 /** The tidy scope the current (sync or async) code runs in. */
 const scopeStore = new AsyncLocalStorage<Set<Tensor>>();
 const live = new Map<string, { tensors: number }>();
-const finalizer = new FinalizationRegistry<{ storage: Storage; backend: string }>(
-  (held) => {
-    const c = live.get(held.backend);
-    if (c) c.tensors--;
-    releaseStorage(held.storage);
-  },
-);
+/**
+ * Per-storage bookkeeping that does not reference the storage, so that the
+ * garbage collector can reclaim a CPU storage's memory as soon as its tensors
+ * are unreachable, even in a long synchronous loop in which finalization
+ * callbacks cannot run. (Holding the storage in the finalizer, strongly or
+ * through a WeakRef, kept every storage alive until the loop yielded.)
+ */
+interface Cell {
+  /** Live tensors viewing the storage. */
+  refs: number;
+  /** Set once the storage was freed or its memory accounted as reclaimed. */
+  done: boolean;
+}
+
+/** What the finalizer keeps for a tensor. */
+interface Held {
+  cell: Cell;
+  backend: Backend;
+  dtype: DType;
+  size: number;
+  /** Only for backends that must free explicitly (GPU buffers return to a pool). */
+  strong?: Storage;
+}
+
+const cells = new WeakMap<Storage, Cell>();
+
+const finalizer = new FinalizationRegistry<Held>((held) => {
+  const c = live.get(held.backend.name);
+  if (c) c.tensors--;
+  if (held.strong) {
+    releaseStorage(held.strong);
+    return;
+  }
+  if (--held.cell.refs === 0 && !held.cell.done) {
+    held.cell.done = true;
+    held.backend.forget?.(held.dtype, held.size);
+  }
+});
 
 function releaseStorage(s: Storage): void {
-  if (--s.refs === 0) s.backend.free(s);
+  const cell = cells.get(s);
+  if (cell) cell.refs--;
+  if (--s.refs === 0 && !(cell?.done)) {
+    if (cell) cell.done = true;
+    s.backend.free(s);
+  }
 }
 
 /** Options accepted by `backward()`. */
@@ -139,7 +175,13 @@ export class Tensor implements TensorInfo {
     let c = live.get(name);
     if (!c) live.set(name, c = { tensors: 0 });
     c.tensors++;
-    finalizer.register(this, { storage, backend: name }, this);
+    const gcManaged = storage.backend.readSync !== undefined;
+    let cell = cells.get(storage);
+    if (!cell) cells.set(storage, cell = { refs: 0, done: false });
+    cell.refs++;
+    const held: Held = { cell, backend: storage.backend, dtype: storage.dtype, size: storage.size };
+    if (!gcManaged) held.strong = storage;
+    finalizer.register(this, held, this);
     scopeStore.getStore()?.add(this);
   }
 
@@ -956,7 +998,9 @@ export function liveTensors(backend: string): number {
 export function gatherView(all: TypedArray, v: TensorInfo): TypedArray {
   const n = sizeOf(v.shape);
   if (isContiguous(v.shape, v.strides)) {
-    return all.slice(v.offset, v.offset + n) as TypedArray;
+    const out = allocArray(v.dtype, n);
+    out.set(all.subarray(v.offset, v.offset + n));
+    return out;
   }
   const out = allocArray(v.dtype, n);
   const nd = v.shape.length;

@@ -85,7 +85,12 @@ export class CpuBackend implements Backend {
   }
 
   fromArray(data: TypedArray): Storage {
-    return this.wrap(data.slice() as TypedArray);
+    // A fresh array plus set(): V8 does not count memory from
+    // TypedArray.prototype.slice() towards GC pressure, so slice-heavy loops grew
+    // without bound before a collection ran.
+    const copy = this.allocArray(dtypeOfArray(data), data.length);
+    copy.set(data);
+    return this.wrap(copy);
   }
 
   read(storage: Storage): Promise<TypedArray> {
@@ -112,6 +117,17 @@ export class CpuBackend implements Backend {
       list.push(data);
       this.#pooledBytes += bytes;
     }
+  }
+
+  /**
+   * Adjusts the counters for a storage reclaimed by the garbage collector.
+   *
+   * @param dtype Its dtype.
+   * @param size Its element count.
+   */
+  forget(dtype: DType, size: number): void {
+    this.#buffers--;
+    this.#bytes -= size * bytesPerElement(dtype);
   }
 
   /** Empties the reuse pool (its memory returns to the garbage collector). */
