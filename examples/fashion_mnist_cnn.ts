@@ -131,7 +131,7 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
   for (let s = 0; s < stepsPerEpoch; s++) {
     const { x, y } = batch(train, order.subarray(s * batchSize, (s + 1) * batchSize));
     const xb = await x.to(backend), yb = await y.to(backend);
-    const stats = await T.tidy(async () => {
+    const trainStep = async () => {
       opt.zeroGrad();
       const logits = model.call(xb);
       const loss = crossEntropy(logits, yb);
@@ -142,7 +142,9 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
       const l = (await loss.item()) as number;
       const hits = (await logits.argmax(1).eq(yb).cast("int32").sum().item()) as number;
       return { l, hits };
-    });
+    };
+    // GPU memory is released deterministically by tidy(); CPU memory by the garbage collector.
+    const stats = backend === "cpu" ? await trainStep() : await T.tidy(trainStep);
     if (!Number.isFinite(stats.l)) {
       throw new Error(`The loss became ${stats.l} at epoch ${epoch}, step ${s + 1}: lower --lr`);
     }
