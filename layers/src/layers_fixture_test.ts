@@ -11,7 +11,6 @@ import {
   type FixtureTensor,
   fromFixture,
   loadFixtures,
-  testOnBackends,
 } from "@dendrite/tensor/testing";
 import * as L from "../mod.ts";
 

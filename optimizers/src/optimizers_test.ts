@@ -25,23 +25,30 @@ const fx = await loadFixtures<Fx>(new URL("../testdata/optimizers.json", import.
 // deno-lint-ignore no-explicit-any
 const classes: Record<string, any> = O;
 
-for (const [name, c] of Object.entries(fx.optimizers)) {
-  Deno.test(
-    `${c.class} matches PyTorch's ${name} trajectory over ${c.trajectory.length} steps`,
-    () => {
-      const p0 = tensor(fx.P0, { requiresGrad: true });
-      const p1 = tensor(fx.P1, { requiresGrad: true });
-      const t0 = tensor(fx.T0);
-      const opt = new classes[c.class]([p0, p1], c.options);
-      for (const [want0, want1] of c.trajectory) {
-        opt.zeroGrad();
-        p0.sub(t0).square().sum().mul(0.5).add(p1.mul(p1).mul(p1).sum().mul(0.1)).backward();
-        opt.step();
-        assertClose(p0.dataSync(), want0, { atol: 1e-5, rtol: 1e-4 });
-        assertClose(p1.dataSync(), want1, { atol: 1e-5, rtol: 1e-4 });
-      }
-    },
-  );
+// Every trajectory on the CPU and, where an adapter exists (llvmpipe here), on WebGPU.
+const backends = ["cpu"];
+if (await initWebGPU({ allowSoftware: true }).then(() => true, () => false)) {
+  backends.push("webgpu");
+}
+for (const backend of backends) {
+  for (const [name, c] of Object.entries(fx.optimizers)) {
+    Deno.test(
+      `${c.class} matches PyTorch's ${name} trajectory over ${c.trajectory.length} steps [${backend}]`,
+      async () => {
+        const p0 = (await tensor(fx.P0).to(backend)).requiresGrad_();
+        const p1 = (await tensor(fx.P1).to(backend)).requiresGrad_();
+        const t0 = await tensor(fx.T0).to(backend);
+        const opt = new classes[c.class]([p0, p1], c.options);
+        for (const [want0, want1] of c.trajectory) {
+          opt.zeroGrad();
+          p0.sub(t0).square().sum().mul(0.5).add(p1.mul(p1).mul(p1).sum().mul(0.1)).backward();
+          opt.step();
+          assertClose(await p0.data(), want0, { atol: 1e-5, rtol: 1e-4 });
+          assertClose(await p1.data(), want1, { atol: 1e-5, rtol: 1e-4 });
+        }
+      },
+    );
+  }
 }
 
 for (const [name, c] of Object.entries(fx.schedulers)) {

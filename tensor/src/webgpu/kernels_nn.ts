@@ -810,3 +810,181 @@ function pad8(xs: readonly number[]): number[] {
   xs.forEach((v, i) => (out[i] = v));
   return out;
 }
+
+// ---- unfold / fold, row-wise scans and selections ---------------------------
+
+registerKernel("Im2Col", "webgpu", ([x0], a) => {
+  const x = contig(x0), b = be(x);
+  const [n, c, h, w] = x.shape;
+  const K = c * a.kh * a.kw, P = a.oh * a.ow;
+  const o = out(b, "float32", [n, K, P]);
+  const info = new Int32Array([
+    n * K * P,
+    c,
+    h,
+    w,
+    a.kh,
+    a.kw,
+    a.sh,
+    a.sw,
+    a.ph,
+    a.pw,
+    a.dh,
+    a.dw,
+    a.oh,
+    a.ow,
+    K,
+  ]);
+  b.dispatch(
+    shader(
+      [["o", "f32", true], ["X", "f32", false]],
+      `
+  if (idx >= info[0]) { return; }
+  let P = info[12] * info[13];
+  let p = idx % P; let k = (idx / P) % info[14]; let bn = idx / (P * info[14]);
+  let j = k % info[5]; let i = (k / info[5]) % info[4]; let ci = k / (info[5] * info[4]);
+  let yo = p / info[13]; let xo = p % info[13];
+  let iy = yo * info[6] - info[8] + i * info[10];
+  let ix = xo * info[7] - info[9] + j * info[11];
+  var v = 0.0;
+  if (iy >= 0 && iy < info[2] && ix >= 0 && ix < info[3]) { v = X[((bn * info[1] + ci) * info[2] + iy) * info[3] + ix]; }
+  o[idx] = v;`,
+    ),
+    info,
+    [ob(o), buf(x)],
+    n * K * P,
+  );
+  return [o];
+});
+
+registerKernel("Col2Im", "webgpu", ([c0], a) => {
+  // One invocation per image pixel: sum the patch entries that cover it.
+  const cols = contig(c0), b = be(cols);
+  const [n, K, P] = cols.shape;
+  const o = out(b, "float32", [n, a.c, a.h, a.w]);
+  const info = new Int32Array([
+    n * a.c * a.h * a.w,
+    a.c,
+    a.h,
+    a.w,
+    a.kh,
+    a.kw,
+    a.sh,
+    a.sw,
+    a.ph,
+    a.pw,
+    a.dh,
+    a.dw,
+    a.oh,
+    a.ow,
+    K,
+    P,
+  ]);
+  b.dispatch(
+    shader(
+      [["o", "f32", true], ["C", "f32", false]],
+      `
+  if (idx >= info[0]) { return; }
+  let x = idx % info[3]; let y = (idx / info[3]) % info[2]; let ci = (idx / (info[3] * info[2])) % info[1]; let bn = idx / (info[3] * info[2] * info[1]);
+  var acc = 0.0;
+  for (var i = 0; i < info[4]; i++) {
+    let ty = y + info[8] - i * info[10];
+    if (ty < 0 || ty % info[6] != 0) { continue; }
+    let yo = ty / info[6];
+    if (yo >= info[12]) { continue; }
+    for (var j = 0; j < info[5]; j++) {
+      let tx = x + info[9] - j * info[11];
+      if (tx < 0 || tx % info[7] != 0) { continue; }
+      let xo = tx / info[7];
+      if (xo >= info[13]) { continue; }
+      let k = (ci * info[4] + i) * info[5] + j;
+      acc += C[(bn * info[14] + k) * info[15] + yo * info[13] + xo];
+    }
+  }
+  o[idx] = acc;`,
+    ),
+    info,
+    [ob(o), buf(cols)],
+    n * a.c * a.h * a.w,
+  );
+  return [o];
+});
+
+registerKernel("ProdExcl", "webgpu", ([x0]) => {
+  const x = contig(x0), b = be(x);
+  const [rows, n] = x.shape;
+  const o = out(b, "float32", [rows, n]);
+  b.dispatch(
+    shader(
+      [["o", "f32", true], ["X", "f32", false]],
+      `
+  if (idx >= info[0]) { return; }
+  let n = info[1]; let base = idx * n;
+  var left = 1.0;
+  for (var i = 0; i < n; i++) { o[base + i] = left; left = left * X[base + i]; }
+  var right = 1.0;
+  for (var i = n - 1; i >= 0; i--) { o[base + i] = o[base + i] * right; right = right * X[base + i]; }`,
+    ),
+    new Int32Array([rows, n]),
+    [ob(o), buf(x)],
+    rows,
+  );
+  return [o];
+});
+
+registerKernel("CumprodBackward", "webgpu", ([x0, d0]) => {
+  const x = contig(x0), dy = contig(d0), b = be(x);
+  const [rows, n] = x.shape;
+  const o = out(b, "float32", [rows, n]);
+  b.dispatch(
+    shader(
+      [["o", "f32", true], ["X", "f32", false], ["D", "f32", false]],
+      `
+  let n = info[1];
+  if (idx >= info[0] * n) { return; }
+  let r = idx / n; let i = idx % n; let base = r * n;
+  var prefix = 1.0;
+  for (var k = 0; k < i; k++) { prefix = prefix * X[base + k]; }
+  var acc = 0.0; var run = prefix;
+  for (var j = i; j < n; j++) {
+    if (j > i) { run = run * X[base + j]; }
+    acc += D[base + j] * run;
+  }
+  o[idx] = acc;`,
+    ),
+    new Int32Array([rows, n]),
+    [ob(o), buf(x), buf(dy)],
+    rows * n,
+  );
+  return [o];
+});
+
+registerKernel("MedianIndex", "webgpu", ([x0]) => {
+  // Lower median by rank (stable: ties keep their order; NaN wins), O(n²) per row.
+  const x = contig(x0), b = be(x);
+  const [rows, n] = x.shape;
+  const o = out(b, "int32", [rows]);
+  b.dispatch(
+    shader(
+      [["o", "i32", true], ["X", "f32", false]],
+      `
+  if (idx >= info[0]) { return; }
+  let n = info[1]; let base = idx * n; let k = (n - 1) / 2;
+  for (var i = 0; i < n; i++) { let v = X[base + i]; if (v != v) { o[idx] = i; return; } }
+  for (var i = 0; i < n; i++) {
+    let v = X[base + i];
+    var rank = 0;
+    for (var j = 0; j < n; j++) {
+      let u = X[base + j];
+      if (u < v || (u == v && j < i)) { rank++; }
+    }
+    if (rank == k) { o[idx] = i; return; }
+  }
+  o[idx] = 0;`,
+    ),
+    new Int32Array([rows, n]),
+    [ob(o), buf(x)],
+    rows,
+  );
+  return [o];
+});

@@ -112,9 +112,9 @@ Deno.test("mixing backends and missing kernels give clear errors [webgpu]", asyn
   );
   const x = await T.ones([3, 3]).to("webgpu");
   assertThrowsMessage(
-    () => T.median(x, 0),
+    () => T.nonzero(x),
     T.BackendError,
-    'Cannot run kernel "MedianIndex" on backend "webgpu": no kernel registered (registered on: cpu)',
+    'Cannot run kernel "Nonzero" on backend "webgpu": no kernel registered (registered on: cpu)',
   );
 });
 
@@ -174,6 +174,19 @@ Deno.test("indexing, joins, scans, convolutions, pooling and batch norm agree wi
     [x, bw, bb],
     (a, ww, b) => T.batchNorm(a, null, null, ww, b, { training: true }),
   );
+  await check(
+    "unfold",
+    [x],
+    (a) => T.unfold(a, [2, 3], { stride: [1, 2], padding: 1, dilation: [2, 1] }),
+  );
+  await check(
+    "fold",
+    [T.randn([2, 8, 12], { rng: g, requiresGrad: true })],
+    (a) => T.fold(a, [4, 5], [2, 2]),
+  );
+  await check("prod", [x], (a) => T.prod(a, 3));
+  await check("cumprod", [x], (a) => T.cumprod(a, 1));
+  await check("median", [x], (a) => T.median(a, 2).values);
   const rm = T.randn([3], { rng: g }), rv = T.rand([3], { rng: g }).add(0.5);
   await check(
     "batchNorm eval",

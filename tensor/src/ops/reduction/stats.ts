@@ -260,7 +260,10 @@ function pickAlong(
   op: string,
 ): ValuesIndices {
   const idxKeep = reshape(indices, x.shape.map((d, i) => (i === axis ? 1 : d)));
-  const pos = reshape(arange(x.shape[axis]), x.shape.map((d, i) => (i === axis ? d : 1)));
+  const pos = reshape(
+    arange(x.shape[axis], undefined, { backend: x.backend.name }),
+    x.shape.map((d, i) => (i === axis ? d : 1)),
+  );
   const mask = eq(pos, idxKeep);
   const values = sum(where(mask, x, 0), axis, { keepDim });
   void op;

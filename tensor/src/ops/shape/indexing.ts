@@ -242,7 +242,10 @@ function padTo(g: Tensor, shape: readonly number[]): Tensor {
     const extra = shape[d] - out.shape[d];
     if (extra > 0) {
       const zshape = out.shape.map((n, i) => (i === d ? extra : n));
-      out = cat([out, zerosOf(fromTypedArray(new Float32Array(sizeOf(zshape)), zshape))], d);
+      out = cat([
+        out,
+        fromTypedArray(new Float32Array(sizeOf(zshape)), zshape, { backend: out.backend.name }),
+      ], d);
     }
   }
   return out;
