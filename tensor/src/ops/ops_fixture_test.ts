@@ -215,3 +215,37 @@ for (const [name, c] of Object.entries(fx)) {
     assertClose(fn(...nc), fromFixture(c.output), tol);
   });
 }
+
+// The same cases on WebGPU (Mesa llvmpipe here): values and autograd
+// gradients against PyTorch. Reads are asynchronous there, so the numeric
+// gradcheck (which reads synchronously) stays on the CPU.
+const NOT_ON_WEBGPU: Record<string, string> = {
+  indexMask: "boolean-mask indexing needs Nonzero, whose output size depends on the data",
+};
+if (await T.initWebGPU({ allowSoftware: true }).then(() => true, () => false)) {
+  for (const [name, c] of Object.entries(fx)) {
+    if (!ops[name] || NOT_ON_WEBGPU[name]) continue;
+    Deno.test(`${name} matches PyTorch values and gradients [webgpu]`, async () => {
+      // Expected values are decoded on the CPU, before switching.
+      const want = fromFixture(c.output).dataSync();
+      const wantGrads = (c.grads ?? []).map((g) => fromFixture(g).dataSync());
+      T.setBackend("webgpu");
+      try {
+        const xs = c.inputs.map((f) => fromFixture(f, { requiresGrad: true }));
+        const out = ops[name](...xs);
+        assert.equal(out.backend.name, "webgpu");
+        assert.equal(out.dtype, c.output.dtype ?? "float32", `${name} dtype`);
+        assertClose(await out.data(), want, { atol: 1e-5, rtol: 2e-4 });
+        if (c.grads && c.r) {
+          const wrt = xs.filter((x) => x.requiresGrad);
+          const gs = gradients(out.mul(fromFixture(c.r)).sum(), wrt, { allowUnused: true });
+          for (let i = 0; i < gs.length; i++) {
+            assertClose(await gs[i].data(), wantGrads[i], { atol: 1e-4, rtol: 1e-3 });
+          }
+        }
+      } finally {
+        T.setBackend("cpu");
+      }
+    });
+  }
+}

@@ -77,7 +77,8 @@ export const Cos: UnaryOp = defineUnaryOp({
 export const Tanh: UnaryOp = defineUnaryOp({
   name: "Tanh",
   cpu: (a) => Math.tanh(a),
-  wgsl: "tanh(a)",
+  wgsl:
+    "select(select(tanh(a), sign(a), abs(a) > 15.0), a, (bitcast<u32>(a) & 0x7fffffffu) > 0x7f800000u)",
   vjp: (dy, _x, out) => mul(dy, square(out).rsub(1)),
 });
 /** Gauss error function. */

@@ -86,3 +86,29 @@ for (const [name, c] of Object.entries(fx)) {
     }
   });
 }
+
+// The same cases on WebGPU (Mesa llvmpipe here).
+if (await T.initWebGPU({ allowSoftware: true }).then(() => true, () => false)) {
+  for (const [name, c] of Object.entries(fx)) {
+    Deno.test(`${name} matches PyTorch values and gradients [webgpu]`, async () => {
+      const want = fromFixture(c.output).dataSync();
+      const wantGrads = (c.grads ?? []).map((g) => fromFixture(g).dataSync());
+      T.setBackend("webgpu");
+      try {
+        const xs = c.inputs.map((f) => fromFixture(f, { requiresGrad: true }));
+        const out = ops[name](...xs);
+        assert.equal(out.backend.name, "webgpu");
+        assert.equal(out.dtype, c.output.dtype ?? "float32");
+        assertClose(await out.data(), want, { atol: 1e-4, rtol: 1e-4 });
+        if (c.grads && c.r) {
+          const gs = gradients(out.mul(fromFixture(c.r)).sum(), xs, { allowUnused: true });
+          for (let i = 0; i < gs.length; i++) {
+            assertClose(await gs[i].data(), wantGrads[i], { atol: 1e-4, rtol: 1e-3 });
+          }
+        }
+      } finally {
+        T.setBackend("cpu");
+      }
+    });
+  }
+}

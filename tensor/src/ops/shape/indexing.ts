@@ -490,8 +490,12 @@ export function index(x: Tensor, indices: readonly IndexSpec[]): Tensor {
   for (let k = axes.length - 1; k >= 0; k--) {
     const n = sizes[k];
     const t = expand(adv[k].t, bshape);
-    const data = t.dataSync();
-    for (const v of data) if (v < -n || v >= n) throw boundsError("index", v, n, adv[k].orig);
+    // Indices are checked where they can be read without waiting (the CPU).
+    if (t.backend.readSync) {
+      for (const v of t.dataSync()) {
+        if (v < -n || v >= n) throw boundsError("index", v, n, adv[k].orig);
+      }
+    }
     const wrapped = where(t.lt(0), add(t, n), t);
     const term = mul(wrapped, stride);
     flat = flat ? add(flat, term) : term;
