@@ -17,6 +17,13 @@
  *
  * @module
  */
-export { backward, gradients, type GradOptions } from "./src/engine.ts";
-export { enableGrad, grad, gradEnabled, noGrad, valueAndGrad } from "./src/functional.ts";
+export { backward, gradients, type GradientsOptions, type GradOptions } from "./src/engine.ts";
+export {
+  enableGrad,
+  grad,
+  gradEnabled,
+  type GradFnOptions,
+  noGrad,
+  valueAndGrad,
+} from "./src/functional.ts";
 export { gradcheck, type GradcheckOptions, gradgradcheck } from "./src/gradcheck.ts";

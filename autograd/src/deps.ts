@@ -21,3 +21,18 @@ export function noGradScope<T>(fn: () => T): T {
     setGradEnabled(prev);
   }
 }
+
+/**
+ * Runs `fn` with recording on (internal; the public form is `enableGrad`).
+ *
+ * @param fn The function.
+ * @returns Its result.
+ */
+export function gradScope<T>(fn: () => T): T {
+  const prev = setGradEnabled(true);
+  try {
+    return fn();
+  } finally {
+    setGradEnabled(prev);
+  }
+}

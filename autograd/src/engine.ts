@@ -6,7 +6,9 @@
  */
 import {
   add,
+  DTypeError,
   fmtShape,
+  type GradHook,
   type Node,
   onesLike,
   setGradEnabled,
@@ -14,6 +16,7 @@ import {
   ShapeError,
   shapesEqual,
   Tensor,
+  zerosLike,
 } from "@dendrite/tensor";
 
 /** Options of the backward sweep. */
@@ -24,6 +27,15 @@ export interface GradOptions {
   createGraph?: boolean;
 }
 
+/** Options of {@link gradients}: those of the sweep plus upstream gradients and unused inputs. */
+export interface GradientsOptions extends GradOptions {
+  /** One upstream gradient per output (default: ones for one-element outputs). */
+  gradOutputs?: Tensor[];
+  /** Return zeros for inputs the outputs do not depend on instead of throwing. */
+  allowUnused?: boolean;
+}
+
+/** Every node reachable from `roots`, latest first (a reverse topological order). */
 function collectNodes(roots: Tensor[]): Node[] {
   const seen = new Set<Node>();
   const stack: Node[] = [];
@@ -42,23 +54,43 @@ function accumulate(prev: Tensor | undefined, g: Tensor): Tensor {
   return prev === undefined ? g : add(prev, g);
 }
 
-function applyHooks(hooks: readonly ((g: Tensor) => Tensor | void)[], g: Tensor): Tensor {
-  for (const h of hooks) {
+function applyHooks(hooks: readonly GradHook[], g: Tensor, op: string): Tensor {
+  if (hooks.length === 0) return g;
+  // Copy: a hook may remove itself while running.
+  for (const h of [...hooks]) {
     const r = h(g);
-    if (r instanceof Tensor) g = r;
+    if (r instanceof Tensor) {
+      if (!shapesEqual(r.shape, g.shape)) {
+        throw new ShapeError(
+          `Cannot use a gradient hook's result in ${op}: it returned shape ${
+            fmtShape(r.shape)
+          }, expected the gradient's shape ${fmtShape(g.shape)}`,
+        );
+      }
+      g = r;
+    }
   }
   return g;
 }
 
+interface SweepMode {
+  /** The op name for messages. */
+  op: string;
+  /** Non-leaf tensors whose gradient is wanted (gradients()). */
+  wanted?: Set<Tensor>;
+  /** Whether `retainGrad()` tensors receive `.grad` (backward() only, as in PyTorch). */
+  fillRetained: boolean;
+}
+
 /**
  * Runs the reverse sweep from `roots` seeded with `seeds`; returns the total
- * gradient of each leaf reached (after leaf hooks).
+ * gradient of each leaf reached (after leaf hooks) and of each wanted tensor.
  */
 function sweep(
   roots: Tensor[],
   seeds: Tensor[],
   options: GradOptions,
-  wanted?: Set<Tensor>,
+  mode: SweepMode,
 ): Map<Tensor, Tensor> {
   const createGraph = options.createGraph ?? false;
   const retain = options.retainGraph ?? createGraph;
@@ -66,7 +98,7 @@ function sweep(
   const grads = new Map<Node, Tensor>();
   const leafGrads = new Map<Tensor, Tensor>();
   const wantedNodes = new Map<Node, Tensor>();
-  if (wanted) { for (const t of wanted) if (t.gradFn) wantedNodes.set(t.gradFn, t); }
+  if (mode.wanted) { for (const t of mode.wanted) if (t.gradFn) wantedNodes.set(t.gradFn, t); }
   const prev = setGradEnabled(createGraph);
   try {
     roots.forEach((r, i) => {
@@ -78,37 +110,47 @@ function sweep(
       let g = grads.get(node);
       if (g === undefined) continue;
       grads.delete(node);
-      g = applyHooks(node.hooks, g);
-      const kept = node.retained?.deref();
-      if (kept) kept.grad = kept.grad ? add(kept.grad, g) : g;
+      g = applyHooks(node.hooks, g, mode.op);
+      if (mode.fillRetained) {
+        const kept = node.retained?.deref();
+        if (kept) kept.grad = kept.grad ? add(kept.grad, g) : g;
+      }
       const w = wantedNodes.get(node);
-      if (w) leafGrads.set(w, accumulate(leafGrads.get(w), g));
+      if (w) leafGrads.set(w, g);
       if (node.vjp === null) {
         throw new Error(
           `Cannot backward through ${node.name} a second time: its saved values were released after the first backward(); pass { retainGraph: true } to the first call`,
         );
       }
       const inGrads = node.vjp(g);
-      node.inputs.forEach((inp, i) => {
-        const gi = inGrads[i];
-        if (!gi || !inp.requiresGrad) return;
+      const inputs = node.inputs;
+      for (let i = 0; i < inputs.length; i++) {
+        const inp = inputs[i], gi = inGrads[i];
+        if (!gi || !inp.requiresGrad) continue;
         if (!shapesEqual(gi.shape, inp.shape)) {
           throw new ShapeError(
-            `Gradient of ${node.name} for input ${i} has shape ${fmtShape(gi.shape)}: expected ${
-              fmtShape(inp.shape)
-            }`,
+            `Cannot backward through ${node.name}: its gradient for input ${i} has shape ${
+              fmtShape(gi.shape)
+            }, expected ${fmtShape(inp.shape)}`,
           );
         }
         if (inp.gradFn) grads.set(inp.gradFn, accumulate(grads.get(inp.gradFn), gi));
         else leafGrads.set(inp, accumulate(leafGrads.get(inp), gi));
-      });
+      }
       if (!retain) {
         node.vjp = null;
         node.inputs = [];
       }
     }
+    if (!retain) {
+      // Nodes no gradient reached (behind a null vjp result) release their saved values too.
+      for (const node of nodes) {
+        node.vjp = null;
+        node.inputs = [];
+      }
+    }
     for (const [leaf, g] of leafGrads) {
-      if (!leaf.gradFn) leafGrads.set(leaf, applyHooks(leaf.leafHooks, g));
+      if (!leaf.gradFn) leafGrads.set(leaf, applyHooks(leaf.leafHooks, g, mode.op));
     }
   } finally {
     setGradEnabled(prev);
@@ -134,6 +176,9 @@ function seedFor(root: Tensor, grad: Tensor | undefined, op: string): Tensor {
     }
     return onesLike(root);
   }
+  if (!(grad instanceof Tensor)) {
+    throw new TypeError(`Cannot run ${op}: the upstream gradient must be a Tensor`);
+  }
   if (!shapesEqual(grad.shape, root.shape)) {
     throw new ShapeError(
       `Cannot run ${op} with an upstream gradient of shape ${fmtShape(grad.shape)}: expected ${
@@ -141,15 +186,22 @@ function seedFor(root: Tensor, grad: Tensor | undefined, op: string): Tensor {
       }`,
     );
   }
+  if (grad.dtype !== root.dtype) {
+    throw new DTypeError(
+      `Cannot run ${op} with an upstream gradient of dtype ${grad.dtype}: expected ${root.dtype}`,
+    );
+  }
   return grad;
 }
 
 /**
- * Runs backward from `root`, accumulating into `.grad` of every leaf reached.
- * Same as `root.backward(grad, options)`.
+ * Runs backward from `root`, accumulating into `.grad` of every leaf reached
+ * (and of non-leaves that called `retainGrad()`). Same as
+ * `root.backward(grad, options)`. Without `retainGraph` the graph's saved
+ * values are released, so a second backward through it throws.
  *
- * @param root The output to differentiate.
- * @param grad Upstream gradient (required unless `root` has one element).
+ * @param root The output to differentiate; it must require grad.
+ * @param grad Upstream gradient of `root`'s shape (required unless `root` has one element).
  * @param options `retainGraph`, `createGraph`.
  * @example
  * ```ts
@@ -162,7 +214,7 @@ function seedFor(root: Tensor, grad: Tensor | undefined, op: string): Tensor {
  */
 export function backward(root: Tensor, grad?: Tensor, options: GradOptions = {}): void {
   const seed = seedFor(root, grad, "backward()");
-  const leafGrads = sweep([root], [seed], options);
+  const leafGrads = sweep([root], [seed], options, { op: "backward()", fillRetained: true });
   const prev = setGradEnabled(options.createGraph ?? false);
   try {
     for (const [leaf, g] of leafGrads) {
@@ -176,12 +228,17 @@ export function backward(root: Tensor, grad?: Tensor, options: GradOptions = {})
 
 /**
  * Computes gradients of `outputs` with respect to `inputs` without touching
- * `.grad` (like `torch.autograd.grad`).
+ * any `.grad` (like `torch.autograd.grad`). The inputs may be leaves or
+ * intermediate tensors of the graph; hooks run as in `backward()`.
  *
- * @param outputs Tensors to differentiate (one or many).
- * @param inputs Tensors to differentiate with respect to.
- * @param options `gradOutputs` (upstream gradients), `retainGraph`, `createGraph`, `allowUnused`.
- * @returns One gradient per input (zeros for unused inputs when `allowUnused` is false... it throws instead).
+ * @param outputs Tensors to differentiate (one or many); each must require grad.
+ * @param inputs Tensors to differentiate with respect to; each must require grad.
+ * @param options `gradOutputs` (one upstream gradient per output, each of its
+ * output's shape; may be left out for one-element outputs), `retainGraph`,
+ * `createGraph` (make the returned gradients differentiable), `allowUnused`.
+ * @returns One gradient per input, of that input's shape: the sum over all
+ * outputs of the vector-Jacobian products. An input the outputs do not depend
+ * on gets zeros with `allowUnused`, and makes the call throw otherwise.
  * @example
  * ```ts
  * import { tensor } from "@dendrite/tensor";
@@ -195,23 +252,39 @@ export function backward(root: Tensor, grad?: Tensor, options: GradOptions = {})
 export function gradients(
   outputs: Tensor | Tensor[],
   inputs: Tensor[],
-  options: GradOptions & { gradOutputs?: Tensor[]; allowUnused?: boolean } = {},
+  options: GradientsOptions = {},
 ): Tensor[] {
   const outs = Array.isArray(outputs) ? outputs : [outputs];
-  const seeds = outs.map((o, i) => seedFor(o, options.gradOutputs?.[i], "gradients()"));
-  const want = new Set(inputs);
-  const g = sweep(outs, seeds, options, want);
+  const gos = options.gradOutputs;
+  if (gos !== undefined && gos.length !== outs.length) {
+    throw new RangeError(
+      `Cannot run gradients(): got ${gos.length} gradOutputs for ${outs.length} outputs`,
+    );
+  }
+  inputs.forEach((t, i) => {
+    if (!t.requiresGrad) {
+      throw new Error(
+        `Cannot run gradients(): input ${i} (shape ${fmtShape(t.shape)}) does not require grad`,
+      );
+    }
+  });
+  const seeds = outs.map((o, i) => seedFor(o, gos?.[i], "gradients()"));
+  const g = sweep(outs, seeds, options, {
+    op: "gradients()",
+    wanted: new Set(inputs),
+    fillRetained: false,
+  });
   return inputs.map((t, i) => {
     const v = g.get(t);
     if (v) return v;
     if (!options.allowUnused) {
       throw new Error(
-        `Cannot compute gradients(): input ${i} (shape ${
+        `Cannot run gradients(): input ${i} (shape ${
           fmtShape(t.shape)
         }) is not used by the outputs; pass { allowUnused: true } to get zeros`,
       );
     }
-    return onesLike(t).mul(0);
+    return zerosLike(t);
   });
 }
 

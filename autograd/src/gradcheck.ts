@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { fmtShape, fromTypedArray, mul, noGradScope, sum, type Tensor } from "./deps.ts";
+import { fmtShape, fromTypedArray, gradScope, mul, noGradScope, sum, type Tensor } from "./deps.ts";
 import { gradients } from "./engine.ts";
 
 /** Tolerances and step of the numeric check. */
@@ -28,39 +28,40 @@ function lcg(seed: number): () => number {
   };
 }
 
-/**
- * Checks the gradients of `fn` at `inputs` against central differences. The
- * output is projected on a fixed random tensor `r` (checking `Jᵀr`); each
- * float32 input that requires grad is perturbed element by element, and the
- * differences are taken in float64 over the actually representable steps.
- *
- * @param fn A function of the inputs returning a tensor.
- * @param inputs Inputs; those with `requiresGrad` are checked.
- * @param options `eps`, `atol`, `rtol`, `seed`.
- * @returns True; throws an `Error` listing the worst mismatch otherwise.
- * @example
- * ```ts
- * import { tensor } from "@dendrite/tensor";
- * import { gradcheck } from "@dendrite/autograd";
- * const x = tensor([0.5, -1.5, 2], { requiresGrad: true });
- * gradcheck((x) => x.mul(x).exp(), [x]);
- * ```
- */
-export function gradcheck(
+function checkPositive(v: number, name: string, op: string, strict: boolean): void {
+  if (!(Number.isFinite(v) && (strict ? v > 0 : v >= 0))) {
+    throw new RangeError(
+      `Cannot run ${op}() with ${name} ${v}: expected a ${
+        strict ? "positive" : "non-negative"
+      } finite number`,
+    );
+  }
+}
+
+function noInputError(inputs: Tensor[], op: string): Error {
+  return new Error(
+    `Cannot run ${op}(): none of the ${inputs.length} inputs requires grad; mark the ones to check with requiresGrad`,
+  );
+}
+
+function check(
   fn: (...xs: Tensor[]) => Tensor,
   inputs: Tensor[],
-  options: GradcheckOptions = {},
+  options: GradcheckOptions,
+  op: string,
 ): true {
   const eps = options.eps ?? 1e-3;
   const atol = options.atol ?? 1e-3;
   const rtol = options.rtol ?? 1e-2;
+  checkPositive(eps, "eps", op, true);
+  checkPositive(atol, "atol", op, false);
+  checkPositive(rtol, "rtol", op, false);
   const rand = lcg(options.seed ?? 0);
   const checked = inputs.map((t, i) => ({ t, i })).filter(({ t }) => t.requiresGrad);
-  if (checked.length === 0) {
-    throw new Error("Cannot run gradcheck(): no input requires grad");
-  }
+  if (checked.length === 0) throw noInputError(inputs, op);
   const base = [...inputs];
-  const y0 = fn(...inputs);
+  // Recording stays on even when the check runs inside noGrad().
+  const y0 = gradScope(() => fn(...inputs));
   const r = fromTypedArray(
     Float32Array.from({ length: y0.size }, () => rand()),
     y0.shape,
@@ -68,13 +69,14 @@ export function gradcheck(
   );
   // An output that does not depend differentiably on the inputs (e.g. the
   // gradient of a piecewise-linear function) has an all-zero derivative.
-  const proj = sum(mul(y0, r));
+  const proj = gradScope(() => sum(mul(y0, r)));
   const analytic = proj.requiresGrad
     ? gradients(proj, checked.map((c) => c.t), { allowUnused: true })
     : checked.map((c) => mul(c.t.detach(), 0));
   // Inputs keep requiresGrad so that functions which differentiate
   // internally (gradgradcheck) see the same graph as the analytic pass.
-  const evalAt = (xs: Tensor[]): number => Number(sum(mul(fn(...xs), r)).itemSync());
+  const evalAt = (xs: Tensor[]): number =>
+    gradScope(() => Number(sum(mul(fn(...xs), r)).itemSync()));
   checked.forEach(({ t, i }, ci) => {
     const data = Float32Array.from(t.dataSync() as Float32Array);
     const got = analytic[ci].dataSync();
@@ -93,7 +95,7 @@ export function gradcheck(
       const a = got[k];
       if (!(Math.abs(a - numeric) <= atol + rtol * Math.abs(numeric))) {
         throw new Error(
-          `gradcheck failed for input ${i} (shape ${
+          `${op}() failed for input ${i} (shape ${
             fmtShape(t.shape)
           }) at flat index ${k}: analytic ${a}, numeric ${numeric} (atol ${atol}, rtol ${rtol})`,
         );
@@ -104,20 +106,50 @@ export function gradcheck(
 }
 
 /**
- * Checks second derivatives: the gradient of `⟨∇(⟨fn(x), r⟩), v⟩` with
- * respect to the inputs, computed with `createGraph`, against central
- * differences.
+ * Checks the gradients of `fn` at `inputs` against central differences. The
+ * output is projected on a fixed random tensor `r` (checking `Jᵀr`); each
+ * float32 input that requires grad is perturbed element by element, and the
+ * differences are taken in float64 over the actually representable steps.
+ * An element passes when `|analytic − numeric| ≤ atol + rtol·|numeric|`.
  *
- * @param fn A function of the inputs returning a tensor.
+ * @param fn A function of the inputs returning a tensor of any shape.
+ * @param inputs Inputs; those with `requiresGrad` are checked, the others
+ * are passed through unchanged.
+ * @param options `eps` (step), `atol`, `rtol`, `seed` (of the projection).
+ * @returns True; throws an `Error` naming the input, its shape and the flat
+ * index of the first mismatch otherwise.
+ * @example
+ * ```ts
+ * import { tensor } from "@dendrite/tensor";
+ * import { gradcheck } from "@dendrite/autograd";
+ * const x = tensor([0.5, -1.5, 2], { requiresGrad: true });
+ * console.assert(gradcheck((x) => x.mul(x).exp(), [x]));
+ * ```
+ */
+export function gradcheck(
+  fn: (...xs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  options: GradcheckOptions = {},
+): true {
+  return check(fn, inputs, options, "gradcheck");
+}
+
+/**
+ * Checks second derivatives: the gradient of `⟨∇⟨fn(x), r⟩, v⟩` with
+ * respect to the inputs (fixed random `r` and `v`), computed with
+ * `createGraph`, against central differences of the first gradient.
+ *
+ * @param fn A function of the inputs returning a tensor of any shape.
  * @param inputs Inputs; those with `requiresGrad` are checked.
  * @param options `eps`, `atol`, `rtol`, `seed`.
- * @returns True; throws otherwise.
+ * @returns True; throws an `Error` naming the input and flat index of the
+ * first mismatch otherwise.
  * @example
  * ```ts
  * import { tensor } from "@dendrite/tensor";
  * import { gradgradcheck } from "@dendrite/autograd";
  * const x = tensor([0.5, -1.5, 2], { requiresGrad: true });
- * gradgradcheck((x) => x.mul(x).mul(x), [x]);
+ * console.assert(gradgradcheck((x) => x.mul(x).mul(x), [x]));
  * ```
  */
 export function gradgradcheck(
@@ -125,8 +157,9 @@ export function gradgradcheck(
   inputs: Tensor[],
   options: GradcheckOptions = {},
 ): true {
-  const rand = lcg((options.seed ?? 0) + 7);
   const diff = inputs.filter((t) => t.requiresGrad);
+  if (diff.length === 0) throw noInputError(inputs, "gradgradcheck");
+  const rand = lcg((options.seed ?? 0) + 7);
   const y0 = noGradScope(() => fn(...inputs));
   const r = fromTypedArray(Float32Array.from({ length: y0.size }, () => rand()), y0.shape, {
     backend: y0.backend.name,
@@ -139,6 +172,7 @@ export function gradgradcheck(
   const second = (...xs: Tensor[]): Tensor => {
     const ds = xs.filter((_, i) => inputs[i].requiresGrad);
     const y = sum(mul(fn(...xs), r));
+    if (!y.requiresGrad) return mul(sum(ds[0].detach()), 0);
     const gs = gradients(y, ds, { createGraph: true, allowUnused: true });
     let total: Tensor | undefined;
     gs.forEach((g, j) => {
@@ -147,5 +181,5 @@ export function gradgradcheck(
     });
     return total!;
   };
-  return gradcheck(second, inputs, options);
+  return check(second, inputs, options, "gradgradcheck");
 }

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { Tensor } from "./tensor.ts";
 
 /** A vector-Jacobian product: the upstream gradient in, one gradient per input out. */
@@ -46,7 +47,21 @@ export class Node {
 }
 
 let nextSeq = 0;
-let gradEnabled = true;
+
+/** The grad mode of one async context (see {@link runWithGradMode}). */
+interface GradModeCell {
+  on: boolean;
+}
+
+const rootMode: GradModeCell = { on: true };
+// Each runWithGradMode() scope gets its own cell that follows its async
+// continuations, so concurrent async noGrad()/enableGrad() scopes cannot
+// leave the mode of another context (or the global one) switched.
+const modeStore = new AsyncLocalStorage<GradModeCell>();
+
+function modeCell(): GradModeCell {
+  return modeStore.getStore() ?? rootMode;
+}
 
 /**
  * Tells whether ops currently record gradients.
@@ -59,7 +74,7 @@ let gradEnabled = true;
  * ```
  */
 export function isGradEnabled(): boolean {
-  return gradEnabled;
+  return modeCell().on;
 }
 
 /**
@@ -76,9 +91,33 @@ export function isGradEnabled(): boolean {
  * ```
  */
 export function setGradEnabled(on: boolean): boolean {
-  const prev = gradEnabled;
-  gradEnabled = on;
+  const c = modeCell();
+  const prev = c.on;
+  c.on = on;
   return prev;
+}
+
+/**
+ * Runs `fn` in its own grad-mode context starting at `on`. The context
+ * follows `fn`'s async continuations, so an async `fn` keeps its mode across
+ * `await`s while code outside it keeps its own. The public forms are
+ * `noGrad(fn)` and `enableGrad(fn)` from `@dendrite/autograd`.
+ *
+ * @param on Whether to record inside `fn`.
+ * @param fn The function to run.
+ * @returns What `fn` returns.
+ * @example
+ * ```ts
+ * import { isGradEnabled, runWithGradMode } from "@dendrite/tensor";
+ * const p = runWithGradMode(false, async () => {
+ *   await null;
+ *   return isGradEnabled();
+ * });
+ * console.assert(isGradEnabled() && (await p) === false);
+ * ```
+ */
+export function runWithGradMode<T>(on: boolean, fn: () => T): T {
+  return modeStore.run({ on }, fn);
 }
 
 /**
@@ -104,7 +143,7 @@ export function record(
   inputs: Tensor[],
   vjp: VjpFn | null,
 ): Tensor {
-  if (!gradEnabled) return out;
+  if (!modeCell().on) return out;
   let needs = false;
   for (const t of inputs) if (t.requiresGrad) needs = true;
   if (!needs || vjp === null) return out;
