@@ -5,7 +5,8 @@
  * curves in the output folder.
  *
  * Run: `deno task demo` (or `deno run -A examples/fashion_mnist_cnn.ts
- * --epochs 10 --batch-size 64 --lr 0.001 --backend cpu --seed 0 --out out/cnn`).
+ * --epochs 10 --batch-size 64 --lr 0.001 --backend cpu --seed 0 --out out/cnn`; `--data DIR`
+ * names a folder holding the four IDX files, `--limit N` trains on the first N images).
  *
  * @module
  */
@@ -24,7 +25,7 @@ import {
 } from "@dendrite/layers";
 import { confusionMatrix, crossEntropy } from "@dendrite/losses";
 import { Adam, CosineAnnealingLR } from "@dendrite/optimizers";
-import { batch, CLASSES, loadFashionMnist } from "./src/fmnist.ts";
+import { DataLoader, FashionMNIST, Subset } from "@dendrite/data";
 import { Progress } from "./src/progress.ts";
 import { Canvas } from "./src/png.ts";
 import { lineChart } from "./src/svg.ts";
@@ -60,10 +61,29 @@ if (backend === "webgpu") {
 T.setBackend(backend);
 console.log(`backend: ${T.backendInfo()}`);
 
-const train = await loadFashionMnist(true);
-const test = await loadFashionMnist(false);
-const nTrain = limit > 0 ? Math.min(limit, train.n) : train.n;
-console.log(`Fashion-MNIST: ${nTrain} training and ${test.n} test images`);
+// Searches --data, $DENDRITE_DATA/fashion-mnist, ~/.cache/dendrite/fashion-mnist and
+// /usr/share/datasets/fashion-mnist, then downloads to the cache (MD5-checked).
+const dataRoot = flag("data", "") || undefined;
+const train = await FashionMNIST.load({ root: dataRoot, train: true });
+const test = await FashionMNIST.load({ root: dataRoot, train: false });
+const nTrain = limit > 0 ? Math.min(limit, train.length) : train.length;
+const trainSet = nTrain < train.length
+  ? new Subset(train, Array.from({ length: nTrain }, (_, i) => i))
+  : train;
+console.log(`Fashion-MNIST from ${train.root}: ${nTrain} training and ${test.length} test images`);
+// Batches are prepared (and moved to the backend) while the previous step trains;
+// each epoch shuffles with its own seeded permutation.
+const trainLoader = new DataLoader(trainSet, {
+  batchSize,
+  shuffle: true,
+  dropLast: true,
+  seed,
+  backend,
+});
+const testLoader = new DataLoader(test, { batchSize: 500, backend });
+// Fashion-MNIST's pixel mean and standard deviation (of v / 255 over the training set).
+const MEAN = 0.2860, STD = 0.3530;
+const normalize = (x: T.Tensor) => x.sub(MEAN).div(STD);
 
 const rng = new T.Generator(seed);
 T.manualSeed(seed);
@@ -91,22 +111,24 @@ const sched = new CosineAnnealingLR(opt, { tMax: Math.max(1, epochs * stepsPerEp
 
 async function evaluate(): Promise<{ loss: number; accuracy: number; pred: Int32Array }> {
   model.eval();
-  const pred = new Int32Array(test.n);
-  let lossSum = 0;
+  const pred = new Int32Array(test.length);
+  let lossSum = 0, s = 0;
   await noGrad(async () => {
-    for (let s = 0; s < test.n; s += 500) {
-      const idx = Array.from({ length: Math.min(500, test.n - s) }, (_, k) => s + k);
-      const { x, y } = batch(test, idx);
-      const logits = model.call(await x.to(backend));
-      lossSum +=
-        (await crossEntropy(logits, await y.to(backend), { reduction: "sum" }).item()) as number;
-      pred.set(await logits.argmax(1).data() as Int32Array, s);
+    for await (const [x, y] of testLoader) {
+      const evalBatch = async () => {
+        const logits = model.call(normalize(x));
+        lossSum += (await crossEntropy(logits, y, { reduction: "sum" }).item()) as number;
+        pred.set(await logits.argmax(1).data() as Int32Array, s);
+      };
+      await (backend === "cpu" ? evalBatch() : T.tidy(evalBatch));
+      s += y.shape[0];
+      if (backend !== "cpu") x.dispose(), y.dispose();
     }
   });
   let ok = 0;
-  for (let i = 0; i < test.n; i++) if (pred[i] === test.labels[i]) ok++;
+  for (let i = 0; i < test.length; i++) if (pred[i] === test.labels[i]) ok++;
   model.train();
-  return { loss: lossSum / test.n, accuracy: ok / test.n, pred };
+  return { loss: lossSum / test.length, accuracy: ok / test.length, pred };
 }
 
 const history: {
@@ -125,15 +147,13 @@ let last: { loss: number; accuracy: number; pred: Int32Array } = {
 };
 for (let epoch = 1; epoch <= epochs; epoch++) {
   const te = performance.now();
-  const order = T.randperm(nTrain, { rng }).dataSync();
+  trainLoader.setEpoch(epoch - 1);
   const bar = new Progress(`epoch ${epoch}/${epochs}`, stepsPerEpoch, batchSize);
-  let lossSum = 0, correct = 0, seen = 0;
-  for (let s = 0; s < stepsPerEpoch; s++) {
-    const { x, y } = batch(train, order.subarray(s * batchSize, (s + 1) * batchSize));
-    const xb = await x.to(backend), yb = await y.to(backend);
+  let lossSum = 0, correct = 0, seen = 0, s = 0;
+  for await (const [xb, yb] of trainLoader) {
     const trainStep = async () => {
       opt.zeroGrad();
-      const logits = model.call(xb);
+      const logits = model.call(normalize(xb));
       const loss = crossEntropy(logits, yb);
       loss.backward();
       opt.step();
@@ -149,7 +169,7 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
       throw new Error(`The loss became ${stats.l} at epoch ${epoch}, step ${s + 1}: lower --lr`);
     }
     lossSum += stats.l * batchSize, correct += stats.hits, seen += batchSize;
-    bar.update(s + 1, { loss: lossSum / seen, accuracy: correct / seen });
+    bar.update(++s, { loss: lossSum / seen, accuracy: correct / seen });
     if (backend !== "cpu") {
       xb.dispose();
       yb.dispose();
@@ -199,7 +219,7 @@ await Deno.writeTextFile(
       seconds: totalSeconds,
       history,
       confusionMatrix: cm,
-      classes: CLASSES,
+      classes: test.classes,
     },
     null,
     2,

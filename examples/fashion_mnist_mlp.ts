@@ -11,7 +11,7 @@ import { noGrad } from "@dendrite/autograd";
 import { Flatten, Linear, ReLU, Sequential } from "@dendrite/layers";
 import { crossEntropy } from "@dendrite/losses";
 import { Adam } from "@dendrite/optimizers";
-import { batch, loadFashionMnist } from "./src/fmnist.ts";
+import { DataLoader, FashionMNIST } from "@dendrite/data";
 import { Progress } from "./src/progress.ts";
 
 function flag(name: string, fallback: string): string {
@@ -26,7 +26,12 @@ const batchSize = Number(flag("batch-size", "128"));
 const lr = Number(flag("lr", "0.001"));
 const seed = Number(flag("seed", "0"));
 
-const train = await loadFashionMnist(true), test = await loadFashionMnist(false);
+const train = await FashionMNIST.load({ train: true });
+const test = await FashionMNIST.load({ train: false });
+const trainLoader = new DataLoader(train, { batchSize, shuffle: true, dropLast: true, seed });
+const testLoader = new DataLoader(test, { batchSize: 1000 });
+// Fashion-MNIST's pixel mean and standard deviation (of v / 255 over the training set).
+const normalize = (x: T.Tensor) => x.sub(0.2860).div(0.3530);
 const rng = new T.Generator(seed);
 const model = new Sequential(
   new Flatten(),
@@ -39,38 +44,32 @@ const model = new Sequential(
   new Linear(100, 10, { rng }),
 );
 const opt = new Adam(model.parameters(), { lr });
-const steps = Math.floor(train.n / batchSize);
+const steps = trainLoader.length;
 let acc = 0;
 for (let epoch = 1; epoch <= epochs; epoch++) {
-  const order = T.randperm(train.n, { rng }).dataSync();
   const bar = new Progress(`epoch ${epoch}/${epochs}`, steps, batchSize);
-  let lossSum = 0, correct = 0;
-  for (let s = 0; s < steps; s++) {
-    const { x, y } = batch(train, order.subarray(s * batchSize, (s + 1) * batchSize));
+  let lossSum = 0, correct = 0, s = 0;
+  for await (const [x, y] of trainLoader) {
     opt.zeroGrad();
-    const logits = model.call(x);
+    const logits = model.call(normalize(x));
     const loss = crossEntropy(logits, y);
     loss.backward();
     opt.step();
     lossSum += (loss.itemSync() as number) * batchSize;
     correct += logits.argmax(1).eq(y).cast("int32").sum().itemSync() as number;
-    bar.update(s + 1, {
-      loss: lossSum / ((s + 1) * batchSize),
-      accuracy: correct / ((s + 1) * batchSize),
-    });
+    s++;
+    bar.update(s, { loss: lossSum / (s * batchSize), accuracy: correct / (s * batchSize) });
   }
   bar.done();
   let ok = 0;
-  noGrad(() => {
-    model.eval();
-    for (let s = 0; s < test.n; s += 1000) {
-      const idx = Array.from({ length: Math.min(1000, test.n - s) }, (_, k) => s + k);
-      const { x, y } = batch(test, idx);
-      ok += model.call(x).argmax(1).eq(y).cast("int32").sum().itemSync() as number;
+  model.eval();
+  await noGrad(async () => {
+    for await (const [x, y] of testLoader) {
+      ok += model.call(normalize(x)).argmax(1).eq(y).cast("int32").sum().itemSync() as number;
     }
-    model.train();
   });
-  acc = ok / test.n;
+  model.train();
+  acc = ok / test.length;
   console.log(`epoch ${epoch}: test accuracy ${(100 * acc).toFixed(2)}%`);
 }
 console.log(`MLP test accuracy ${(100 * acc).toFixed(2)}% after ${epochs} epochs`);

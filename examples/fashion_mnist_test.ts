@@ -14,13 +14,13 @@ import {
 } from "@dendrite/layers";
 import { crossEntropy } from "@dendrite/losses";
 import { Adam } from "@dendrite/optimizers";
-import { batch, loadFashionMnist } from "./src/fmnist.ts";
+import { FashionMNIST } from "@dendrite/data";
 import { lineChart } from "./src/svg.ts";
 import { Canvas } from "./src/png.ts";
 
 Deno.test("the demo CNN learns Fashion-MNIST: loss falls and accuracy beats chance by far", async () => {
-  const train = await loadFashionMnist(true);
-  assert.equal(train.n, 60000);
+  const train = await FashionMNIST.load({ train: true, download: false });
+  assert.equal(train.length, 60000);
   const rng = new T.Generator(0);
   const model = new Sequential(
     new Conv2d(1, 32, 3, { padding: 1, rng }),
@@ -41,7 +41,7 @@ Deno.test("the demo CNN learns Fashion-MNIST: loss falls and accuracy beats chan
   const losses: number[] = [];
   for (let step = 0; step < 40; step++) {
     const idx = Array.from({ length: 25 }, (_, k) => (step * 25 + k) % 1000);
-    const { x, y } = batch(train, idx);
+    const [x, y] = train.batch(idx);
     opt.zeroGrad();
     const loss = crossEntropy(model.call(x), y);
     loss.backward();
@@ -52,31 +52,9 @@ Deno.test("the demo CNN learns Fashion-MNIST: loss falls and accuracy beats chan
     last = losses.slice(-5).reduce((a, b) => a + b) / 5;
   assert.ok(last < 0.6 * first, `loss ${first.toFixed(3)} -> ${last.toFixed(3)}`);
   model.eval();
-  const { x, y } = batch(train, Array.from({ length: 1000 }, (_, k) => k));
+  const [x, y] = train.batch(Array.from({ length: 1000 }, (_, k) => k));
   const acc = (model.call(x).argmax(1).eq(y).cast("int32").sum().itemSync() as number) / 1000;
   assert.ok(acc > 0.6, `accuracy on the 1,000 training images: ${acc}`);
-});
-
-Deno.test("a missing or truncated dataset says what is wrong, where it looked and how to get it", async () => {
-  await assert.rejects(
-    () => loadFashionMnist(true, undefined, ["/nonexistent/a", "/nonexistent/b"]),
-    (e: Error) =>
-      e.message.startsWith(
-        "Cannot find Fashion-MNIST file train-images-idx3-ubyte[.gz]; looked in: /nonexistent/a, /nonexistent/b. Install Debian's dataset-fashion-mnist package",
-      ),
-  );
-  const dir = await Deno.makeTempDir();
-  const header = new Uint8Array([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28]);
-  await Deno.writeFile(`${dir}/t10k-images-idx3-ubyte`, new Uint8Array([...header, 1, 2, 3]));
-  await assert.rejects(
-    () => loadFashionMnist(false, undefined, [dir]),
-    new RegExp(`Cannot read ${dir}/t10k-images-idx3-ubyte: truncated \\(3 of 1568 data bytes\\)`),
-  );
-  await Deno.writeFile(`${dir}/t10k-images-idx3-ubyte`, new Uint8Array(20));
-  await assert.rejects(
-    () => loadFashionMnist(false, undefined, [dir]),
-    /not an IDX file with magic 0x803/,
-  );
 });
 
 Deno.test("the chart and image writers produce valid SVG and PNG", () => {
