@@ -34,6 +34,7 @@ const BLAS_MIN_WORK = 32 * 32 * 32;
  * @param c C's elements.
  * @param cOff C's offset.
  * @param ldc C's leading dimension.
+ * @param accumulate Add the product to C instead of overwriting it.
  */
 export function gemm(
   transA: boolean,
@@ -50,15 +51,16 @@ export function gemm(
   c: Float32Array,
   cOff: number,
   ldc: number,
+  accumulate = false,
 ): void {
   if (m === 0 || n === 0) return;
   if (
     m * n * k >= BLAS_MIN_WORK &&
-    blasSgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc)
+    blasSgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate)
   ) {
     return;
   }
-  gemmTs(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+  gemmTs(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
 }
 
 /**
@@ -79,6 +81,7 @@ export function gemm(
  * @param c C's elements.
  * @param cOff C's offset.
  * @param ldc C's leading dimension.
+ * @param accumulate Add the product to C instead of overwriting it.
  */
 export function gemmTs(
   transA: boolean,
@@ -95,8 +98,9 @@ export function gemmTs(
   c: Float32Array,
   cOff: number,
   ldc: number,
+  accumulate = false,
 ): void {
-  for (let i = 0; i < m; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + n);
+  if (!accumulate) { for (let i = 0; i < m; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + n); }
   if (k === 0) return;
   if (m * n * k < 4096 || m < 4 || n < 4) {
     naive(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);

@@ -16,6 +16,14 @@ import { add } from "../arith.ts";
 import { reshape, squeeze, unsqueeze } from "../movement.ts";
 import { pad as padOp } from "../shape/transform.ts";
 import { col2im, im2col, outSize, type Window2d } from "./im2col.ts";
+import {
+  padChannelMajor,
+  shiftedBackwardInput,
+  shiftedBackwardWeight,
+  shiftedForward,
+  shiftedGeometry,
+  weightsByTap,
+} from "./conv_shifted.ts";
 
 /** Reused work buffers (fully overwritten by each use), so large im2col
  * matrices are not allocated and zeroed on every call. */
@@ -34,15 +42,52 @@ interface ConvAttrs extends Window2d {
   groups: number;
 }
 
+/** The CPU convolution algorithm: "auto" picks per call (see `useShifted`). */
+export type ConvAlgorithm = "auto" | "im2col" | "shifted";
+let convAlgorithm: ConvAlgorithm = "auto";
+
+/**
+ * Forces the CPU convolution algorithm (internal: tests and benchmarks
+ * compare the two; not exported from the package).
+ *
+ * @param algo "auto", "im2col" or "shifted" (stride-1 convolutions only).
+ * @returns The previous setting.
+ */
+export function _setConvAlgorithm(algo: ConvAlgorithm): ConvAlgorithm {
+  const prev = convAlgorithm;
+  convAlgorithm = algo;
+  return prev;
+}
+
+/**
+ * Whether a convolution runs as shifted GEMMs (conv_shifted.ts): stride 1,
+ * enough channels per group that each tap's GEMM is worth a call, and a
+ * padded grid not much larger than the output.
+ */
+function useShifted(a: ConvAttrs, cg: number, h: number, w: number): boolean {
+  if (a.sh !== 1 || a.sw !== 1) return false;
+  if (convAlgorithm !== "auto") return convAlgorithm === "shifted";
+  const hp = h + 2 * a.ph, wp = w + 2 * a.pw;
+  const oh = hp - a.dh * (a.kh - 1), ow = wp - a.dw * (a.kw - 1);
+  return cg >= 16 && a.kh * a.kw > 1 && hp * wp <= 2 * oh * ow;
+}
+
 registerKernel("Conv2d", "cpu", ([x, w], a: ConvAttrs & { oh: number; ow: number }) => {
   const [n, c, h, wd] = x.shape;
   const [f, cg, kh, kw] = w.shape;
   const { groups: g, oh, ow } = a;
   const fg = f / g, K = cg * kh * kw, P = oh * ow, NP = n * P;
   const xs = cpuContiguous(x) as Float32Array, ws = cpuContiguous(w) as Float32Array;
+  const out = cpuAllocF32(n * f * P);
+  if (useShifted(a, cg, h, wd)) {
+    const geo = shiftedGeometry(n, c, f, g, h, wd, a);
+    const xP = scratch("xP", c * geo.ld);
+    padChannelMajor(xs, geo, a, xP);
+    shiftedForward(xP, weightsByTap(ws, f, cg, kh * kw), geo, scratch("tmp", fg * geo.len), out);
+    return [cpuOutput(out, [n, f, oh, ow])];
+  }
   const col = scratch("col", K * NP);
   const tmp = scratch("tmp", fg * NP);
-  const out = cpuAllocF32(n * f * P);
   for (let gi = 0; gi < g; gi++) {
     im2col(xs, n, c, h, wd, gi * cg, cg, a, oh, ow, col);
     gemm(false, false, fg, NP, K, ws, gi * fg * K, K, col, 0, NP, tmp, 0, NP);
@@ -65,8 +110,22 @@ registerKernel(
     const { groups: g, h, w: wd, c } = a;
     const fg = f / g, K = cg * kh * kw, P = oh * ow, NP = n * P;
     const ys = cpuContiguous(dy) as Float32Array, ws = cpuContiguous(w) as Float32Array;
-    const dyg = new Float32Array(fg * NP);
-    const col = new Float32Array(K * NP);
+    if (useShifted(a, cg, h, wd)) {
+      const geo = shiftedGeometry(n, c, f, g, h, wd, a);
+      const dx = cpuAllocF32(n * c * h * wd);
+      shiftedBackwardInput(
+        ys,
+        weightsByTap(ws, f, cg, kh * kw),
+        geo,
+        a,
+        scratch("dyP", fg * geo.len),
+        scratch("dxP", c * geo.ld),
+        dx,
+      );
+      return [cpuOutput(dx, [n, c, h, wd])];
+    }
+    const dyg = scratch("dyg", fg * NP);
+    const col = scratch("col", K * NP);
     const dx = cpuAllocF32(n * c * h * wd);
     for (let gi = 0; gi < g; gi++) {
       for (let fi = 0; fi < fg; fi++) {
@@ -91,9 +150,16 @@ registerKernel(
     const { groups: g, kh, kw } = a;
     const cg = c / g, fg = f / g, K = cg * kh * kw, P = oh * ow, NP = n * P;
     const xs = cpuContiguous(x) as Float32Array, ys = cpuContiguous(dy) as Float32Array;
-    const col = new Float32Array(K * NP);
-    const dyg = new Float32Array(fg * NP);
     const dw = new Float32Array(f * K);
+    if (useShifted(a, cg, h, wd)) {
+      const geo = shiftedGeometry(n, c, f, g, h, wd, a);
+      const xP = scratch("xP", c * geo.ld);
+      padChannelMajor(xs, geo, a, xP);
+      shiftedBackwardWeight(xP, ys, geo, scratch("dyP", fg * geo.len), dw);
+      return [cpuOutput(dw, [f, cg, kh, kw])];
+    }
+    const col = scratch("col", K * NP);
+    const dyg = scratch("dyg", fg * NP);
     for (let gi = 0; gi < g; gi++) {
       im2col(xs, n, c, h, wd, gi * cg, cg, a, oh, ow, col);
       for (let fi = 0; fi < fg; fi++) {
