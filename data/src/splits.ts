@@ -179,9 +179,10 @@ export interface KFoldOptions extends RngOptions {
 /**
  * Yields k-fold cross-validation splits of `0..n-1`, like scikit-learn's
  * `KFold` / `RepeatedKFold`: each index is in the validation set exactly
- * once per repeat. The first `n % k` folds have one extra item.
+ * once per repeat. The first `n % k` folds have one extra item. Pass a
+ * dataset instead of `n` to split its indices (wrap them with `Subset`).
  *
- * @param n The number of items.
+ * @param items The number of items, or a dataset (its length is used).
  * @param k The number of folds (2 <= k <= n).
  * @param options `shuffle`, `repeats`, `rng` or `seed`.
  * @returns A generator of `{ train, val, fold, repeat }`.
@@ -190,9 +191,18 @@ export interface KFoldOptions extends RngOptions {
  * import { kFold } from "@dendrite/data";
  * const folds = [...kFold(5, 2)];
  * console.assert(folds[0].val.join() === "0,1,2" && folds[1].train.join() === "0,1,2");
+ * // The repeated, shuffled k-fold of the course notes, over a dataset:
+ * const ds = { length: 10, get: (i: number) => i };
+ * const runs = [...kFold(ds, 5, { repeats: 3, seed: 0 })];
+ * console.assert(runs.length === 15 && runs.every((f) => f.val.length === 2));
  * ```
  */
-export function* kFold(n: number, k: number, options: KFoldOptions = {}): Generator<Fold> {
+export function* kFold(
+  items: number | Dataset<unknown>,
+  k: number,
+  options: KFoldOptions = {},
+): Generator<Fold> {
+  const n = typeof items === "number" ? items : items.length;
   if (!Number.isInteger(n) || n < 0) {
     throw new RangeError(`Cannot kFold() ${n} items: expected a non-negative integer`);
   }
