@@ -36,6 +36,21 @@ registerKernel("AdamStep", "cpu", (inputs, a: AdamStepAttrs) => {
   const n = inputs[0].shape.reduce((x, y) => x * y, 1);
   const { stepSize, beta1, beta2, bc2Sqrt, eps, weightDecay, decay, maximize } = a;
   const c1 = 1 - beta1, c2 = 1 - beta2;
+  if (!vmax && !maximize && weightDecay === 0) {
+    // The common case without per-element branches, and one division fewer
+    // per element than below (the results agree to float32 rounding).
+    const invBc2 = 1 / bc2Sqrt;
+    for (let i = 0; i < n; i++) {
+      const gi = g[go + i];
+      const mi = beta1 * m[mo + i] + c1 * gi;
+      const vi = beta2 * v[vo + i] + c2 * gi * gi;
+      m[mo + i] = mi;
+      v[vo + i] = vi;
+      const pi = decay !== 1 ? p[po + i] * decay : p[po + i];
+      p[po + i] = pi - stepSize * mi / (Math.sqrt(vi) * invBc2 + eps);
+    }
+    return [];
+  }
   for (let i = 0; i < n; i++) {
     let pi = p[po + i];
     if (decay !== 1) pi *= decay;
