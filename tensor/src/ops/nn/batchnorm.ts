@@ -32,21 +32,27 @@ registerKernel(
     for (let ch = 0; ch < c; ch++) {
       let mu: number, v: number;
       if (a.training) {
-        let sum = 0;
+        // One pass: sums of d = x − k and d² with k the channel's first value
+        // (shifted sums stay accurate in float64), four accumulators each so
+        // the additions do not wait on one another.
+        const k = xs[ch * s];
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
         for (let i = 0; i < n; i++) {
-          const base = (i * c + ch) * s;
-          for (let j = 0; j < s; j++) sum += xs[base + j];
-        }
-        mu = sum / m;
-        let sq = 0;
-        for (let i = 0; i < n; i++) {
-          const base = (i * c + ch) * s;
-          for (let j = 0; j < s; j++) {
-            const d = xs[base + j] - mu;
-            sq += d * d;
+          const base = (i * c + ch) * s, end = base + s;
+          let j = base;
+          for (; j + 3 < end; j += 4) {
+            const d0 = xs[j] - k, d1 = xs[j + 1] - k, d2 = xs[j + 2] - k, d3 = xs[j + 3] - k;
+            s0 += d0, s1 += d1, s2 += d2, s3 += d3;
+            q0 += d0 * d0, q1 += d1 * d1, q2 += d2 * d2, q3 += d3 * d3;
+          }
+          for (; j < end; j++) {
+            const d = xs[j] - k;
+            s0 += d, q0 += d * d;
           }
         }
-        v = sq / m;
+        const sd = (s0 + s1) + (s2 + s3), sq = (q0 + q1) + (q2 + q3);
+        mu = k + sd / m;
+        v = Math.max(0, (sq - sd * sd / m) / m);
       } else {
         mu = cpuContiguous(rm)[ch];
         v = cpuContiguous(rv)[ch];
@@ -83,15 +89,23 @@ registerKernel(
     const m = n * s;
     for (let ch = 0; ch < c; ch++) {
       const mu = ms[ch], inv = is[ch];
-      let sumDy = 0, sumDyXhat = 0;
+      // Σdy and Σdy·x̂ = inv·Σdy·(x − μ), four accumulators each.
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
       for (let i = 0; i < n; i++) {
-        const base = (i * c + ch) * s;
-        for (let j = 0; j < s; j++) {
-          const g = gs[base + j];
-          sumDy += g;
-          sumDyXhat += g * (xs[base + j] - mu) * inv;
+        const base = (i * c + ch) * s, end = base + s;
+        let j = base;
+        for (; j + 3 < end; j += 4) {
+          const g0 = gs[j], g1 = gs[j + 1], g2 = gs[j + 2], g3 = gs[j + 3];
+          a0 += g0, a1 += g1, a2 += g2, a3 += g3;
+          b0 += g0 * (xs[j] - mu), b1 += g1 * (xs[j + 1] - mu);
+          b2 += g2 * (xs[j + 2] - mu), b3 += g3 * (xs[j + 3] - mu);
+        }
+        for (; j < end; j++) {
+          a0 += gs[j];
+          b0 += gs[j] * (xs[j] - mu);
         }
       }
+      const sumDy = (a0 + a1) + (a2 + a3), sumDyXhat = ((b0 + b1) + (b2 + b3)) * inv;
       dw[ch] = sumDyXhat;
       db[ch] = sumDy;
       const gamma = ws ? ws[ch] : 1;
