@@ -11,6 +11,7 @@ import { record } from "../../autodiff.ts";
 import type { Tensor } from "../../tensor.ts";
 import { cpuAllocF32, cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
 import { gemm } from "../../cpu/gemm.ts";
+import { blasInfo } from "../../cpu/blas.ts";
 import { run } from "../define.ts";
 import { add } from "../arith.ts";
 import { reshape, squeeze, unsqueeze } from "../movement.ts";
@@ -61,12 +62,15 @@ export function _setConvAlgorithm(algo: ConvAlgorithm): ConvAlgorithm {
 
 /**
  * Whether a convolution runs as shifted GEMMs (conv_shifted.ts): stride 1,
- * enough channels per group that each tap's GEMM is worth a call, and a
- * padded grid not much larger than the output.
+ * native BLAS (the TypeScript GEMM packs its operands in TypeScript, so the
+ * nine small products cost more than one im2col product there), enough
+ * channels per group that each tap's GEMM is worth a call, and a padded grid
+ * not much larger than the output.
  */
 function useShifted(a: ConvAttrs, cg: number, h: number, w: number): boolean {
   if (a.sh !== 1 || a.sw !== 1) return false;
   if (convAlgorithm !== "auto") return convAlgorithm === "shifted";
+  if (!blasInfo().enabled) return false;
   const hp = h + 2 * a.ph, wp = w + 2 * a.pw;
   const oh = hp - a.dh * (a.kh - 1), ow = wp - a.dw * (a.kw - 1);
   return cg >= 16 && a.kh * a.kw > 1 && hp * wp <= 2 * oh * ow;

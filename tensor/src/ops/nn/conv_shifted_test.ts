@@ -74,9 +74,16 @@ Deno.test("conv2d with shifted GEMMs passes gradcheck", () => {
   }
 });
 
-Deno.test("conv2d picks shifted GEMMs for wide stride-1 layers by itself", () => {
-  // Same numbers from "auto" as from the forced algorithm on a layer that qualifies.
+Deno.test("conv2d picks shifted GEMMs for wide stride-1 layers with BLAS, im2col without", () => {
+  // Same numbers from "auto" as from the algorithm it should pick, bit for bit.
   const c: Case = { x: [2, 32, 8, 8], w: [16, 32, 3, 3], padding: 1 };
-  const auto = run(c, "auto"), shifted = run(c, "shifted");
-  auto.forEach((t, i) => assert.deepEqual([...t.dataSync()], [...shifted[i].dataSync()]));
+  const same = (a: T.Tensor[], b: T.Tensor[]) =>
+    a.forEach((t, i) => assert.deepEqual([...t.dataSync()], [...b[i].dataSync()]));
+  same(run(c, "auto"), run(c, "shifted"));
+  setBlasEnabled(false);
+  try {
+    same(run(c, "auto"), run(c, "im2col"));
+  } finally {
+    setBlasEnabled(true);
+  }
 });
