@@ -4,13 +4,8 @@
  * `DENDRITE_BLAS` names a library to load, or `off` / `0` / `none` to use
  * the TypeScript kernels. A slow reference BLAS is never picked unless named.
  *
- * OpenBLAS picks its kernels from the CPU model it recognises; releases up to
- * 0.3.2x do not know AMD's AVX-512 parts (Zen 4, Zen 5) and fall back to
- * their AVX2 "Haswell" kernels, at half the speed or less. When the CPU
- * reports AVX-512 (F, CD, BW, DQ, VL) and `OPENBLAS_CORETYPE` is not set,
- * Dendrite asks OpenBLAS for its "SkylakeX" (AVX-512) kernels while loading
- * it, and restores the environment afterwards so child processes are not
- * affected. Set `OPENBLAS_CORETYPE` yourself to choose another.
+ * OpenBLAS picks its kernel family from the CPU (or from
+ * `OPENBLAS_CORETYPE`); `blasInfo().core` reports the one in use.
  *
  * @module
  */
@@ -64,8 +59,6 @@ export interface BlasInfo {
   reason?: string;
   /** OpenBLAS's kernel family (e.g. "SkylakeX", "Haswell"), when it says. */
   core?: string;
-  /** Set when Dendrite chose the kernel family (see the module notes). */
-  coreOverride?: string;
 }
 
 let lib: Lib | null = null;
@@ -74,7 +67,6 @@ let reason: string | undefined;
 let tried = false;
 let enabled = true;
 let core: string | undefined;
-let coreOverride: string | undefined;
 
 // deno-lint-ignore no-explicit-any
 const D = (globalThis as any).Deno;
@@ -90,46 +82,12 @@ function env(name: string): string | undefined {
   }
 }
 
-/** The OpenBLAS kernel family to request for this CPU, or undefined to let OpenBLAS choose. */
-function openblasCoreFor(cpuinfo: string): string | undefined {
-  const vendor = /^vendor_id\s*:\s*(\S+)/m.exec(cpuinfo)?.[1];
-  const flags = new Set((/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1] ?? "").trim().split(/\s+/));
-  const avx512 = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].every((f) =>
-    flags.has(f)
-  );
-  return vendor === "AuthenticAMD" && avx512 ? "SkylakeX" : undefined;
-}
-
-/** Loads `path`, requesting AVX-512 kernels from OpenBLAS where it would not pick them. */
+/** Loads `path` and asks OpenBLAS (when it is one) which kernel family it runs. */
 function open(path: string): Lib {
-  let override: string | undefined;
-  if (
-    /openblas/i.test(path) && D?.build?.os === "linux" && !env("OPENBLAS_CORETYPE")
-  ) {
-    try {
-      const cpu = D.permissions.querySync({ name: "read", path: "/proc/cpuinfo" }).state ===
-          "granted"
-        ? D.readTextFileSync("/proc/cpuinfo")
-        : "";
-      if (
-        D.permissions.querySync({ name: "env", variable: "OPENBLAS_CORETYPE" }).state === "granted"
-      ) {
-        override = openblasCoreFor(cpu);
-      }
-    } catch {
-      override = undefined;
-    }
-  }
-  if (override) D.env.set("OPENBLAS_CORETYPE", override);
-  try {
-    const l = D.dlopen(path, SYMBOLS) as Lib;
-    coreOverride = override;
-    const name = l.symbols.openblas_get_corename?.();
-    core = name ? new D.UnsafePointerView(name).getCString() : undefined;
-    return l;
-  } finally {
-    if (override) D.env.delete("OPENBLAS_CORETYPE");
-  }
+  const l = D.dlopen(path, SYMBOLS) as Lib;
+  const name = l.symbols.openblas_get_corename?.();
+  core = name ? new D.UnsafePointerView(name).getCString() : undefined;
+  return l;
 }
 
 function tryLoad(): void {
@@ -185,7 +143,6 @@ export function blasInfo(): BlasInfo {
     library,
     reason: on ? undefined : enabled ? reason : "disabled by setBlasEnabled(false)",
     ...(core ? { core } : {}),
-    ...(coreOverride ? { coreOverride } : {}),
   };
 }
 
@@ -249,15 +206,4 @@ export function blasSgemm(
     Math.max(ldc, n),
   );
   return true;
-}
-
-/**
- * The OpenBLAS kernel family Dendrite requests for a CPU described by
- * `/proc/cpuinfo` text (exported for tests).
- *
- * @param cpuinfo The text of `/proc/cpuinfo`.
- * @returns "SkylakeX" for AMD CPUs with AVX-512, else undefined (OpenBLAS decides).
- */
-export function _openblasCoreFor(cpuinfo: string): string | undefined {
-  return openblasCoreFor(cpuinfo);
 }

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { blasInfo, Generator, matmul, randn, setBlasEnabled } from "@dendrite/tensor";
-import { _openblasCoreFor } from "./blas.ts";
 import { assertClose } from "@dendrite/tensor/testing";
 import { gemm, gemmTs } from "./gemm.ts";
 
@@ -93,17 +92,6 @@ Deno.test("matmul gives the same numbers with BLAS on and off", () => {
   }
 });
 
-Deno.test("OpenBLAS is asked for AVX-512 kernels only on AMD CPUs that have AVX-512", () => {
-  const info = (vendor: string, flags: string) =>
-    `processor\t: 0\nvendor_id\t: ${vendor}\ncpu family\t: 26\nflags\t\t: ${flags}\n`;
-  const avx512 = "fpu sse avx avx2 fma avx512f avx512dq avx512cd avx512bw avx512vl";
-  assert.equal(_openblasCoreFor(info("AuthenticAMD", avx512)), "SkylakeX");
-  assert.equal(_openblasCoreFor(info("AuthenticAMD", "fpu sse avx avx2 fma")), undefined);
-  assert.equal(_openblasCoreFor(info("AuthenticAMD", "avx2 avx512f")), undefined);
-  assert.equal(_openblasCoreFor(info("GenuineIntel", avx512)), undefined);
-  assert.equal(_openblasCoreFor(""), undefined);
-});
-
 Deno.test("DENDRITE_BLAS=off and a missing FFI permission both fall back to TypeScript", async () => {
   const code = 'import { blasInfo, matmul, ones } from "@dendrite/tensor"; ' +
     "const y = matmul(ones([64, 64]), ones([64, 64])); console.log(JSON.stringify(blasInfo()), y.dataSync()[0]);";
@@ -134,14 +122,9 @@ Deno.test("DENDRITE_BLAS=off and a missing FFI permission both fall back to Type
     const on = await run(["-A"], { OPENBLAS_CORETYPE: "Haswell" });
     // A kernel family named by the user is kept.
     assert.match(on, /"enabled":true,"library":"[^"]*openblas[^"]*","core":"Haswell"\} 64$/);
-    const want = _openblasCoreFor(await Deno.readTextFile("/proc/cpuinfo"));
+    // Without a choice, OpenBLAS names the family it picked for this CPU.
     const auto = await run(["-A"], { OPENBLAS_CORETYPE: "" });
-    if (want) {
-      // On an AMD AVX-512 CPU (this project's machines) the AVX-512 kernels are requested.
-      assert.match(auto, new RegExp(`"core":"${want}","coreOverride":"${want}"\\} 64$`));
-    } else {
-      assert.doesNotMatch(auto, /coreOverride/);
-    }
+    assert.match(auto, /"core":"\w+"\} 64$/);
   } finally {
     await Deno.remove(file);
   }
