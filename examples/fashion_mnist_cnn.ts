@@ -199,7 +199,9 @@ const totalSeconds = (performance.now() - t0) / 1000;
 
 // ---- outputs -------------------------------------------------------------
 await Deno.mkdir(outDir, { recursive: true });
+// Outputs are written from the CPU, whichever backend trained.
 await model.to("cpu");
+T.setBackend("cpu");
 await save(`${outDir}/model.safetensors`, model, {
   metadata: { model: "fashion_mnist_cnn", epochs: String(epochs) },
 });

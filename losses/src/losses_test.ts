@@ -140,3 +140,16 @@ Deno.test("metrics count like scikit-learn", () => {
   assert.equal(L.zeroOneLoss(scores, y).itemSync(), 0.5);
   assert.throws(() => L.topKAccuracy(scores, y, 4), /expected an integer in \[1, 3\]/);
 });
+
+for (const backend of backends.filter((b) => b !== "cpu")) {
+  Deno.test(`metrics name the backend of tensors they cannot read synchronously [${backend}]`, async () => {
+    const scores = await tensor([[0.9, 0.1], [0.2, 0.8]]).to(backend);
+    const y = tensor(new Int32Array([0, 0]));
+    const msg = (op: string) =>
+      `Cannot compute ${op}() from a tensor on backend "${backend}": metrics read values synchronously; move it first with await t.to("cpu")`;
+    assert.throws(() => L.accuracy(scores, y), { message: msg("accuracy") });
+    assert.throws(() => L.topKAccuracy(scores, y, 1), { message: msg("topKAccuracy") });
+    assert.throws(() => L.confusionMatrix(scores, y, 2), { message: msg("confusionMatrix") });
+    assert.equal(L.accuracy(await scores.to("cpu"), y), 0.5);
+  });
+}

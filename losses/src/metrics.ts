@@ -4,11 +4,21 @@
  *
  * @module
  */
-import { fmtShape, ShapeError, type Tensor } from "@dendrite/tensor";
+import { BackendError, fmtShape, ShapeError, type Tensor } from "@dendrite/tensor";
 
-function labelsOf(pred: Tensor): Int32Array {
+/** Reads a tensor for a metric; metrics count on the CPU and return plain numbers. */
+function values(t: Tensor, op: string): ArrayLike<number> {
+  if (t.backend.name !== "cpu") {
+    throw new BackendError(
+      `Cannot compute ${op}() from a tensor on backend "${t.backend.name}": metrics read values synchronously; move it first with await t.to("cpu")`,
+    );
+  }
+  return t.dataSync();
+}
+
+function labelsOf(pred: Tensor, op: string): Int32Array {
   const p = pred.ndim === 2 ? pred.argmax(1) : pred;
-  return Int32Array.from(p.dataSync());
+  return Int32Array.from(values(p, op));
 }
 
 function checkPairs(pred: Tensor, target: Tensor, op: string): void {
@@ -37,7 +47,7 @@ function checkPairs(pred: Tensor, target: Tensor, op: string): void {
  */
 export function accuracy(pred: Tensor, target: Tensor): number {
   checkPairs(pred, target, "accuracy");
-  const p = labelsOf(pred), t = target.dataSync();
+  const p = labelsOf(pred, "accuracy"), t = values(target, "accuracy");
   let ok = 0;
   for (let i = 0; i < p.length; i++) if (p[i] === t[i]) ok++;
   return p.length ? ok / p.length : 0;
@@ -70,7 +80,7 @@ export function topKAccuracy(scores: Tensor, target: Tensor, k = 5): number {
       `Cannot compute topKAccuracy() with k ${k}: expected an integer in [1, ${c}]`,
     );
   }
-  const s = scores.dataSync(), t = target.dataSync();
+  const s = values(scores, "topKAccuracy"), t = values(target, "topKAccuracy");
   let ok = 0;
   for (let i = 0; i < n; i++) {
     const v = s[i * c + t[i]];
@@ -101,7 +111,7 @@ export function topKAccuracy(scores: Tensor, target: Tensor, k = 5): number {
  */
 export function confusionMatrix(pred: Tensor, target: Tensor, numClasses: number): number[][] {
   checkPairs(pred, target, "confusionMatrix");
-  const p = labelsOf(pred), t = target.dataSync();
+  const p = labelsOf(pred, "confusionMatrix"), t = values(target, "confusionMatrix");
   const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   for (let i = 0; i < p.length; i++) {
     if (t[i] < 0 || t[i] >= numClasses || p[i] < 0 || p[i] >= numClasses) {
