@@ -56,3 +56,4 @@ export {
 export type { GpuStorage, WebGPUInfo } from "./src/webgpu/backend.ts";
 import "./src/webgpu/kernels.ts";
 import "./src/webgpu/kernels_nn.ts";
+import "./src/webgpu/kernels_reduce.ts";

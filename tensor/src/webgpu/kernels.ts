@@ -1,14 +1,13 @@
 /**
- * WebGPU kernels of the core primitives: `MatMul`, `Reduce`, `CopyInto`,
- * `SliceScatter`, `Softmax`. Each registers under the same name as its CPU
+ * WebGPU kernels of the core primitives: `MatMul`, `CopyInto`,
+ * `SliceScatter`, `Softmax` (`Reduce` is in kernels_reduce.ts). Each registers under the same name as its CPU
  * kernel.
  *
  * @module
  */
 import { type KernelOutput, registerKernel, type TensorInfo } from "../backend.ts";
-import type { DType } from "../dtype.ts";
 import { sizeOf } from "../shape.ts";
-import { defaultStrides, type GpuStorage, type WebGPUBackend, WG, wgslType } from "./backend.ts";
+import { defaultStrides, type GpuStorage, type WebGPUBackend, WG } from "./backend.ts";
 
 const buf = (t: TensorInfo) => (t.storage as GpuStorage).buffer;
 const be = (t: TensorInfo) => t.storage.backend as WebGPUBackend;
@@ -112,86 +111,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   b.releaseBuffer(mb);
   return [{ storage: out, shape: [...batchShape, m, n] }];
 });
-
-registerKernel(
-  "Reduce",
-  "webgpu",
-  ([x], { op, axes, outDType }: { op: string; axes: number[]; outDType: DType }) => {
-    const b = be(x);
-    const nd = x.shape.length;
-    const kept = [...Array(nd).keys()].filter((d) => !axes.includes(d));
-    const outShape = kept.map((d) => x.shape[d]);
-    const outer = sizeOf(outShape), inner = sizeOf(axes.map((d) => x.shape[d]));
-    const out = b.alloc(outDType, outer);
-    // meta: outer, inner, nk, nr, keptShape[8], keptStrides[8], redShape[8], redStrides[8], offset
-    const info = new Int32Array(4 + 32 + 1);
-    info.set([outer, inner, kept.length, axes.length]);
-    kept.forEach((d, i) => {
-      info[4 + i] = x.shape[d];
-      info[12 + i] = x.strides[d];
-    });
-    axes.forEach((d, i) => {
-      info[20 + i] = x.shape[d];
-      info[28 + i] = x.strides[d];
-    });
-    info[36] = x.offset;
-    const init = {
-      sum: "0.0",
-      prod: "1.0",
-      max: "-3.4e38",
-      min: "3.4e38",
-      argmax: "-3.4e38",
-      argmin: "3.4e38",
-    }[op];
-    const step = {
-      sum: "acc = acc + v;",
-      prod: "acc = acc * v;",
-      max: "if (v > acc || v != v) { acc = v; } if (v != v) { break; }",
-      min: "if (v < acc || v != v) { acc = v; } if (v != v) { break; }",
-      argmax: "if (v != v) { bi = r; break; } if (v > acc || r == 0) { acc = v; bi = r; }",
-      argmin: "if (v != v) { bi = r; break; } if (v < acc || r == 0) { acc = v; bi = r; }",
-    }[op];
-    const result = op === "argmax" || op === "argmin" ? "f32(bi)" : "acc";
-    const conv = outDType === "float32"
-      ? result
-      : outDType === "int32"
-      ? `i32(${result})`
-      : `select(0u, 1u, ${result} != 0.0)`;
-    const inv = x.dtype === "float32" ? "X[o]" : `f32(X[o])`;
-    const code = `
-@group(0) @binding(0) var<storage, read> info: array<i32>;
-@group(0) @binding(1) var<storage, read_write> out: array<${wgslType(outDType)}>;
-@group(0) @binding(2) var<storage, read> X: array<${wgslType(x.dtype)}>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.x + gid.y * nwg.x * ${WG}u;
-  if (idx >= u32(info[0])) { return; }
-  var rem = i32(idx);
-  var base = info[36];
-  for (var d = info[2] - 1; d >= 0; d--) {
-    let c = rem % info[4 + d];
-    rem = rem / info[4 + d];
-    base += c * info[12 + d];
-  }
-  var acc: f32 = ${init};
-  var bi: i32 = 0;
-  for (var r = 0; r < info[1]; r++) {
-    var rr = r;
-    var o = base;
-    for (var d = info[3] - 1; d >= 0; d--) {
-      let c = rr % info[20 + d];
-      rr = rr / info[20 + d];
-      o += c * info[28 + d];
-    }
-    let v = ${inv};
-    ${step}
-  }
-  out[idx] = ${conv};
-}`;
-    b.dispatch(code, info, [out.buffer, buf(x)], outer);
-    return [{ storage: out, shape: outShape }];
-  },
-);
 
 registerKernel("Softmax", "webgpu", ([x], { log }: { log: boolean }) => {
   const b = be(x);

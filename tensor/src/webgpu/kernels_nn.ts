@@ -1,7 +1,7 @@
 /**
- * WebGPU kernels for indexing, joining, convolution, pooling, batch norm,
- * scans and the fused optimizer updates, under the same names as the CPU
- * kernels. Written for correctness first: one invocation per output element
+ * WebGPU kernels for indexing, joining, convolution, pooling, scans and the
+ * fused optimizer updates, under the same names as the CPU kernels (batch
+ * norm and the convolution's weight gradient are in kernels_reduce.ts). Written for correctness first: one invocation per output element
  * (or per row/channel where a reduction is sequential), deterministic (no
  * float atomics).
  *
@@ -344,59 +344,6 @@ registerKernel(
   },
 );
 
-registerKernel("Conv2dBackwardWeight", "webgpu", ([x0, d0], a: ConvAttrs) => {
-  const x = contig(x0), dy = contig(d0), b = be(x);
-  const [n, c, h, wd] = x.shape, [, f, oh, ow] = dy.shape;
-  const cg = c / a.groups;
-  const o = out(b, "float32", [f, cg, a.kh, a.kw]);
-  const info = new Int32Array([
-    f * cg * a.kh * a.kw,
-    c,
-    h,
-    wd,
-    f,
-    cg,
-    a.kh,
-    a.kw,
-    a.sh,
-    a.sw,
-    a.ph,
-    a.pw,
-    a.dh,
-    a.dw,
-    f / a.groups,
-    oh,
-    ow,
-    n,
-  ]);
-  b.dispatch(
-    shader(
-      [["o", "f32", true], ["X", "f32", false], ["D", "f32", false]],
-      `
-  if (idx >= info[0]) { return; }
-  let j = idx % info[7]; let i = (idx / info[7]) % info[6]; let ci = (idx / (info[7] * info[6])) % info[5]; let fo = idx / (info[7] * info[6] * info[5]);
-  let cin = (fo / info[14]) * info[5] + ci;
-  var acc = 0.0;
-  for (var bn = 0; bn < info[17]; bn++) {
-    for (var yo = 0; yo < info[15]; yo++) {
-      let iy = yo * info[8] - info[10] + i * info[12];
-      if (iy < 0 || iy >= info[2]) { continue; }
-      for (var xo = 0; xo < info[16]; xo++) {
-        let ix = xo * info[9] - info[11] + j * info[13];
-        if (ix < 0 || ix >= info[3]) { continue; }
-        acc += X[((bn * info[1] + cin) * info[2] + iy) * info[3] + ix] * D[((bn * info[4] + fo) * info[15] + yo) * info[16] + xo];
-      }
-    }
-  }
-  o[idx] = acc;`,
-    ),
-    info,
-    [ob(o), buf(x), buf(dy)],
-    f * cg * a.kh * a.kw,
-  );
-  return [o];
-});
-
 // ---- pooling -------------------------------------------------------------
 
 interface Windows {
@@ -589,123 +536,6 @@ registerKernel(
       n * c,
     );
     return [o];
-  },
-);
-
-// ---- batch norm ----------------------------------------------------------
-
-registerKernel(
-  "BatchNorm",
-  "webgpu",
-  ([x0, w, bb, rm, rv], a: { training: boolean; eps: number; affine: boolean }) => {
-    const x = contig(x0), b = be(x);
-    const [n, c] = x.shape;
-    const s = x.shape.slice(2).reduce((p, q) => p * q, 1);
-    const o = out(b, "float32", [...x.shape]);
-    const mean = out(b, "float32", [c]), vr = out(b, "float32", [c]), inv = out(b, "float32", [c]);
-    const info = new Int32Array([
-      c,
-      n,
-      s,
-      a.training ? 1 : 0,
-      a.affine ? 1 : 0,
-      new Int32Array(new Float32Array([a.eps]).buffer)[0],
-    ]);
-    b.dispatch(
-      shader(
-        [
-          ["o", "f32", true],
-          ["M", "f32", true],
-          ["V", "f32", true],
-          ["S", "f32", true],
-          ["X", "f32", false],
-          ["G", "f32", false],
-          ["B", "f32", false],
-        ],
-        `
-  if (idx >= info[0]) { return; }
-  let c = info[0]; let n = info[1]; let s = info[2]; let cnt = f32(n * s);
-  var mu = 0.0; var v = 0.0;
-  if (info[3] == 1) {
-    for (var i = 0; i < n; i++) { for (var j = 0; j < s; j++) { mu += X[(i * c + idx) * s + j]; } }
-    mu = mu / cnt;
-    for (var i = 0; i < n; i++) { for (var j = 0; j < s; j++) { let d = X[(i * c + idx) * s + j] - mu; v += d * d; } }
-    v = v / cnt;
-  } else { mu = M[idx]; v = V[idx]; }
-  let is = 1.0 / sqrt(v + bitcast<f32>(info[5]));
-  var g = is; var sh = -mu * is;
-  if (info[4] == 1) { g = G[idx] * is; sh = B[idx] - mu * g; }
-  for (var i = 0; i < n; i++) { for (var j = 0; j < s; j++) { let k = (i * c + idx) * s + j; o[k] = X[k] * g + sh; } }
-  M[idx] = mu; V[idx] = v; S[idx] = is;`,
-      ),
-      info,
-      // The running statistics are read through M and V in eval mode: copy them in first.
-      (() => {
-        if (!a.training) {
-          b.stridedCopy(ob(mean), "float32", [c], [1], 0, rm, false);
-          b.stridedCopy(ob(vr), "float32", [c], [1], 0, rv, false);
-        }
-        return [ob(o), ob(mean), ob(vr), ob(inv), buf(x), buf(contig(w)), buf(contig(bb))];
-      })(),
-      c,
-    );
-    return [o, mean, vr, inv];
-  },
-);
-
-registerKernel(
-  "BatchNormBackward",
-  "webgpu",
-  ([x0, d0, mean, invstd, w], a: { training: boolean; affine: boolean }) => {
-    const x = contig(x0), dy = contig(d0), b = be(x);
-    const [n, c] = x.shape;
-    const s = x.shape.slice(2).reduce((p, q) => p * q, 1);
-    const dx = out(b, "float32", [...x.shape]),
-      dw = out(b, "float32", [c]),
-      db = out(b, "float32", [c]);
-    // dγ and dβ share one buffer (entries c..2c are dβ): the device may allow only 8 storage buffers.
-    const both = out(b, "float32", [2 * c]);
-    b.dispatch(
-      shader(
-        [
-          ["o", "f32", true],
-          ["DWB", "f32", true],
-          ["X", "f32", false],
-          ["D", "f32", false],
-          ["M", "f32", false],
-          ["S", "f32", false],
-          ["G", "f32", false],
-        ],
-        `
-  if (idx >= info[0]) { return; }
-  let c = info[0]; let n = info[1]; let s = info[2]; let m = f32(n * s);
-  let mu = M[idx]; let inv = S[idx];
-  var sd = 0.0; var sdx = 0.0;
-  for (var i = 0; i < n; i++) { for (var j = 0; j < s; j++) {
-    let k = (i * c + idx) * s + j; sd += D[k]; sdx += D[k] * (X[k] - mu) * inv; } }
-  DWB[idx] = sdx; DWB[c + idx] = sd;
-  var gamma = 1.0;
-  if (info[4] == 1) { gamma = G[idx]; }
-  for (var i = 0; i < n; i++) { for (var j = 0; j < s; j++) {
-    let k = (i * c + idx) * s + j;
-    if (info[3] == 1) { o[k] = gamma * inv / m * (m * D[k] - sd - (X[k] - mu) * inv * sdx); }
-    else { o[k] = gamma * inv * D[k]; } } }`,
-      ),
-      new Int32Array([c, n, s, a.training ? 1 : 0, a.affine ? 1 : 0]),
-      [ob(dx), ob(both), buf(x), buf(dy), buf(contig(mean)), buf(contig(invstd)), buf(contig(w))],
-      c,
-    );
-    const view = (offset: number): TensorInfo => ({
-      storage: both.storage,
-      shape: [c],
-      strides: [1],
-      offset,
-      dtype: "float32",
-    });
-    b.stridedCopy(ob(dw), "float32", [c], [1], 0, view(0), false);
-    b.stridedCopy(ob(db), "float32", [c], [1], 0, view(c), false);
-    b.free(both.storage);
-    return [dx, dw, db];
   },
 );
 

@@ -1,0 +1,524 @@
+/**
+ * WebGPU reductions done in parallel: `Reduce` (sum, prod, max, min,
+ * argmax, argmin over any axes), the batch-norm kernels and the
+ * convolution's weight gradient. Each output is reduced by a whole
+ * workgroup: every invocation accumulates a strided share of the elements,
+ * then the workgroup combines the partial results in a tree in workgroup
+ * memory. Very long reductions are first split into chunks (one workgroup
+ * each) whose partial results a second pass combines.
+ *
+ * Besides being the fast way to reduce on a GPU, this bounds the loop trip
+ * count of every invocation: Mesa's llvmpipe (the software adapter) stops
+ * any shader loop after 65,535 iterations, so one invocation summing a
+ * 50,000-element channel (the first kernels did) silently returned a partial
+ * sum there.
+ *
+ * @module
+ */
+import { type KernelOutput, registerKernel, type TensorInfo } from "../backend.ts";
+import type { DType } from "../dtype.ts";
+import { sizeOf } from "../shape.ts";
+import { defaultStrides, type GpuStorage, type WebGPUBackend, WG, wgslType } from "./backend.ts";
+
+const buf = (t: TensorInfo) => (t.storage as GpuStorage).buffer;
+const be = (t: TensorInfo) => t.storage.backend as WebGPUBackend;
+const f32bits = (v: number) => new Int32Array(new Float32Array([v]).buffer)[0];
+
+/** Elements one workgroup reduces per chunk (at most `CHUNK / WG` loop trips per invocation). */
+const CHUNK = WG * 256;
+
+/** Makes `t` contiguous (the batch-norm and convolution kernels index contiguous arrays). */
+function contig(t: TensorInfo): TensorInfo {
+  const s = defaultStrides(t.shape);
+  if (t.offset === 0 && t.strides.every((v, i) => v === s[i] || t.shape[i] === 1)) return t;
+  const out = be(t).copy(t, t.dtype);
+  return { storage: out.storage, shape: out.shape, strides: s, offset: 0, dtype: t.dtype };
+}
+
+/** Declarations and the entry point of a one-workgroup-per-item shader. */
+function groupShader(arrays: [string, string, boolean][], shared: string, body: string): string {
+  const decls = arrays.map(([name, type, rw], i) =>
+    `@group(0) @binding(${i + 1}) var<storage, ${
+      rw ? "read_write" : "read"
+    }> ${name}: array<${type}>;`
+  ).join("\n");
+  return `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+${decls}
+${shared}
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+  let item = i32(wid.x + wid.y * nwg.x);
+  let t = i32(lid.x);
+${body}
+}`;
+}
+
+/** A tree sum over `sh` (every invocation must reach it). Leaves the total in `sh[0]`. */
+function treeSum(sh: string): string {
+  return `
+  workgroupBarrier();
+  for (var s = ${WG / 2}; s > 0; s = s >> 1u) {
+    if (t < s) { ${sh}[t] = ${sh}[t] + ${sh}[t + s]; }
+    workgroupBarrier();
+  }`;
+}
+
+/** Runs a shader with one workgroup per item. */
+function dispatchGroups(
+  b: WebGPUBackend,
+  code: string,
+  info: Int32Array,
+  buffers: GPUBuffer[],
+  groups: number,
+): void {
+  b.dispatch(code, info, buffers, groups * WG);
+}
+
+// ---- Reduce --------------------------------------------------------------
+
+const INIT: Record<string, string> = {
+  sum: "0.0",
+  prod: "1.0",
+  max: "-3.4e38",
+  min: "3.4e38",
+  argmax: "-3.4e38",
+  argmin: "3.4e38",
+};
+
+/**
+ * WGSL that folds (`v`, `vi`) into (`acc`, `ai`) with the CPU kernel's
+ * semantics: NaN wins max/min; argmax/argmin give the first NaN, else the
+ * first extreme (the smaller index on ties); `ai < 0` marks "nothing yet".
+ */
+function combine(op: string): string {
+  switch (op) {
+    case "sum":
+      return "acc = acc + v;";
+    case "prod":
+      return "acc = acc * v;";
+    case "max":
+      return "if (acc == acc && (v > acc || v != v)) { acc = v; }";
+    case "min":
+      return "if (acc == acc && (v < acc || v != v)) { acc = v; }";
+    default: {
+      const better = op === "argmax" ? "v > acc" : "v < acc";
+      return `if (vi >= 0) {
+      let vn = v != v; let an = acc != acc;
+      var take = ai < 0;
+      if (!take) {
+        if (vn) { take = !an || vi < ai; }
+        else if (!an) { take = ${better} || (v == acc && vi < ai); }
+      }
+      if (take) { acc = v; ai = vi; }
+    }`;
+    }
+  }
+}
+
+/**
+ * One reduction pass. With `strided`, item `o·chunks + ch` reduces chunk
+ * `ch` of output `o` from the strided view `X`; otherwise it reduces row `o`
+ * of the contiguous partial results `X` (with their indices `XI`). `out`
+ * receives values (float32 unless `outType` applies: the last pass of a
+ * value reduction); arg-reductions also write indices to `OI`.
+ */
+function reduceShader(op: string, inType: DType, outType: DType | null, strided: boolean): string {
+  const arg = op === "argmax" || op === "argmin";
+  const load = inType === "float32" ? "X[p]" : "f32(X[p])";
+  const store = outType === null || outType === "float32"
+    ? "acc"
+    : outType === "int32"
+    ? "i32(acc)"
+    : "select(0u, 1u, acc != 0.0)";
+  const outT = outType === null ? "f32" : wgslType(outType);
+  // info: outer, inner, nk, nr, keptShape[8], keptStrides[8], redShape[8], redStrides[8],
+  //       offset, chunk, chunks
+  const position = strided
+    ? `
+      var rr = r;
+      var p = base;
+      for (var d = info[3] - 1; d >= 0; d--) {
+        let c = rr % info[20 + d];
+        rr = rr / info[20 + d];
+        p += c * info[28 + d];
+      }`
+    : `
+      let p = o * info[1] + r;`;
+  return groupShader(
+    [
+      ["out", outT, true],
+      ["OI", "i32", true],
+      ["X", strided ? wgslType(inType) : "f32", false],
+      ["XI", "i32", false],
+    ],
+    `var<workgroup> sv: array<f32, ${WG}>;\nvar<workgroup> si: array<i32, ${WG}>;`,
+    `
+  // Every binding must be used or "auto" layouts drop it (never true at run time).
+  if (info[0] < 0) { OI[0] = XI[0]; out[0] = out[0]; }
+  let chunks = info[38];
+  let valid = item < info[0] * chunks;
+  let o = item / chunks;
+  let ch = item % chunks;
+  var base = info[36];
+  if (valid) {
+    var rem = o;
+    for (var d = info[2] - 1; d >= 0; d--) {
+      let c = rem % info[4 + d];
+      rem = rem / info[4 + d];
+      base += c * info[12 + d];
+    }
+  }
+  var acc: f32 = ${INIT[op]};
+  var ai: i32 = -1;
+  if (valid) {
+    let r0 = ch * info[37];
+    let r1 = min(info[1], r0 + info[37]);
+    for (var r = r0 + t; r < r1; r += ${WG}) {${position}
+      let v = ${strided ? load : "X[p]"};
+      let vi = ${strided ? "r" : "XI[p]"};
+      ${combine(op)}
+    }
+  }
+  sv[t] = acc;
+  si[t] = ai;
+  workgroupBarrier();
+  for (var s = ${WG / 2}; s > 0; s = s >> 1u) {
+    if (t < s) {
+      acc = sv[t];
+      ai = si[t];
+      let v = sv[t + s];
+      let vi = si[t + s];
+      ${combine(op)}
+      sv[t] = acc;
+      si[t] = ai;
+    }
+    workgroupBarrier();
+  }
+  if (valid && t == 0) {
+    acc = sv[0];
+    out[item] = ${store};
+    ${arg ? "OI[item] = si[0];" : ""}
+  }`,
+  );
+}
+
+registerKernel(
+  "Reduce",
+  "webgpu",
+  ([x], { op, axes, outDType }: { op: string; axes: number[]; outDType: DType }) => {
+    const b = be(x);
+    const nd = x.shape.length;
+    if (nd > 8) throw new Error(`Cannot run Reduce on WebGPU over ${nd} axes: at most 8`);
+    const arg = op === "argmax" || op === "argmin";
+    if (arg && outDType !== "int32") {
+      throw new Error(`Cannot run Reduce ${op} on WebGPU into ${outDType}: expected int32`);
+    }
+    const kept = [...Array(nd).keys()].filter((d) => !axes.includes(d));
+    const outShape = kept.map((d) => x.shape[d]);
+    const outer = sizeOf(outShape), inner = sizeOf(axes.map((d) => x.shape[d]));
+    const out = b.alloc(outDType, outer);
+    if (outer === 0) return [{ storage: out, shape: outShape }];
+    const chunks = Math.max(1, Math.ceil(inner / CHUNK));
+    if (chunks > CHUNK) {
+      throw new Error(`Cannot run Reduce on WebGPU over ${inner} elements: at most ${CHUNK ** 2}`);
+    }
+    const info = new Int32Array(39);
+    info.set([outer, inner, kept.length, axes.length]);
+    kept.forEach((d, i) => {
+      info[4 + i] = x.shape[d];
+      info[12 + i] = x.strides[d];
+    });
+    axes.forEach((d, i) => {
+      info[20 + i] = x.shape[d];
+      info[28 + i] = x.strides[d];
+    });
+    info[36] = x.offset;
+    info[37] = CHUNK;
+    info[38] = chunks;
+    // Placeholders for unused bindings (one written, one read: a buffer may not be both).
+    const dummy = b.allocBuffer(4), dummyOut = b.allocBuffer(4);
+    // Arg-reductions write their values to a scratch buffer and the indices to `out`.
+    const values = arg ? b.alloc("float32", outer) : null;
+    const finalBuffers = (xs: GPUBuffer, xi: GPUBuffer) =>
+      arg ? [values!.buffer, out.buffer, xs, xi] : [out.buffer, dummyOut, xs, xi];
+    if (chunks === 1) {
+      dispatchGroups(
+        b,
+        reduceShader(op, x.dtype, arg ? null : outDType, true),
+        info,
+        finalBuffers(buf(x), dummy),
+        outer,
+      );
+    } else {
+      // Pass 1: partial values (and indices) per chunk, [outer, chunks].
+      const pv = b.alloc("float32", outer * chunks);
+      const pi = b.alloc("int32", outer * chunks);
+      dispatchGroups(
+        b,
+        reduceShader(op, x.dtype, null, true),
+        info,
+        [pv.buffer, pi.buffer, buf(x), dummy],
+        outer * chunks,
+      );
+      // Pass 2: combine each output's partials (a contiguous row of `chunks`).
+      const info2 = new Int32Array(39);
+      info2.set([outer, chunks, 0, 0]);
+      info2[37] = CHUNK;
+      info2[38] = 1;
+      dispatchGroups(
+        b,
+        reduceShader(op, "float32", arg ? null : outDType, false),
+        info2,
+        finalBuffers(pv.buffer, pi.buffer),
+        outer,
+      );
+      b.free(pv);
+      b.free(pi);
+    }
+    if (values) b.free(values);
+    b.releaseBuffer(dummy);
+    b.releaseBuffer(dummyOut);
+    return [{ storage: out, shape: outShape }];
+  },
+);
+
+// ---- batch norm: one workgroup per channel ---------------------------------
+
+/** Index of element `k` (0..n·s) of channel `ch` in a contiguous `[n, c, s]` array. */
+const AT = "((k / s) * c + ch) * s + k % s";
+
+registerKernel(
+  "BatchNorm",
+  "webgpu",
+  ([x0, w, bb, rm, rv], a: { training: boolean; eps: number; affine: boolean }) => {
+    const x = contig(x0), b = be(x);
+    const [n, c] = x.shape;
+    const s = x.shape.slice(2).reduce((p, q) => p * q, 1);
+    const o = b.alloc("float32", sizeOf(x.shape));
+    const mean = b.alloc("float32", c), vr = b.alloc("float32", c), inv = b.alloc("float32", c);
+    if (!a.training) {
+      // The running statistics are read through M and V: copy them in first.
+      b.stridedCopy(mean.buffer, "float32", [c], [1], 0, rm, false);
+      b.stridedCopy(vr.buffer, "float32", [c], [1], 0, rv, false);
+    }
+    const stats = a.training
+      ? `
+  var acc = 0.0;
+  if (valid) { for (var k = t; k < m; k += ${WG}) { acc += X[${AT}]; } }
+  sh[t] = acc;${treeSum("sh")}
+  let mu = sh[0] / f32(m);
+  workgroupBarrier();
+  acc = 0.0;
+  if (valid) { for (var k = t; k < m; k += ${WG}) { let d = X[${AT}] - mu; acc += d * d; } }
+  sh[t] = acc;${treeSum("sh")}
+  let v = sh[0] / f32(m);`
+      : `
+  var mu = 0.0; var v = 1.0;
+  if (valid) { mu = M[ch]; v = V[ch]; }`;
+    const code = groupShader(
+      [
+        ["o", "f32", true],
+        ["M", "f32", true],
+        ["V", "f32", true],
+        ["S", "f32", true],
+        ["X", "f32", false],
+        ["G", "f32", false],
+        ["B", "f32", false],
+      ],
+      `var<workgroup> sh: array<f32, ${WG}>;`,
+      `
+  let c = info[0]; let s = info[2]; let m = info[1] * s;
+  let ch = item;
+  let valid = ch < c;
+  ${stats}
+  let is = 1.0 / sqrt(v + bitcast<f32>(info[4]));
+  var g = is; var shift = -mu * is;
+  if (valid && ${a.affine}) { g = G[ch] * is; shift = B[ch] - mu * g; }
+  if (valid) {
+    for (var k = t; k < m; k += ${WG}) { let i = ${AT}; o[i] = X[i] * g + shift; }
+    if (t == 0) { M[ch] = mu; V[ch] = v; S[ch] = is; }
+  }`,
+    );
+    const dummy = b.allocBuffer(4);
+    dispatchGroups(
+      b,
+      code,
+      new Int32Array([c, n, s, 0, f32bits(a.eps)]),
+      [
+        o.buffer,
+        mean.buffer,
+        vr.buffer,
+        inv.buffer,
+        buf(x),
+        a.affine ? buf(contig(w)) : dummy,
+        a.affine ? buf(contig(bb)) : dummy,
+      ],
+      c,
+    );
+    b.releaseBuffer(dummy);
+    const shape = (t: GpuStorage, sh: number[]): KernelOutput => ({ storage: t, shape: sh });
+    return [shape(o, [...x.shape]), shape(mean, [c]), shape(vr, [c]), shape(inv, [c])];
+  },
+);
+
+registerKernel(
+  "BatchNormBackward",
+  "webgpu",
+  ([x0, d0, mean, invstd, w], a: { training: boolean; affine: boolean }) => {
+    const x = contig(x0), dy = contig(d0), b = be(x);
+    const [n, c] = x.shape;
+    const s = x.shape.slice(2).reduce((p, q) => p * q, 1);
+    const dx = b.alloc("float32", sizeOf(x.shape));
+    // dγ and dβ share one buffer (entries c..2c are dβ): the device may allow only 8 storage buffers.
+    const both = b.alloc("float32", 2 * c);
+    const code = groupShader(
+      [
+        ["o", "f32", true],
+        ["DWB", "f32", true],
+        ["X", "f32", false],
+        ["D", "f32", false],
+        ["M", "f32", false],
+        ["S", "f32", false],
+        ["G", "f32", false],
+      ],
+      `var<workgroup> sa: array<f32, ${WG}>;\nvar<workgroup> sb: array<f32, ${WG}>;`,
+      `
+  let c = info[0]; let s = info[2]; let m = info[1] * s;
+  let ch = item;
+  let valid = ch < c;
+  var mu = 0.0; var inv = 0.0;
+  if (valid) { mu = M[ch]; inv = S[ch]; }
+  var a0 = 0.0; var a1 = 0.0;
+  if (valid) {
+    for (var k = t; k < m; k += ${WG}) { let i = ${AT}; a0 += D[i]; a1 += D[i] * (X[i] - mu); }
+  }
+  sa[t] = a0;
+  sb[t] = a1;
+  workgroupBarrier();
+  for (var h = ${WG / 2}; h > 0; h = h >> 1u) {
+    if (t < h) { sa[t] = sa[t] + sa[t + h]; sb[t] = sb[t] + sb[t + h]; }
+    workgroupBarrier();
+  }
+  let sd = sa[0]; let sdx = sb[0] * inv;
+  var gamma = 1.0;
+  if (valid && ${a.affine}) { gamma = G[ch]; }
+  if (valid) {
+    if (t == 0) { DWB[ch] = sdx; DWB[c + ch] = sd; }
+    let mf = f32(m);
+    for (var k = t; k < m; k += ${WG}) {
+      let i = ${AT};
+      ${
+        a.training
+          ? "o[i] = gamma * inv / mf * (mf * D[i] - sd - (X[i] - mu) * inv * sdx);"
+          : "o[i] = gamma * inv * D[i];"
+      }
+    }
+  }`,
+    );
+    const dummy = b.allocBuffer(4);
+    dispatchGroups(
+      b,
+      code,
+      new Int32Array([c, n, s]),
+      [
+        dx.buffer,
+        both.buffer,
+        buf(x),
+        buf(dy),
+        buf(contig(mean)),
+        buf(contig(invstd)),
+        a.affine ? buf(contig(w)) : dummy,
+      ],
+      c,
+    );
+    b.releaseBuffer(dummy);
+    const dw = b.alloc("float32", c), db = b.alloc("float32", c);
+    const view = (offset: number): TensorInfo => ({
+      storage: both,
+      shape: [c],
+      strides: [1],
+      offset,
+      dtype: "float32",
+    });
+    b.stridedCopy(dw.buffer, "float32", [c], [1], 0, view(0), false);
+    b.stridedCopy(db.buffer, "float32", [c], [1], 0, view(c), false);
+    b.free(both);
+    return [
+      { storage: dx, shape: [...x.shape] },
+      { storage: dw, shape: [c] },
+      { storage: db, shape: [c] },
+    ];
+  },
+);
+
+// ---- convolution weight gradient: one workgroup per weight -----------------
+
+/** Convolution geometry (as the conv op passes it). */
+interface ConvAttrs {
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  dh: number;
+  dw: number;
+  groups: number;
+}
+
+registerKernel("Conv2dBackwardWeight", "webgpu", ([x0, d0], a: ConvAttrs) => {
+  const x = contig(x0), dy = contig(d0), b = be(x);
+  const [n, c, h, wd] = x.shape, [, f, oh, ow] = dy.shape;
+  const cg = c / a.groups;
+  const count = f * cg * a.kh * a.kw;
+  const o = b.alloc("float32", count);
+  const info = new Int32Array([
+    count,
+    c,
+    h,
+    wd,
+    f,
+    cg,
+    a.kh,
+    a.kw,
+    a.sh,
+    a.sw,
+    a.ph,
+    a.pw,
+    a.dh,
+    a.dw,
+    f / a.groups,
+    oh,
+    ow,
+    n,
+  ]);
+  const code = groupShader(
+    [["o", "f32", true], ["X", "f32", false], ["D", "f32", false]],
+    `var<workgroup> sh: array<f32, ${WG}>;`,
+    `
+  let valid = item < info[0];
+  let j = item % info[7]; let i = (item / info[7]) % info[6];
+  let ci = (item / (info[7] * info[6])) % info[5]; let fo = item / (info[7] * info[6] * info[5]);
+  let cin = (fo / info[14]) * info[5] + ci;
+  let P = info[15] * info[16];
+  var acc = 0.0;
+  if (valid) {
+    // Every (image, output row, output column) this weight touched, split over the workgroup.
+    for (var q = t; q < info[17] * P; q += ${WG}) {
+      let bn = q / P; let yo = (q % P) / info[16]; let xo = q % info[16];
+      let iy = yo * info[8] - info[10] + i * info[12];
+      let ix = xo * info[9] - info[11] + j * info[13];
+      if (iy >= 0 && iy < info[2] && ix >= 0 && ix < info[3]) {
+        acc += X[((bn * info[1] + cin) * info[2] + iy) * info[3] + ix] *
+          D[((bn * info[4] + fo) * info[15] + yo) * info[16] + xo];
+      }
+    }
+  }
+  sh[t] = acc;${treeSum("sh")}
+  if (valid && t == 0) { o[item] = sh[0]; }`,
+  );
+  dispatchGroups(b, code, info, [o.buffer, buf(x), buf(dy)], count);
+  return [{ storage: o, shape: [f, cg, a.kh, a.kw] }];
+});

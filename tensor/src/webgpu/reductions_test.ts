@@ -1,0 +1,90 @@
+// WebGPU reductions on long axes against the CPU: sums, extremes and
+// arg-reductions over more elements than one invocation may loop over on
+// llvmpipe (65,535 trips), batch norm over big channels and the convolution's
+// weight gradient over many positions. The first kernels looped serially per
+// output and returned partial sums past that limit, so a CNN did not learn on
+// WebGPU; these shapes are the smallest that caught it.
+import assert from "node:assert/strict";
+import * as T from "@dendrite/tensor";
+import { gradients } from "@dendrite/autograd";
+import { assertClose } from "@dendrite/tensor/testing";
+
+await T.initWebGPU({ allowSoftware: true });
+
+/** Runs `fn` and the gradients of `Σ fn(...) · up` on both backends; compares everything. */
+async function agree(
+  fn: (...xs: T.Tensor[]) => T.Tensor,
+  inputs: T.Tensor[],
+  tol = { atol: 1e-4, rtol: 2e-3 },
+): Promise<void> {
+  const results: (Float32Array | Int32Array | Uint8Array)[][] = [];
+  for (const backend of ["cpu", "webgpu"]) {
+    const xs = await Promise.all(inputs.map(async (t) => {
+      const m = await t.to(backend);
+      return t.dtype === "float32" ? m.detach().requiresGrad_() : m;
+    }));
+    const y = fn(...xs);
+    assert.equal(y.backend.name, backend);
+    const out = [await y.data()];
+    if (y.dtype === "float32") {
+      const up = await T.randn(y.shape, { rng: new T.Generator(9) }).to(backend);
+      const wrt = xs.filter((x) => x.requiresGrad);
+      for (const g of gradients(y, wrt, { gradOutputs: [up] })) out.push(await g.data());
+    }
+    results.push(out as (Float32Array | Int32Array | Uint8Array)[]);
+  }
+  const [cpu, gpu] = results;
+  assert.equal(gpu.length, cpu.length);
+  cpu.forEach((c, i) => assertClose(gpu[i], c, tol));
+}
+
+const g = new T.Generator(0);
+
+Deno.test("WebGPU sums, means and extremes agree with the CPU on long axes", async () => {
+  for (const n of [1, 255, 257, 70_001, 300_000]) {
+    const x = T.randn([n], { rng: g });
+    await agree((t) => t.sum(), [x], { atol: 1e-3, rtol: 1e-4 });
+    await agree((t) => t.amax(), [x]);
+    await agree((t) => t.argmax(), [x]);
+    await agree((t) => t.argmin(), [x]);
+  }
+  const y = T.randn([16, 8, 40, 40], { rng: g });
+  await agree((t) => t.sum([0, 2, 3]), [y]);
+  await agree((t) => t.mean(1, { keepDim: true }), [y]);
+  await agree((t) => t.permute([3, 1, 2, 0]).sum([1, 3]), [y]);
+  await agree((t) => t.argmax(1), [y]);
+});
+
+Deno.test("WebGPU arg-reductions keep the CPU's NaN and tie rules", async () => {
+  const v = T.tensor([1, 5, NaN, 7, NaN, 2]);
+  assert.equal(await (await v.to("webgpu")).argmax().item(), 2);
+  assert.equal(await (await v.to("webgpu")).argmin().item(), 2);
+  assert.ok(Number.isNaN(await (await v.to("webgpu")).amax().item() as number));
+  const ties = await T.tensor([1, 3, 3, 0, 3]).to("webgpu");
+  assert.equal(await ties.argmax().item(), 1);
+  // Ties across chunks of a long reduction: the first index still wins.
+  assert.equal(await (await T.ones([150_000]).to("webgpu")).argmax().item(), 0);
+  const ints = T.randint(0, 5, [1000], { rng: g });
+  assert.equal(await (await ints.to("webgpu")).sum().item(), ints.sum().itemSync());
+});
+
+Deno.test("WebGPU batch norm agrees with the CPU on channels of 80,000 elements", async () => {
+  const bn = (x: T.Tensor, w: T.Tensor, b: T.Tensor) =>
+    T.batchNorm(x, null, null, w, b, { training: true });
+  await agree(bn, [
+    T.randn([8, 4, 100, 100], { rng: g }),
+    T.rand([4], { rng: g }),
+    T.randn([4], { rng: g }),
+  ]);
+});
+
+Deno.test("WebGPU convolution weight gradients agree with the CPU over 73,728 positions", async () => {
+  await agree((x, w) => T.conv2d(x, w, { padding: 1 }), [
+    T.randn([32, 1, 48, 48], { rng: g }),
+    T.randn([4, 1, 3, 3], { rng: g }),
+  ], { atol: 1e-3, rtol: 2e-3 });
+  await agree((x, w) => T.conv2d(x, w, { padding: 1, stride: 2, groups: 2 }), [
+    T.randn([4, 8, 9, 9], { rng: g }),
+    T.randn([6, 4, 3, 3], { rng: g }),
+  ]);
+});
