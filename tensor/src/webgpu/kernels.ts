@@ -1,13 +1,13 @@
 /**
  * WebGPU kernels of the core primitives: `MatMul`, `CopyInto`,
- * `SliceScatter`, `Softmax` (`Reduce` is in kernels_reduce.ts). Each registers under the same name as its CPU
+ * `SliceScatter` (`Reduce` and `Softmax` are in kernels_reduce.ts). Each registers under the same name as its CPU
  * kernel.
  *
  * @module
  */
 import { type KernelOutput, registerKernel, type TensorInfo } from "../backend.ts";
 import { sizeOf } from "../shape.ts";
-import { defaultStrides, type GpuStorage, type WebGPUBackend, WG } from "./backend.ts";
+import { defaultStrides, type GpuStorage, type WebGPUBackend } from "./backend.ts";
 
 const buf = (t: TensorInfo) => (t.storage as GpuStorage).buffer;
 const be = (t: TensorInfo) => t.storage.backend as WebGPUBackend;
@@ -110,32 +110,4 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   b.device.queue.submit([enc.finish()]);
   b.releaseBuffer(mb);
   return [{ storage: out, shape: [...batchShape, m, n] }];
-});
-
-registerKernel("Softmax", "webgpu", ([x], { log }: { log: boolean }) => {
-  const b = be(x);
-  const [rows, n] = x.shape;
-  const out = b.alloc("float32", rows * n);
-  const info = new Int32Array([rows, n, x.strides[0], x.strides[1], x.offset]);
-  const code = `
-@group(0) @binding(0) var<storage, read> info: array<i32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@group(0) @binding(2) var<storage, read> X: array<f32>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let r = i32(gid.x + gid.y * nwg.x * ${WG}u);
-  if (r >= info[0]) { return; }
-  let n = info[1];
-  let base = info[4] + r * info[2];
-  var m = -3.4e38;
-  for (var i = 0; i < n; i++) { let v = X[base + i * info[3]]; if (v > m || v != v) { m = v; } }
-  var s = 0.0;
-  for (var i = 0; i < n; i++) { s += exp(X[base + i * info[3]] - m); }
-  for (var i = 0; i < n; i++) {
-    let v = X[base + i * info[3]] - m;
-    out[r * n + i] = ${log ? "v - log(s)" : "exp(v) / s"};
-  }
-}`;
-  b.dispatch(code, info, [out.buffer, buf(x)], rows);
-  return [{ storage: out, shape: [rows, n] }];
 });

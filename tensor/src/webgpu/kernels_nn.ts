@@ -1,9 +1,9 @@
 /**
- * WebGPU kernels for indexing, joining, convolution, pooling, scans and the
- * fused optimizer updates, under the same names as the CPU kernels (batch
- * norm and the convolution's weight gradient are in kernels_reduce.ts). Written for correctness first: one invocation per output element
- * (or per row/channel where a reduction is sequential), deterministic (no
- * float atomics).
+ * WebGPU kernels for indexing, joining, convolution, pooling and the fused
+ * optimizer updates, under the same names as the CPU kernels (batch norm,
+ * scans and the convolution's weight gradient are in kernels_reduce.ts).
+ * Written for correctness first: one invocation per output element,
+ * deterministic (no float atomics).
  *
  * @module
  */
@@ -188,32 +188,6 @@ registerKernel("Concat", "webgpu", (inputs, { axis, outShape, dtype }) => {
     b.stridedCopy(ob(o), dtype, x.shape, os, start * os[axis], x, false);
     start += x.shape[axis];
   }
-  return [o];
-});
-
-registerKernel("Scan", "webgpu", ([x0], { op, reverse, outDType }) => {
-  const x = contig(x0), b = be(x);
-  const [rows, n] = x.shape;
-  const o = out(b, outDType, [rows, n]);
-  const step = op === "sum" ? "acc = acc + v;" : "acc = acc * v;";
-  b.dispatch(
-    shader(
-      [["o", wgslType(outDType), true], ["X", wgslType(x.dtype), false]],
-      `
-  if (idx >= info[0]) { return; }
-  let n = info[1];
-  var acc: f32 = ${op === "sum" ? "0.0" : "1.0"};
-  for (var t = 0; t < n; t++) {
-    let i = ${reverse ? "n - 1 - t" : "t"};
-    let v = f32(X[idx * n + i]);
-    ${step}
-    o[idx * n + i] = ${outDType === "float32" ? "acc" : "i32(acc)"};
-  }`,
-    ),
-    new Int32Array([rows, n]),
-    [ob(o), buf(x)],
-    rows,
-  );
   return [o];
 });
 

@@ -522,3 +522,145 @@ registerKernel("Conv2dBackwardWeight", "webgpu", ([x0, d0], a: ConvAttrs) => {
   dispatchGroups(b, code, info, [o.buffer, buf(x), buf(dy)], count);
   return [{ storage: o, shape: [f, cg, a.kh, a.kw] }];
 });
+
+// ---- softmax: one workgroup per row ----------------------------------------
+
+registerKernel("Softmax", "webgpu", ([x], { log }: { log: boolean }) => {
+  const b = be(x);
+  const [rows, n] = x.shape;
+  const out = b.alloc("float32", rows * n);
+  if (rows * n === 0) return [{ storage: out, shape: [rows, n] }];
+  const code = groupShader(
+    [["out", "f32", true], ["X", "f32", false]],
+    `var<workgroup> sh: array<f32, ${WG}>;`,
+    `
+  let r = item;
+  let valid = r < info[0];
+  let n = info[1];
+  let base = info[4] + r * info[2];
+  var m = -3.4e38;
+  if (valid) {
+    for (var i = t; i < n; i += ${WG}) {
+      let v = X[base + i * info[3]];
+      if (m == m && (v > m || v != v)) { m = v; }
+    }
+  }
+  sh[t] = m;
+  workgroupBarrier();
+  for (var s = ${WG / 2}; s > 0; s = s >> 1u) {
+    if (t < s) { let a = sh[t]; let v = sh[t + s]; if (a == a && (v > a || v != v)) { sh[t] = v; } }
+    workgroupBarrier();
+  }
+  m = sh[0];
+  workgroupBarrier();
+  var acc = 0.0;
+  if (valid) { for (var i = t; i < n; i += ${WG}) { acc += exp(X[base + i * info[3]] - m); } }
+  sh[t] = acc;${treeSum("sh")}
+  let total = sh[0];
+  if (valid) {
+    for (var i = t; i < n; i += ${WG}) {
+      let v = X[base + i * info[3]] - m;
+      out[r * n + i] = ${log ? "v - log(total)" : "exp(v) / total"};
+    }
+  }`,
+  );
+  dispatchGroups(
+    b,
+    code,
+    new Int32Array([rows, n, x.strides[0], x.strides[1], x.offset]),
+    [out.buffer, buf(x)],
+    rows,
+  );
+  return [{ storage: out, shape: [rows, n] }];
+});
+
+// ---- scans: blocks of SCAN_BLOCK, then the blocks' running totals ----------
+
+/** Elements one invocation scans serially. */
+const SCAN_BLOCK = 2048;
+
+registerKernel("Scan", "webgpu", ([x0], { op, reverse, outDType }) => {
+  const x = contig(x0), b = be(x);
+  const [rows, n] = x.shape;
+  const o = b.alloc(outDType, rows * n);
+  if (rows * n === 0) return [{ storage: o, shape: [rows, n] }];
+  const blocks = Math.ceil(n / SCAN_BLOCK);
+  const init = op === "sum" ? "0.0" : "1.0";
+  const combine = (a: string, v: string) => op === "sum" ? `${a} + ${v}` : `${a} * ${v}`;
+  const store = outDType === "float32" ? "acc" : "i32(acc)";
+  // Position of step `t` of block `k` along the scan (reversed scans run from the end).
+  const at = reverse ? "n - 1 - (k * B + q)" : "k * B + q";
+  // Pass 1: scan each block from the identity; pass 2 (when there are several
+  // blocks): each row's exclusive running totals of the blocks; pass 3: combine.
+  const totals = b.alloc("float32", rows * blocks);
+  b.dispatch(
+    `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> o: array<${wgslType(outDType)}>;
+@group(0) @binding(2) var<storage, read_write> T: array<f32>;
+@group(0) @binding(3) var<storage, read> X: array<${wgslType(x.dtype)}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = i32(gid.x + gid.y * nwg.x * ${WG}u);
+  let rows = info[0]; let n = info[1]; let B = info[2]; let nb = info[3];
+  if (idx >= rows * nb) { return; }
+  let row = idx / nb; let k = idx % nb;
+  var acc: f32 = ${init};
+  for (var q = 0; q < B && k * B + q < n; q++) {
+    let i = row * n + ${at};
+    acc = ${combine("acc", "f32(X[i])")};
+    o[i] = ${store};
+  }
+  T[idx] = acc;
+}`,
+    new Int32Array([rows, n, SCAN_BLOCK, blocks]),
+    [o.buffer, totals.buffer, buf(x)],
+    rows * blocks,
+  );
+  if (blocks > 1) {
+    if (blocks > 60000) throw new Error(`Cannot run Scan on WebGPU along ${n} elements`);
+    b.dispatch(
+      `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> T: array<f32>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let row = i32(gid.x + gid.y * nwg.x * ${WG}u);
+  if (row >= info[0]) { return; }
+  var acc: f32 = ${init};
+  for (var k = 0; k < info[3]; k++) {
+    let v = T[row * info[3] + k];
+    T[row * info[3] + k] = acc;
+    acc = ${combine("acc", "v")};
+  }
+}`,
+      new Int32Array([rows, n, SCAN_BLOCK, blocks]),
+      [totals.buffer],
+      rows,
+    );
+    b.dispatch(
+      `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> o: array<${wgslType(outDType)}>;
+@group(0) @binding(2) var<storage, read> T: array<f32>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let e = i32(gid.x + gid.y * nwg.x * ${WG}u);
+  let n = info[1];
+  if (e >= info[0] * n) { return; }
+  let row = e / n; let p = e % n;
+  let step = ${reverse ? "n - 1 - p" : "p"};
+  let k = step / info[2];
+  if (k == 0) { return; }
+  let prev = T[row * info[3] + k];
+  let acc = ${combine("prev", "f32(o[e])")};
+  o[e] = ${store};
+}`,
+      new Int32Array([rows, n, SCAN_BLOCK, blocks]),
+      [o.buffer, totals.buffer],
+      rows * n,
+    );
+  }
+  b.free(totals);
+  return [{ storage: o, shape: [rows, n] }];
+});

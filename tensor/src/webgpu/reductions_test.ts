@@ -88,3 +88,29 @@ Deno.test("WebGPU convolution weight gradients agree with the CPU over 73,728 po
     T.randn([6, 4, 3, 3], { rng: g }),
   ]);
 });
+
+Deno.test("WebGPU softmax and logSoftmax agree with the CPU on rows of 70,000 and with NaN", async () => {
+  const x = T.randn([3, 70_000], { rng: g }).mul(4);
+  await agree((t) => t.softmax(1), [x], { atol: 1e-6, rtol: 2e-3 });
+  await agree((t) => t.logSoftmax(1), [x], { atol: 1e-4, rtol: 1e-4 });
+  await agree((t) => t.softmax(0), [T.randn([5, 300], { rng: g })]);
+  const nan = await T.tensor([[1, NaN, 2], [0, 1, 2]]).to("webgpu");
+  const s = await nan.softmax(1).data();
+  assert.ok([0, 1, 2].every((i) => Number.isNaN(s[i])) && !Number.isNaN(s[3]));
+});
+
+Deno.test("WebGPU cumsum and cumprod agree with the CPU along 70,000 elements, both ways", async () => {
+  const x = T.rand([2, 70_000], { rng: g });
+  await agree((t) => t.cumsum(1), [x], { atol: 1e-2, rtol: 1e-4 });
+  await agree((t) => t.flip([1]).cumsum(1).flip([1]), [x], { atol: 1e-2, rtol: 1e-4 });
+  await agree((t) => t.cumsum(0), [T.randn([5000, 3], { rng: g })], { atol: 1e-3, rtol: 1e-4 });
+  await agree((t) => t.cumprod(1), [T.rand([3, 5000], { rng: g }).mul(0.01).add(0.995)], {
+    atol: 1e-4,
+    rtol: 1e-3,
+  });
+  const ints = T.randint(0, 3, [4100], { rng: g });
+  assert.deepEqual(
+    [...await (await ints.to("webgpu")).cumsum(0).data()],
+    [...ints.cumsum(0).dataSync()],
+  );
+});
