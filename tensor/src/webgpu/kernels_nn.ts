@@ -1,7 +1,8 @@
 /**
  * WebGPU kernels for indexing, joining, convolution, pooling and the fused
  * optimizer updates, under the same names as the CPU kernels (batch norm,
- * scans and the convolution's weight gradient are in kernels_reduce.ts).
+ * scans, scatter-add, index-add and the convolution's weight gradient are in
+ * kernels_reduce.ts).
  * Written for correctness first: one invocation per output element,
  * deterministic (no float atomics).
  *
@@ -81,50 +82,6 @@ registerKernel("Gather", "webgpu", ([x0, i0], { axis }) => {
   return [o];
 });
 
-registerKernel("ScatterAdd", "webgpu", ([x0, i0, s0], { axis }) => {
-  // One invocation per output element: sum the src entries whose index points at it.
-  const x = contig(x0), index = contig(i0), src = contig(s0), b = be(x);
-  const o = out(b, x.dtype, [...x.shape]);
-  const nd = x.shape.length;
-  const info = new Int32Array([
-    sizeOf(x.shape),
-    nd,
-    axis,
-    ...pad8(x.shape),
-    ...pad8(index.shape),
-    ...pad8(defaultStrides(index.shape)),
-    ...pad8(defaultStrides(src.shape)),
-    x.shape[axis],
-  ]);
-  b.dispatch(
-    shader(
-      [["o", "f32", true], ["X", "f32", false], ["I", "i32", false], ["S", "f32", false]],
-      `
-  if (idx >= info[0]) { return; }
-  var rem = idx; var coords: array<i32, 8>;
-  for (var d = info[1] - 1; d >= 0; d--) { coords[d] = rem % info[3 + d]; rem = rem / info[3 + d]; }
-  for (var d = 0; d < info[1]; d++) { if (d != info[2] && coords[d] >= info[11 + d]) { o[idx] = X[idx]; return; } }
-  var acc = X[idx];
-  let L = info[11 + info[2]];
-  for (var l = 0; l < L; l++) {
-    var ii = 0; var si = 0;
-    for (var d = 0; d < info[1]; d++) {
-      let c = select(coords[d], l, d == info[2]);
-      ii += c * info[19 + d]; si += c * info[27 + d];
-    }
-    var k = I[ii];
-    if (k < 0) { k += info[35]; }
-    if (k == coords[info[2]]) { acc += S[si]; }
-  }
-  o[idx] = acc;`,
-    ),
-    info,
-    [ob(o), buf(x), buf(index), buf(src)],
-    sizeOf(x.shape),
-  );
-  return [o];
-});
-
 registerKernel("IndexSelect", "webgpu", ([x0, i0], { axis }) => {
   const x = contig(x0), index = contig(i0), b = be(x);
   const n = x.shape[axis], m = sizeOf(index.shape);
@@ -146,35 +103,6 @@ registerKernel("IndexSelect", "webgpu", ([x0, i0], { axis }) => {
     info,
     [ob(o), buf(x), buf(index)],
     outer * m * inner,
-  );
-  return [o];
-});
-
-registerKernel("IndexAdd", "webgpu", ([x0, i0, s0], { axis }) => {
-  const x = contig(x0), index = contig(i0), src = contig(s0), b = be(x);
-  const n = x.shape[axis], m = sizeOf(index.shape);
-  const inner = sizeOf(x.shape.slice(axis + 1));
-  const o = out(b, x.dtype, [...x.shape]);
-  const info = new Int32Array([sizeOf(x.shape), m, inner, n]);
-  b.dispatch(
-    shader(
-      [["o", "f32", true], ["X", "f32", false], ["I", "i32", false], ["S", "f32", false]],
-      `
-  if (idx >= info[0]) { return; }
-  let i = idx % info[2];
-  let row = (idx / info[2]) % info[3];
-  let ou = idx / (info[2] * info[3]);
-  var acc = X[idx];
-  for (var j = 0; j < info[1]; j++) {
-    var k = I[j];
-    if (k < 0) { k += info[3]; }
-    if (k == row) { acc += S[(ou * info[1] + j) * info[2] + i]; }
-  }
-  o[idx] = acc;`,
-    ),
-    info,
-    [ob(o), buf(x), buf(index), buf(src)],
-    sizeOf(x.shape),
   );
   return [o];
 });

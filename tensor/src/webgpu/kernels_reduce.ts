@@ -664,3 +664,168 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   b.free(totals);
   return [{ storage: o, shape: [rows, n] }];
 });
+
+// ---- scatter-add and index-add: the source split into chunks ---------------
+
+/** Source entries one invocation visits (each visit loops over at most 8 axes). */
+const SCATTER_CHUNK = 4096;
+
+/**
+ * Adds the chunked partial sums `P [chunks, n]` to `X` into `o` (one
+ * invocation per element), or nothing to do when there was one chunk.
+ */
+function addPartials(
+  b: WebGPUBackend,
+  o: GpuStorage,
+  x: GpuStorage,
+  p: GpuStorage,
+  n: number,
+  chunks: number,
+): void {
+  b.dispatch(
+    `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> o: array<f32>;
+@group(0) @binding(2) var<storage, read> X: array<f32>;
+@group(0) @binding(3) var<storage, read> P: array<f32>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = i32(gid.x + gid.y * nwg.x * ${WG}u);
+  if (idx >= info[0]) { return; }
+  var acc = X[idx];
+  for (var c = 0; c < info[1]; c++) { acc += P[c * info[0] + idx]; }
+  o[idx] = acc;
+}`,
+    new Int32Array([n, chunks]),
+    [o.buffer, x.buffer, p.buffer],
+    n,
+  );
+}
+
+/**
+ * Runs a gather-style accumulation `body` (which adds to `acc` for source
+ * entries `l` in `[l0, l1)` of output `idx`) over chunks of the source, then
+ * adds the partial sums to `X`.
+ */
+function chunkedAccumulate(
+  b: WebGPUBackend,
+  x: TensorInfo,
+  index: TensorInfo,
+  src: TensorInfo,
+  info: number[],
+  length: number,
+  prelude: string,
+  body: string,
+): GpuStorage {
+  const n = sizeOf(x.shape);
+  const o = b.alloc("float32", n);
+  if (n === 0) return o;
+  const chunks = Math.max(1, Math.ceil(length / SCATTER_CHUNK));
+  const direct = chunks === 1;
+  const p = direct ? o : b.alloc("float32", n * chunks);
+  const head = info.length;
+  b.dispatch(
+    `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> o: array<f32>;
+@group(0) @binding(2) var<storage, read> X: array<f32>;
+@group(0) @binding(3) var<storage, read> I: array<i32>;
+@group(0) @binding(4) var<storage, read> S: array<f32>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let e = i32(gid.x + gid.y * nwg.x * ${WG}u);
+  let total = info[0];
+  if (e >= total * info[${head + 1}]) { return; }
+  let idx = e % total;
+  let chunk = e / total;
+  let l0 = chunk * info[${head}];
+  let l1 = min(info[${head + 2}], l0 + info[${head}]);
+  var acc = ${direct ? "X[idx]" : "0.0"};
+  if (info[0] < 0) { acc += X[0]; }
+  ${prelude}
+  for (var l = l0; l < l1; l++) {
+    ${body}
+  }
+  o[e] = acc;
+}`,
+    new Int32Array([...info, SCATTER_CHUNK, chunks, length]),
+    [p.buffer, (x.storage as GpuStorage).buffer, buf(index), buf(src)],
+    n * chunks,
+  );
+  if (!direct) {
+    addPartials(b, o, x.storage as GpuStorage, p, n, chunks);
+    b.free(p);
+  }
+  return o;
+}
+
+registerKernel("IndexAdd", "webgpu", ([x0, i0, s0], { axis }) => {
+  const x = contig(x0), index = contig(i0), src = contig(s0), b = be(x);
+  if (x.dtype !== "float32") {
+    throw new Error(`Cannot run indexAdd on WebGPU for ${x.dtype}: float32 only`);
+  }
+  const n = x.shape[axis], m = sizeOf(index.shape);
+  const inner = sizeOf(x.shape.slice(axis + 1));
+  const o = chunkedAccumulate(
+    b,
+    x,
+    index,
+    src,
+    [sizeOf(x.shape), m, inner, n],
+    m,
+    `let i = idx % info[2];
+  let row = (idx / info[2]) % info[3];
+  let ou = idx / (info[2] * info[3]);`,
+    `var k = I[l];
+    if (k < 0) { k += info[3]; }
+    if (k == row) { acc += S[(ou * info[1] + l) * info[2] + i]; }`,
+  );
+  return [{ storage: o, shape: [...x.shape] }];
+});
+
+const pad8 = (xs: readonly number[]): number[] => {
+  const out = new Array<number>(8).fill(0);
+  xs.forEach((v, i) => (out[i] = v));
+  return out;
+};
+
+registerKernel("ScatterAdd", "webgpu", ([x0, i0, s0], { axis }) => {
+  // One invocation per output element (and source chunk): sum the src entries whose index points at it.
+  const x = contig(x0), index = contig(i0), src = contig(s0), b = be(x);
+  if (x.dtype !== "float32") {
+    throw new Error(`Cannot run scatterAdd on WebGPU for ${x.dtype}: float32 only`);
+  }
+  const nd = x.shape.length;
+  const o = chunkedAccumulate(
+    b,
+    x,
+    index,
+    src,
+    [
+      sizeOf(x.shape),
+      nd,
+      axis,
+      ...pad8(x.shape),
+      ...pad8(index.shape),
+      ...pad8(defaultStrides(index.shape)),
+      ...pad8(defaultStrides(src.shape)),
+      x.shape[axis],
+    ],
+    index.shape[axis] ?? 0,
+    `var rem = idx; var coords: array<i32, 8>;
+  for (var d = info[1] - 1; d >= 0; d--) { coords[d] = rem % info[3 + d]; rem = rem / info[3 + d]; }
+  var outside = false;
+  for (var d = 0; d < info[1]; d++) { if (d != info[2] && coords[d] >= info[11 + d]) { outside = true; } }
+  let stop = select(l1, l0, outside);`,
+    `if (l >= stop) { break; }
+    var ii = 0; var si = 0;
+    for (var d = 0; d < info[1]; d++) {
+      let c = select(coords[d], l, d == info[2]);
+      ii += c * info[19 + d]; si += c * info[27 + d];
+    }
+    var k = I[ii];
+    if (k < 0) { k += info[35]; }
+    if (k == coords[info[2]]) { acc += S[si]; }`,
+  );
+  return [{ storage: o, shape: [...x.shape] }];
+});

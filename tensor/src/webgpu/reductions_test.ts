@@ -114,3 +114,24 @@ Deno.test("WebGPU cumsum and cumprod agree with the CPU along 70,000 elements, b
     [...ints.cumsum(0).dataSync()],
   );
 });
+
+Deno.test("WebGPU indexAdd and scatterAdd agree with the CPU for 9,000 source entries (chunked)", async () => {
+  const idx = T.randint(-50, 50, [9000], { rng: g });
+  await agree(
+    (x, s, i) => T.indexAdd(x, 0, i, s),
+    [T.randn([50, 3], { rng: g }), T.randn([9000, 3], { rng: g }), idx],
+    { atol: 1e-3, rtol: 1e-4 },
+  );
+  const sidx = T.randint(0, 4, [2, 9000], { rng: g });
+  await agree(
+    (x, s, i) => T.scatterAdd(x, 1, i, s),
+    [T.randn([3, 4], { rng: g }), T.randn([2, 9000], { rng: g }), sidx],
+    { atol: 1e-3, rtol: 1e-4 },
+  );
+  // The embedding gradient sums over every token (here 70,000 of them).
+  const tokens = T.randint(0, 20, [70_000], { rng: g });
+  await agree((w, t) => T.embedding(t, w), [T.randn([20, 4], { rng: g }), tokens], {
+    atol: 1e-2,
+    rtol: 1e-4,
+  });
+});
