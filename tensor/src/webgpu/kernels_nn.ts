@@ -1,8 +1,8 @@
 /**
  * WebGPU kernels for indexing, joining, convolution, pooling and the fused
  * optimizer updates, under the same names as the CPU kernels (batch norm,
- * scans, scatter-add, index-add and the convolution's weight gradient are in
- * kernels_reduce.ts).
+ * scans, scatter-add, index-add, the average-pool gradient and the convolution's
+ * weight gradient are in kernels_reduce.ts).
  * Written for correctness first: one invocation per output element,
  * deterministic (no float atomics).
  *
@@ -380,62 +380,6 @@ registerKernel(
       info,
       [ob(o), buf(x)],
       n * c * oh * ow,
-    );
-    return [o];
-  },
-);
-
-registerKernel(
-  "AvgPool2dBackward",
-  "webgpu",
-  (
-    [d0],
-    a: {
-      hw: Windows;
-      ww: Windows;
-      countIncludePad: boolean;
-      divisor?: number;
-      h: number;
-      w: number;
-    },
-  ) => {
-    const dy = contig(d0), b = be(dy);
-    const [n, c, oh, ow] = dy.shape;
-    const o = out(b, "float32", [n, c, a.h, a.w], true);
-    const info = new Int32Array([
-      n * c,
-      a.h,
-      a.w,
-      oh,
-      ow,
-      0,
-      0,
-      a.divisor ?? 0,
-      a.countIncludePad ? 1 : 0,
-      ...windowInfo(a.hw, a.ww).slice(2),
-    ]);
-    const base = "9";
-    b.dispatch(
-      shader(
-        [["o", "f32", true], ["D", "f32", false]],
-        `
-  if (idx >= info[0]) { return; }
-  let oh = info[3]; let ow = info[4];
-  for (var i = 0; i < oh; i++) {
-    for (var j = 0; j < ow; j++) {
-      let hs = info[${base} + i]; let he = info[${base} + oh + i];
-      let ws = info[${base} + 4 * oh + j]; let we = info[${base} + 4 * oh + ow + j];
-      ${divisorCode(base)}
-      let g = D[(idx * oh + i) * ow + j] / div;
-      for (var y = max(hs, 0); y < min(he, info[1]); y++) {
-        for (var z = max(ws, 0); z < min(we, info[2]); z++) { o[idx * info[1] * info[2] + y * info[2] + z] += g; }
-      }
-    }
-  }`,
-      ),
-      info,
-      [ob(o), buf(dy)],
-      n * c,
     );
     return [o];
   },

@@ -829,3 +829,95 @@ registerKernel("ScatterAdd", "webgpu", ([x0, i0, s0], { axis }) => {
   );
   return [{ storage: o, shape: [...x.shape] }];
 });
+
+// ---- average-pool gradient: one invocation per input element ----------------
+
+/** Pooling windows along one axis (as the pooling ops pass them). */
+interface Windows {
+  start: number[];
+  end: number[];
+  padEnd: number[];
+  padStart: number[];
+  step: number;
+}
+
+registerKernel(
+  "AvgPool2dBackward",
+  "webgpu",
+  (
+    [d0],
+    a: {
+      hw: Windows;
+      ww: Windows;
+      countIncludePad: boolean;
+      divisor?: number;
+      h: number;
+      w: number;
+    },
+  ) => {
+    // Each input element gathers from the windows that cover it: window starts
+    // and ends never decrease, so a binary search finds the first one and the
+    // scan stops at the first window starting after it.
+    const dy = contig(d0), b = be(dy);
+    const [n, c, oh, ow] = dy.shape;
+    const o = b.alloc("float32", n * c * a.h * a.w);
+    const H = 9, HE = H + oh, HPS = H + 2 * oh, HPE = H + 3 * oh;
+    const W = H + 4 * oh, WE = W + ow, WPS = W + 2 * ow, WPE = W + 3 * ow;
+    const info = new Int32Array([
+      n * c * a.h * a.w,
+      a.h,
+      a.w,
+      oh,
+      ow,
+      0,
+      0,
+      a.divisor ?? 0,
+      a.countIncludePad ? 1 : 0,
+      ...a.hw.start,
+      ...a.hw.end,
+      ...a.hw.padStart,
+      ...a.hw.padEnd,
+      ...a.ww.start,
+      ...a.ww.end,
+      ...a.ww.padStart,
+      ...a.ww.padEnd,
+    ]);
+    b.dispatch(
+      `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> o: array<f32>;
+@group(0) @binding(2) var<storage, read> D: array<f32>;
+/** The first window (of count) whose end lies after p; ends start at info[e]. */
+fn firstEnding(e: i32, count: i32, p: i32) -> i32 {
+  var lo = 0; var hi = count;
+  while (lo < hi) { let mid = (lo + hi) / 2; if (info[e + mid] > p) { hi = mid; } else { lo = mid + 1; } }
+  return lo;
+}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = i32(gid.x + gid.y * nwg.x * ${WG}u);
+  if (idx >= info[0]) { return; }
+  let h = info[1]; let w = info[2]; let oh = info[3]; let ow = info[4];
+  let z = idx % w; let y = (idx / w) % h; let pl = idx / (w * h);
+  var acc = 0.0;
+  for (var i = firstEnding(${HE}, oh, y); i < oh && info[${H} + i] <= y; i++) {
+    let hs = info[${H} + i]; let he = info[${HE} + i];
+    for (var j = firstEnding(${WE}, ow, z); j < ow && info[${W} + j] <= z; j++) {
+      let ws = info[${W} + j]; let we = info[${WE} + j];
+      var div = f32(info[7]);
+      if (info[7] == 0) {
+        if (info[8] == 1) { div = f32((info[${HPE} + i] - info[${HPS} + i]) * (info[${WPE} + j] - info[${WPS} + j])); }
+        else { div = f32((min(he, h) - max(hs, 0)) * (min(we, w) - max(ws, 0))); }
+      }
+      acc += D[(pl * oh + i) * ow + j] / div;
+    }
+  }
+  o[idx] = acc;
+}`,
+      info,
+      [o.buffer, buf(dy)],
+      n * c * a.h * a.w,
+    );
+    return [{ storage: o, shape: [n, c, a.h, a.w] }];
+  },
+);

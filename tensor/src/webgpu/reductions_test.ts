@@ -135,3 +135,15 @@ Deno.test("WebGPU indexAdd and scatterAdd agree with the CPU for 9,000 source en
     rtol: 1e-4,
   });
 });
+
+Deno.test("WebGPU average-pool gradients agree with the CPU (gathered per input element)", async () => {
+  const x = T.randn([2, 3, 75, 75], { rng: g });
+  await agree((t) => T.avgPool2d(t, 3, { stride: 1, padding: 1 }), [x]);
+  await agree((t) => T.avgPool2d(t, 3, { stride: 2, padding: 1, ceilMode: true }), [x]);
+  await agree(
+    (t) => T.avgPool2d(t, [3, 2], { stride: [2, 3], padding: [1, 0], countIncludePad: false }),
+    [x],
+  );
+  await agree((t) => T.avgPool2d(t, 2, { divisorOverride: 3 }), [x]);
+  await agree((t) => T.adaptiveAvgPool2d(t, [7, 5]), [x]);
+});
