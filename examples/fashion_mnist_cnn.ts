@@ -37,7 +37,7 @@ function flag(name: string, fallback: string): string {
   return a.includes("=") ? a.slice(a.indexOf("=") + 1) : Deno.args[i + 1] ?? fallback;
 }
 
-const epochs = Number(flag("epochs", "4"));
+const epochs = Number(flag("epochs", "8"));
 const batchSize = Number(flag("batch-size", "64"));
 const lr = Number(flag("lr", "0.001"));
 const backend = flag("backend", "cpu");
