@@ -131,6 +131,7 @@ export class WebGPUBackend implements Backend {
   #bytes = 0;
   #pooledBytes = 0;
   #lost: string | null = null;
+  #error: string | null = null;
 
   /**
    * Wraps a device (see `initWebGPU`).
@@ -144,11 +145,24 @@ export class WebGPUBackend implements Backend {
     device.lost.then((info) => {
       this.#lost = `${info.reason}: ${info.message}`;
     });
+    // Validation and out-of-memory errors of queued work arrive as events; the
+    // next read (or op) reports the first one instead of returning what the
+    // failed work left in its buffers.
+    device.addEventListener("uncapturederror", (e) => {
+      this.#error ??= (e as GPUUncapturedErrorEvent).error.message;
+    });
   }
 
   #check(): void {
     if (this.#lost) {
       throw new BackendError(`Cannot use the WebGPU device: it was lost (${this.#lost})`);
+    }
+    if (this.#error) {
+      const message = this.#error;
+      this.#error = null;
+      throw new BackendError(
+        `WebGPU reported an error for earlier work, whose results are invalid: ${message}`,
+      );
     }
   }
 
@@ -254,6 +268,11 @@ export class WebGPUBackend implements Backend {
     this.device.queue.submit([enc.finish()]);
     await staging.mapAsync(GPUMapMode.READ);
     const raw = staging.getMappedRange().slice(0);
+    if (this.#error) {
+      staging.unmap();
+      staging.destroy();
+      this.#check();
+    }
     staging.unmap();
     staging.destroy();
     if (s.dtype === "bool") {

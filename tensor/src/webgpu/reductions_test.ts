@@ -147,3 +147,23 @@ Deno.test("WebGPU average-pool gradients agree with the CPU (gathered per input 
   await agree((t) => T.avgPool2d(t, 2, { divisorOverride: 3 }), [x]);
   await agree((t) => T.adaptiveAvgPool2d(t, [7, 5]), [x]);
 });
+
+Deno.test("a WebGPU validation error is reported at the next read, not returned as data", async () => {
+  const { webgpuBackend } = await import("./backend.ts");
+  const b = webgpuBackend()!;
+  const x = await T.ones([4]).to("webgpu");
+  // The shader's "auto" layout has no binding 1, but the dispatch binds a buffer there.
+  b.dispatch(
+    `@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> o: array<f32>;
+@compute @workgroup_size(1) fn main() { }`,
+    new Int32Array([1]),
+    [b.allocBuffer(16)],
+    1,
+  );
+  await assert.rejects(
+    () => x.data(),
+    /^BackendError: WebGPU reported an error for earlier work, whose results are invalid: /,
+  );
+  assert.deepEqual([...await x.data()], [1, 1, 1, 1]);
+});
