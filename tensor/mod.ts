@@ -57,3 +57,4 @@ export type { GpuStorage, WebGPUInfo } from "./src/webgpu/backend.ts";
 import "./src/webgpu/kernels.ts";
 import "./src/webgpu/kernels_nn.ts";
 import "./src/webgpu/kernels_reduce.ts";
+import "./src/webgpu/kernels_conv.ts";

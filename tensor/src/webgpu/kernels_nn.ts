@@ -2,7 +2,8 @@
  * WebGPU kernels for indexing, joining, convolution, pooling and the fused
  * optimizer updates, under the same names as the CPU kernels (batch norm,
  * scans, scatter-add, index-add, the average-pool gradient and the convolution's
- * weight gradient are in kernels_reduce.ts).
+ * weight gradient are in kernels_reduce.ts, the forward convolution in
+ * kernels_conv.ts).
  * Written for correctness first: one invocation per output element,
  * deterministic (no float atomics).
  *
@@ -132,59 +133,6 @@ interface ConvAttrs {
   dw: number;
   groups: number;
 }
-
-registerKernel("Conv2d", "webgpu", ([x0, w0], a: ConvAttrs & { oh: number; ow: number }) => {
-  const x = contig(x0), w = contig(w0), b = be(x);
-  const [n, c, h, wd] = x.shape, [f, cg] = w.shape;
-  const o = out(b, "float32", [n, f, a.oh, a.ow]);
-  const info = new Int32Array([
-    n * f * a.oh * a.ow,
-    c,
-    h,
-    wd,
-    f,
-    cg,
-    a.kh,
-    a.kw,
-    a.sh,
-    a.sw,
-    a.ph,
-    a.pw,
-    a.dh,
-    a.dw,
-    f / a.groups,
-    a.oh,
-    a.ow,
-  ]);
-  b.dispatch(
-    shader(
-      [["o", "f32", true], ["X", "f32", false], ["W", "f32", false]],
-      `
-  if (idx >= info[0]) { return; }
-  let ow = info[16]; let oh = info[15];
-  let xo = idx % ow; let yo = (idx / ow) % oh; let fo = (idx / (ow * oh)) % info[4]; let bn = idx / (ow * oh * info[4]);
-  let g = fo / info[14];
-  var acc = 0.0;
-  for (var ci = 0; ci < info[5]; ci++) {
-    let cin = g * info[5] + ci;
-    for (var i = 0; i < info[6]; i++) {
-      let iy = yo * info[8] - info[10] + i * info[12];
-      if (iy < 0 || iy >= info[2]) { continue; }
-      for (var j = 0; j < info[7]; j++) {
-        let ix = xo * info[9] - info[11] + j * info[13];
-        if (ix < 0 || ix >= info[3]) { continue; }
-        acc += X[((bn * info[1] + cin) * info[2] + iy) * info[3] + ix] * W[((fo * info[5] + ci) * info[6] + i) * info[7] + j];
-      }
-    }
-  }
-  o[idx] = acc;`,
-    ),
-    info,
-    [ob(o), buf(x), buf(w)],
-    n * f * a.oh * a.ow,
-  );
-  return [o];
-});
 
 registerKernel(
   "Conv2dBackwardInput",

@@ -1,0 +1,25 @@
+// The implicit-GEMM WebGPU convolution against the CPU: tile edges (sizes
+// that are not multiples of the 64×64 tile or the 16-deep slices), 1×1
+// filters, stride, padding, dilation, groups, depthwise and "same".
+import * as T from "@dendrite/tensor";
+import { assertClose } from "@dendrite/tensor/testing";
+
+await T.initWebGPU({ allowSoftware: true });
+
+Deno.test("WebGPU conv2d (implicit GEMM) agrees with the CPU across geometries", async () => {
+  const g = new T.Generator(0);
+  const cases: [number[], number[], T.Conv2dOptions][] = [
+    [[2, 3, 9, 9], [4, 3, 3, 3], { padding: 1 }],
+    [[3, 70, 5, 7], [65, 70, 1, 1], {}],
+    [[2, 5, 17, 13], [7, 5, 3, 2], { stride: [2, 1], padding: [1, 2], dilation: [2, 1] }],
+    [[2, 8, 11, 11], [12, 2, 3, 3], { groups: 4, padding: 1 }],
+    [[2, 6, 10, 10], [6, 1, 3, 3], { groups: 6, padding: 1, stride: 2 }],
+    [[8, 32, 14, 14], [64, 32, 3, 3], { padding: 1 }],
+    [[1, 3, 8, 8], [2, 3, 4, 4], { padding: "same" }],
+  ];
+  for (const [xs, ws, o] of cases) {
+    const x = T.randn(xs, { rng: g }), w = T.randn(ws, { rng: g });
+    const gpu = T.conv2d(await x.to("webgpu"), await w.to("webgpu"), o);
+    assertClose(await gpu.data(), T.conv2d(x, w, o).dataSync(), { atol: 1e-4, rtol: 1e-4 });
+  }
+});
