@@ -38,72 +38,105 @@ interface ConvAttrs {
 const TILE = 64, DEPTH = 16;
 
 // info: 0 n, 1 c, 2 h, 3 w, 4 f, 5 cg, 6 kh, 7 kw, 8 sh, 9 sw, 10 ph, 11 pw, 12 dh, 13 dw,
-//       14 fg, 15 oh, 16 ow, 17 K (cg·kh·kw), 18 P (n·oh·ow), 19 f tiles, 20 p tiles, 21 groups
-const CODE = `
+//       14 fg, 15 oh, 16 ow, 17 K, 18 N (columns), 19 row tiles, 20 column tiles, 21 groups,
+//       22 M (rows)
+
+/**
+ * A tiled GEMM `out[r, q] = Σ_k A[r, k] · B[k, q]` per group `g`, where the
+ * WGSL snippets `loadA` (sets `av` from `r`, `k`) and `loadB` (sets `bv` from
+ * `k`, `q`) read the operands virtually and `store` writes `v` for `(r, q)`.
+ */
+function implicitGemm(loadA: string, loadB: string, store: string): string {
+  return `
 @group(0) @binding(0) var<storage, read> info: array<i32>;
 @group(0) @binding(1) var<storage, read_write> o: array<f32>;
 @group(0) @binding(2) var<storage, read> X: array<f32>;
 @group(0) @binding(3) var<storage, read> W: array<f32>;
-var<workgroup> tW: array<array<f32, ${TILE}>, ${DEPTH}>;
-var<workgroup> tX: array<array<f32, ${TILE}>, ${DEPTH}>;
+var<workgroup> tA: array<array<f32, ${TILE}>, ${DEPTH}>;
+var<workgroup> tB: array<array<f32, ${TILE}>, ${DEPTH}>;
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
   let item = i32(wid.x + wid.y * nwg.x);
   let valid = item < info[19] * info[20] * info[21];
-  let pt = item % info[20];
-  let ft = (item / info[20]) % info[19];
+  let qt = item % info[20];
+  let rt = (item / info[20]) % info[19];
   let g = item / (info[20] * info[19]);
   let t = i32(lid.x);
   let tx = t % 16; let ty = t / 16;
-  let K = info[17]; let P = info[18]; let fg = info[14];
-  let khw = info[6] * info[7]; let ohw = info[15] * info[16];
+  let K = info[17]; let N = info[18]; let M = info[22];
+  let khw = info[6] * info[7]; let ohw = info[15] * info[16]; let hw = info[2] * info[3];
+  let fg = info[14];
   var acc: array<array<f32, 4>, 4>;
   for (var k0 = 0; k0 < K; k0 += ${DEPTH}) {
-    // Each invocation loads 4 weights and 4 virtual im2col entries.
+    // Each invocation stages 4 entries of each operand.
     for (var e = 0; e < 4; e++) {
       let slot = t * 4 + e;
       let kk = slot / ${TILE}; let col = slot % ${TILE};
       let k = k0 + kk;
-      // Weight tile: rows of filters, columns of k.
-      let fw = ft * ${TILE} + col;
-      var wv = 0.0;
-      if (valid && k < K && fw < fg) { wv = W[(g * fg + fw) * K + k]; }
-      tW[kk][col] = wv;
-      // Input tile: rows of k, columns of output positions.
-      let p = pt * ${TILE} + col;
-      var xv = 0.0;
-      if (valid && k < K && p < P) {
-        let ci = k / khw; let i = (k / info[7]) % info[6]; let j = k % info[7];
-        let bn = p / ohw; let yo = (p / info[16]) % info[15]; let xo = p % info[16];
-        let iy = yo * info[8] - info[10] + i * info[12];
-        let ix = xo * info[9] - info[11] + j * info[13];
-        if (iy >= 0 && iy < info[2] && ix >= 0 && ix < info[3]) {
-          xv = X[((bn * info[1] + g * info[5] + ci) * info[2] + iy) * info[3] + ix];
-        }
-      }
-      tX[kk][col] = xv;
+      let r = rt * ${TILE} + col;
+      var av = 0.0;
+      if (valid && k < K && r < M) { ${loadA} }
+      tA[kk][col] = av;
+      let q = qt * ${TILE} + col;
+      var bv = 0.0;
+      if (valid && k < K && q < N) { ${loadB} }
+      tB[kk][col] = bv;
     }
     workgroupBarrier();
     for (var kk = 0; kk < ${DEPTH}; kk++) {
-      var a: array<f32, 4>; var bv: array<f32, 4>;
-      for (var r = 0; r < 4; r++) { a[r] = tW[kk][ty * 4 + r]; bv[r] = tX[kk][tx * 4 + r]; }
-      for (var r = 0; r < 4; r++) { for (var s = 0; s < 4; s++) { acc[r][s] += a[r] * bv[s]; } }
+      var a: array<f32, 4>; var b: array<f32, 4>;
+      for (var u = 0; u < 4; u++) { a[u] = tA[kk][ty * 4 + u]; b[u] = tB[kk][tx * 4 + u]; }
+      for (var u = 0; u < 4; u++) { for (var s = 0; s < 4; s++) { acc[u][s] += a[u] * b[s]; } }
     }
     workgroupBarrier();
   }
   if (!valid) { return; }
-  for (var r = 0; r < 4; r++) {
-    let fo = ft * ${TILE} + ty * 4 + r;
-    if (fo >= fg) { continue; }
+  for (var u = 0; u < 4; u++) {
+    let r = rt * ${TILE} + ty * 4 + u;
+    if (r >= M) { continue; }
     for (var s = 0; s < 4; s++) {
-      let p = pt * ${TILE} + tx * 4 + s;
-      if (p >= P) { continue; }
-      let bn = p / ohw; let rest = p % ohw;
-      o[(bn * info[4] + g * fg + fo) * ohw + rest] = acc[r][s];
+      let q = qt * ${TILE} + tx * 4 + s;
+      if (q >= N) { continue; }
+      let v = acc[u][s];
+      ${store}
     }
   }
 }`;
+}
+
+/** Forward: rows are the group's filters, columns the output positions, X the input. */
+const FORWARD = implicitGemm(
+  "av = W[(g * fg + r) * K + k];",
+  `let ci = k / khw; let i = (k / info[7]) % info[6]; let j = k % info[7];
+        let bn = q / ohw; let yo = (q / info[16]) % info[15]; let xo = q % info[16];
+        let iy = yo * info[8] - info[10] + i * info[12];
+        let ix = xo * info[9] - info[11] + j * info[13];
+        if (iy >= 0 && iy < info[2] && ix >= 0 && ix < info[3]) {
+          bv = X[((bn * info[1] + g * info[5] + ci) * info[2] + iy) * info[3] + ix];
+        }`,
+  "o[((q / ohw) * info[4] + g * fg + r) * ohw + q % ohw] = v;",
+);
+
+/**
+ * Input gradient (and the transposed convolution): rows are the group's input
+ * channels, columns the input positions, k = (filter, i, j), X the output
+ * gradient, read where the stride divides the position.
+ */
+const BACKWARD_INPUT = implicitGemm(
+  "let fi = k / khw; av = W[((g * fg + fi) * info[5] + r) * khw + k % khw];",
+  `let fi = k / khw; let i = (k / info[7]) % info[6]; let j = k % info[7];
+        let bn = q / hw; let y = (q / info[3]) % info[2]; let x = q % info[3];
+        let yy = y + info[10] - i * info[12];
+        let xx = x + info[11] - j * info[13];
+        if (yy >= 0 && xx >= 0 && yy % info[8] == 0 && xx % info[9] == 0) {
+          let yo = yy / info[8]; let xo = xx / info[9];
+          if (yo < info[15] && xo < info[16]) {
+            bv = X[((bn * info[4] + g * fg + fi) * info[15] + yo) * info[16] + xo];
+          }
+        }`,
+  "o[((q / hw) * info[1] + g * info[5] + r) * hw + q % hw] = v;",
+);
 
 registerKernel("Conv2d", "webgpu", ([x0, w0], a: ConvAttrs & { oh: number; ow: number }) => {
   const x = contig(x0), w = contig(w0), b = be(x);
@@ -140,8 +173,57 @@ registerKernel("Conv2d", "webgpu", ([x0, w0], a: ConvAttrs & { oh: number; ow: n
       fTiles,
       pTiles,
       a.groups,
+      fg,
     ]);
-    b.dispatch(CODE, info, [o.buffer, buf(x), buf(w)], tiles * WG);
+    b.dispatch(FORWARD, info, [o.buffer, buf(x), buf(w)], tiles * WG);
   }
   return [{ storage: o, shape: [n, f, a.oh, a.ow] }];
 });
+
+registerKernel(
+  "Conv2dBackwardInput",
+  "webgpu",
+  ([d0, w0], a: ConvAttrs & { h: number; w: number; c: number }) => {
+    const dy = contig(d0), w = contig(w0), b = be(dy);
+    const [n, f, oh, ow] = dy.shape, [, cg] = w.shape;
+    const fg = f / a.groups;
+    const K = fg * a.kh * a.kw, N = n * a.h * a.w;
+    if (WG !== 256) {
+      throw new Error(
+        `Conv2dBackwardInput on WebGPU expects 256 invocations per workgroup: got ${WG}`,
+      );
+    }
+    const o = b.alloc("float32", n * a.c * a.h * a.w, K === 0);
+    const rTiles = Math.ceil(cg / TILE), qTiles = Math.ceil(N / TILE);
+    const tiles = rTiles * qTiles * a.groups;
+    if (tiles > 0 && K > 0) {
+      const info = new Int32Array([
+        n,
+        a.c,
+        a.h,
+        a.w,
+        f,
+        cg,
+        a.kh,
+        a.kw,
+        a.sh,
+        a.sw,
+        a.ph,
+        a.pw,
+        a.dh,
+        a.dw,
+        fg,
+        oh,
+        ow,
+        K,
+        N,
+        rTiles,
+        qTiles,
+        a.groups,
+        cg,
+      ]);
+      b.dispatch(BACKWARD_INPUT, info, [o.buffer, buf(dy), buf(w)], tiles * WG);
+    }
+    return [{ storage: o, shape: [n, a.c, a.h, a.w] }];
+  },
+);

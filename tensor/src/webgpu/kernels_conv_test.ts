@@ -23,3 +23,31 @@ Deno.test("WebGPU conv2d (implicit GEMM) agrees with the CPU across geometries",
     assertClose(await gpu.data(), T.conv2d(x, w, o).dataSync(), { atol: 1e-4, rtol: 1e-4 });
   }
 });
+
+Deno.test("WebGPU conv input gradients and convTranspose2d (implicit GEMM) agree with the CPU", async () => {
+  const { gradients } = await import("@dendrite/autograd");
+  const g = new T.Generator(1);
+  const cases: [number[], number[], T.Conv2dOptions][] = [
+    [[2, 3, 9, 9], [4, 3, 3, 3], { padding: 1 }],
+    [[2, 5, 17, 13], [7, 5, 3, 2], { stride: [2, 3], padding: [1, 2], dilation: [2, 1] }],
+    [[2, 8, 11, 11], [12, 2, 3, 3], { groups: 4, padding: 1, stride: 2 }],
+    [[3, 70, 5, 7], [65, 70, 1, 1], {}],
+  ];
+  for (const [xs, ws, o] of cases) {
+    const x = T.randn(xs, { rng: g }), w = T.randn(ws, { rng: g });
+    const run = async (backend: string) => {
+      const xb = (await x.to(backend)).requiresGrad_();
+      const y = T.conv2d(xb, await w.to(backend), o);
+      const up = await T.randn(y.shape, { rng: new T.Generator(2) }).to(backend);
+      return await gradients(y, [xb], { gradOutputs: [up] })[0].data();
+    };
+    assertClose(await run("webgpu"), await run("cpu"), { atol: 1e-4, rtol: 1e-4 });
+  }
+  const x = T.randn([2, 6, 5, 7], { rng: g }), w = T.randn([6, 2, 3, 3], { rng: g });
+  const opts = { stride: 2, padding: 1, outputPadding: 1, groups: 2 } as const;
+  const gpu = T.convTranspose2d(await x.to("webgpu"), await w.to("webgpu"), opts);
+  assertClose(await gpu.data(), T.convTranspose2d(x, w, opts).dataSync(), {
+    atol: 1e-4,
+    rtol: 1e-4,
+  });
+});

@@ -2,8 +2,8 @@
  * WebGPU kernels for indexing, joining, convolution, pooling and the fused
  * optimizer updates, under the same names as the CPU kernels (batch norm,
  * scans, scatter-add, index-add, the average-pool gradient and the convolution's
- * weight gradient are in kernels_reduce.ts, the forward convolution in
- * kernels_conv.ts).
+ * weight gradient are in kernels_reduce.ts, the convolution and its input
+ * gradient in kernels_conv.ts).
  * Written for correctness first: one invocation per output element,
  * deterministic (no float atomics).
  *
@@ -133,66 +133,6 @@ interface ConvAttrs {
   dw: number;
   groups: number;
 }
-
-registerKernel(
-  "Conv2dBackwardInput",
-  "webgpu",
-  ([d0, w0], a: ConvAttrs & { h: number; w: number; c: number }) => {
-    const dy = contig(d0), w = contig(w0), b = be(dy);
-    const [n, f, oh, ow] = dy.shape, [, cg] = w.shape;
-    const o = out(b, "float32", [n, a.c, a.h, a.w]);
-    const info = new Int32Array([
-      n * a.c * a.h * a.w,
-      a.c,
-      a.h,
-      a.w,
-      f,
-      cg,
-      a.kh,
-      a.kw,
-      a.sh,
-      a.sw,
-      a.ph,
-      a.pw,
-      a.dh,
-      a.dw,
-      f / a.groups,
-      oh,
-      ow,
-    ]);
-    b.dispatch(
-      shader(
-        [["o", "f32", true], ["D", "f32", false], ["W", "f32", false]],
-        `
-  if (idx >= info[0]) { return; }
-  let x = idx % info[3]; let y = (idx / info[3]) % info[2]; let cin = (idx / (info[3] * info[2])) % info[1]; let bn = idx / (info[3] * info[2] * info[1]);
-  let g = cin / info[5]; let ci = cin % info[5];
-  var acc = 0.0;
-  for (var fi = 0; fi < info[14]; fi++) {
-    let fo = g * info[14] + fi;
-    for (var i = 0; i < info[6]; i++) {
-      let ty = y + info[10] - i * info[12];
-      if (ty < 0 || ty % info[8] != 0) { continue; }
-      let yo = ty / info[8];
-      if (yo >= info[15]) { continue; }
-      for (var j = 0; j < info[7]; j++) {
-        let tx = x + info[11] - j * info[13];
-        if (tx < 0 || tx % info[9] != 0) { continue; }
-        let xo = tx / info[9];
-        if (xo >= info[16]) { continue; }
-        acc += D[((bn * info[4] + fo) * info[15] + yo) * info[16] + xo] * W[((fo * info[5] + ci) * info[6] + i) * info[7] + j];
-      }
-    }
-  }
-  o[idx] = acc;`,
-      ),
-      info,
-      [ob(o), buf(dy), buf(w)],
-      n * a.c * a.h * a.w,
-    );
-    return [o];
-  },
-);
 
 // ---- pooling -------------------------------------------------------------
 
