@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { registerKernel, type TensorInfo } from "../backend.ts";
+import { type KernelFn, registerKernel, type TensorInfo } from "../backend.ts";
 import { defaultStrides, type GpuStorage, type WebGPUBackend, WG } from "./backend.ts";
 
 const buf = (t: TensorInfo) => (t.storage as GpuStorage).buffer;
@@ -19,7 +19,27 @@ function contig(t: TensorInfo): TensorInfo {
   const s = defaultStrides(t.shape);
   if (t.offset === 0 && t.strides.every((v, i) => v === s[i] || t.shape[i] === 1)) return t;
   const out = be(t).copy(t, t.dtype);
+  temps.push(out.storage as GpuStorage);
   return { storage: out.storage, shape: out.shape, strides: s, offset: 0, dtype: t.dtype };
+}
+
+/** Contiguous copies made by `contig` for the kernel being run. */
+const temps: GpuStorage[] = [];
+
+/** Frees the copies `contig` made (after their work was submitted). */
+function freeTemps(b: WebGPUBackend): void {
+  for (const t of temps.splice(0)) b.free(t);
+}
+
+/** Registers a WebGPU kernel that frees its contiguous copies when it returns. */
+function registerGpu(name: string, fn: KernelFn): void {
+  registerKernel(name, "webgpu", (inputs, attrs) => {
+    try {
+      return fn(inputs, attrs);
+    } finally {
+      if (temps.length) freeTemps(be(inputs[0]));
+    }
+  });
 }
 
 /** Convolution geometry (as the conv op passes it). */
@@ -46,12 +66,13 @@ const TILE = 64, DEPTH = 16;
  * WGSL snippets `loadA` (sets `av` from `r`, `k`) and `loadB` (sets `bv` from
  * `k`, `q`) read the operands virtually and `store` writes `v` for `(r, q)`.
  */
-function implicitGemm(loadA: string, loadB: string, store: string): string {
+function implicitGemm(loadA: string, loadB: string, store: string, extra = ""): string {
   return `
 @group(0) @binding(0) var<storage, read> info: array<i32>;
 @group(0) @binding(1) var<storage, read_write> o: array<f32>;
 @group(0) @binding(2) var<storage, read> X: array<f32>;
 @group(0) @binding(3) var<storage, read> W: array<f32>;
+${extra}
 var<workgroup> tA: array<array<f32, ${TILE}>, ${DEPTH}>;
 var<workgroup> tB: array<array<f32, ${TILE}>, ${DEPTH}>;
 @compute @workgroup_size(${WG})
@@ -106,16 +127,24 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 }
 
 /** Forward: rows are the group's filters, columns the output positions, X the input. */
-const FORWARD = implicitGemm(
-  "av = W[(g * fg + r) * K + k];",
-  `let ci = k / khw; let i = (k / info[7]) % info[6]; let j = k % info[7];
+const FORWARD_LOAD_B = `let ci = k / khw; let i = (k / info[7]) % info[6]; let j = k % info[7];
         let bn = q / ohw; let yo = (q / info[16]) % info[15]; let xo = q % info[16];
         let iy = yo * info[8] - info[10] + i * info[12];
         let ix = xo * info[9] - info[11] + j * info[13];
         if (iy >= 0 && iy < info[2] && ix >= 0 && ix < info[3]) {
           bv = X[((bn * info[1] + g * info[5] + ci) * info[2] + iy) * info[3] + ix];
-        }`,
+        }`;
+const FORWARD = implicitGemm(
+  "av = W[(g * fg + r) * K + k];",
+  FORWARD_LOAD_B,
   "o[((q / ohw) * info[4] + g * fg + r) * ohw + q % ohw] = v;",
+);
+/** The forward pass with the bias added as the output is written. */
+const FORWARD_BIAS = implicitGemm(
+  "av = W[(g * fg + r) * K + k];",
+  FORWARD_LOAD_B,
+  "o[((q / ohw) * info[4] + g * fg + r) * ohw + q % ohw] = v + Bias[g * fg + r];",
+  "@group(0) @binding(4) var<storage, read> Bias: array<f32>;",
 );
 
 /**
@@ -138,13 +167,16 @@ const BACKWARD_INPUT = implicitGemm(
   "o[((q / hw) * info[1] + g * info[5] + r) * hw + q % hw] = v;",
 );
 
-registerKernel("Conv2d", "webgpu", ([x0, w0], a: ConvAttrs & { oh: number; ow: number }) => {
+registerGpu("Conv2d", ([x0, w0, b0], a: ConvAttrs & { oh: number; ow: number }) => {
   const x = contig(x0), w = contig(w0), b = be(x);
   const [n, c, h, wd] = x.shape, [f, cg] = w.shape;
   const fg = f / a.groups;
   const K = cg * a.kh * a.kw, P = n * a.oh * a.ow;
   if (WG !== 256) {
     throw new Error(`Conv2d on WebGPU expects 256 invocations per workgroup: got ${WG}`);
+  }
+  if (K === 0 && b0) {
+    throw new Error("Cannot run Conv2d on WebGPU with a bias and empty filters");
   }
   const o = b.alloc("float32", n * f * a.oh * a.ow, K === 0);
   const fTiles = Math.ceil(fg / TILE), pTiles = Math.ceil(P / TILE);
@@ -175,14 +207,17 @@ registerKernel("Conv2d", "webgpu", ([x0, w0], a: ConvAttrs & { oh: number; ow: n
       a.groups,
       fg,
     ]);
-    b.dispatch(FORWARD, info, [o.buffer, buf(x), buf(w)], tiles * WG);
+    if (b0) {
+      b.dispatch(FORWARD_BIAS, info, [o.buffer, buf(x), buf(w), buf(contig(b0))], tiles * WG);
+    } else {
+      b.dispatch(FORWARD, info, [o.buffer, buf(x), buf(w)], tiles * WG);
+    }
   }
   return [{ storage: o, shape: [n, f, a.oh, a.ow] }];
 });
 
-registerKernel(
+registerGpu(
   "Conv2dBackwardInput",
-  "webgpu",
   ([d0, w0], a: ConvAttrs & { h: number; w: number; c: number }) => {
     const dy = contig(d0), w = contig(w0), b = be(dy);
     const [n, f, oh, ow] = dy.shape, [, cg] = w.shape;

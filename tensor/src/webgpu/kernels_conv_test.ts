@@ -51,3 +51,26 @@ Deno.test("WebGPU conv input gradients and convTranspose2d (implicit GEMM) agree
     rtol: 1e-4,
   });
 });
+
+Deno.test("WebGPU conv, batch norm and reductions free the copies they make of strided inputs", async () => {
+  const g = new T.Generator(3);
+  const x = await T.randn([2, 4, 6, 6], { rng: g }).to("webgpu");
+  const w = await T.randn([3, 4, 3, 3], { rng: g }).to("webgpu");
+  const b = await T.randn([3], { rng: g }).to("webgpu");
+  const step = () =>
+    T.tidy(() => {
+      const xt = x.permute([0, 1, 3, 2]); // a strided view: the kernels copy it
+      const y = T.conv2d(xt, w.flip([3]), { bias: b, padding: 1 });
+      const z = T.batchNorm(xt, null, null, null, null, { training: true });
+      return T.add(y.sum(), z.softmax(1).sum());
+    });
+  (await step()).dispose();
+  const before = T.memory("webgpu");
+  for (let i = 0; i < 3; i++) (await step()).dispose();
+  const after = T.memory("webgpu");
+  assertClose([after.tensors, after.buffers, after.bytes], [
+    before.tensors,
+    before.buffers,
+    before.bytes,
+  ], { atol: 0, rtol: 0 });
+});

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { type KernelOutput, registerKernel, type TensorInfo } from "../backend.ts";
+import { type KernelFn, type KernelOutput, registerKernel, type TensorInfo } from "../backend.ts";
 import type { DType } from "../dtype.ts";
 import { sizeOf } from "../shape.ts";
 import { defaultStrides, type GpuStorage, type WebGPUBackend, WG, wgslType } from "./backend.ts";
@@ -32,7 +32,27 @@ function contig(t: TensorInfo): TensorInfo {
   const s = defaultStrides(t.shape);
   if (t.offset === 0 && t.strides.every((v, i) => v === s[i] || t.shape[i] === 1)) return t;
   const out = be(t).copy(t, t.dtype);
+  temps.push(out.storage as GpuStorage);
   return { storage: out.storage, shape: out.shape, strides: s, offset: 0, dtype: t.dtype };
+}
+
+/** Contiguous copies made by `contig` for the kernel being run. */
+const temps: GpuStorage[] = [];
+
+/** Frees the copies `contig` made (after their work was submitted). */
+function freeTemps(b: WebGPUBackend): void {
+  for (const t of temps.splice(0)) b.free(t);
+}
+
+/** Registers a WebGPU kernel that frees its contiguous copies when it returns. */
+function registerGpu(name: string, fn: KernelFn): void {
+  registerKernel(name, "webgpu", (inputs, attrs) => {
+    try {
+      return fn(inputs, attrs);
+    } finally {
+      if (temps.length) freeTemps(be(inputs[0]));
+    }
+  });
 }
 
 /** Declarations and the entry point of a one-workgroup-per-item shader. */
@@ -204,9 +224,8 @@ function reduceShader(op: string, inType: DType, outType: DType | null, strided:
   );
 }
 
-registerKernel(
+registerGpu(
   "Reduce",
-  "webgpu",
   ([x], { op, axes, outDType }: { op: string; axes: number[]; outDType: DType }) => {
     const b = be(x);
     const nd = x.shape.length;
@@ -289,9 +308,8 @@ registerKernel(
 /** Index of element `k` (0..n·s) of channel `ch` in a contiguous `[n, c, s]` array. */
 const AT = "((k / s) * c + ch) * s + k % s";
 
-registerKernel(
+registerGpu(
   "BatchNorm",
-  "webgpu",
   ([x0, w, bb, rm, rv], a: { training: boolean; eps: number; affine: boolean }) => {
     const x = contig(x0), b = be(x);
     const [n, c] = x.shape;
@@ -363,9 +381,8 @@ registerKernel(
   },
 );
 
-registerKernel(
+registerGpu(
   "BatchNormBackward",
-  "webgpu",
   ([x0, d0, mean, invstd, w], a: { training: boolean; affine: boolean }) => {
     const x = contig(x0), dy = contig(d0), b = be(x);
     const [n, c] = x.shape;
@@ -468,7 +485,7 @@ interface ConvAttrs {
   groups: number;
 }
 
-registerKernel("Conv2dBackwardWeight", "webgpu", ([x0, d0], a: ConvAttrs) => {
+registerGpu("Conv2dBackwardWeight", ([x0, d0], a: ConvAttrs) => {
   const x = contig(x0), dy = contig(d0), b = be(x);
   const [n, c, h, wd] = x.shape, [, f, oh, ow] = dy.shape;
   const cg = c / a.groups;
@@ -525,7 +542,7 @@ registerKernel("Conv2dBackwardWeight", "webgpu", ([x0, d0], a: ConvAttrs) => {
 
 // ---- softmax: one workgroup per row ----------------------------------------
 
-registerKernel("Softmax", "webgpu", ([x], { log }: { log: boolean }) => {
+registerGpu("Softmax", ([x], { log }: { log: boolean }) => {
   const b = be(x);
   const [rows, n] = x.shape;
   const out = b.alloc("float32", rows * n);
@@ -579,7 +596,7 @@ registerKernel("Softmax", "webgpu", ([x], { log }: { log: boolean }) => {
 /** Elements one invocation scans serially. */
 const SCAN_BLOCK = 2048;
 
-registerKernel("Scan", "webgpu", ([x0], { op, reverse, outDType }) => {
+registerGpu("Scan", ([x0], { op, reverse, outDType }) => {
   const x = contig(x0), b = be(x);
   const [rows, n] = x.shape;
   const o = b.alloc(outDType, rows * n);
@@ -759,7 +776,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   return o;
 }
 
-registerKernel("IndexAdd", "webgpu", ([x0, i0, s0], { axis }) => {
+registerGpu("IndexAdd", ([x0, i0, s0], { axis }) => {
   const x = contig(x0), index = contig(i0), src = contig(s0), b = be(x);
   if (x.dtype !== "float32") {
     throw new Error(`Cannot run indexAdd on WebGPU for ${x.dtype}: float32 only`);
@@ -789,7 +806,7 @@ const pad8 = (xs: readonly number[]): number[] => {
   return out;
 };
 
-registerKernel("ScatterAdd", "webgpu", ([x0, i0, s0], { axis }) => {
+registerGpu("ScatterAdd", ([x0, i0, s0], { axis }) => {
   // One invocation per output element (and source chunk): sum the src entries whose index points at it.
   const x = contig(x0), index = contig(i0), src = contig(s0), b = be(x);
   if (x.dtype !== "float32") {
@@ -841,9 +858,8 @@ interface Windows {
   step: number;
 }
 
-registerKernel(
+registerGpu(
   "AvgPool2dBackward",
-  "webgpu",
   (
     [d0],
     a: {

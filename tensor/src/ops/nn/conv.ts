@@ -14,6 +14,7 @@ import { gemm } from "../../cpu/gemm.ts";
 import { blasInfo } from "../../cpu/blas.ts";
 import { run } from "../define.ts";
 import { add } from "../arith.ts";
+import { sum } from "../reduce.ts";
 import { reshape, squeeze, unsqueeze } from "../movement.ts";
 import { pad as padOp } from "../shape/transform.ts";
 import { col2im, im2col, outSize, type Window2d } from "./im2col.ts";
@@ -76,18 +77,20 @@ function useShifted(a: ConvAttrs, cg: number, h: number, w: number): boolean {
   return cg >= 16 && a.kh * a.kw > 1 && hp * wp <= 2 * oh * ow;
 }
 
-registerKernel("Conv2d", "cpu", ([x, w], a: ConvAttrs & { oh: number; ow: number }) => {
+registerKernel("Conv2d", "cpu", ([x, w, bias], a: ConvAttrs & { oh: number; ow: number }) => {
   const [n, c, h, wd] = x.shape;
   const [f, cg, kh, kw] = w.shape;
   const { groups: g, oh, ow } = a;
   const fg = f / g, K = cg * kh * kw, P = oh * ow, NP = n * P;
   const xs = cpuContiguous(x) as Float32Array, ws = cpuContiguous(w) as Float32Array;
+  const bs = bias ? cpuContiguous(bias) as Float32Array : undefined;
   const out = cpuAllocF32(n * f * P);
   if (useShifted(a, cg, h, wd)) {
     const geo = shiftedGeometry(n, c, f, g, h, wd, a);
     const xP = scratch("xP", c * geo.ld);
     padChannelMajor(xs, geo, a, xP);
-    shiftedForward(xP, weightsByTap(ws, f, cg, kh * kw), geo, scratch("tmp", fg * geo.len), out);
+    const wTap = weightsByTap(ws, f, cg, kh * kw);
+    shiftedForward(xP, wTap, geo, scratch("tmp", fg * geo.len), out, bs);
     return [cpuOutput(out, [n, f, oh, ow])];
   }
   const col = scratch("col", K * NP);
@@ -96,8 +99,11 @@ registerKernel("Conv2d", "cpu", ([x, w], a: ConvAttrs & { oh: number; ow: number
     im2col(xs, n, c, h, wd, gi * cg, cg, a, oh, ow, col);
     gemm(false, false, fg, NP, K, ws, gi * fg * K, K, col, 0, NP, tmp, 0, NP);
     for (let fi = 0; fi < fg; fi++) {
+      const bv = bs ? bs[gi * fg + fi] : 0;
       for (let b = 0; b < n; b++) {
-        out.set(tmp.subarray(fi * NP + b * P, fi * NP + (b + 1) * P), (b * f + gi * fg + fi) * P);
+        const src = fi * NP + b * P, dst = (b * f + gi * fg + fi) * P;
+        if (bv === 0) out.set(tmp.subarray(src, src + P), dst);
+        else for (let p = 0; p < P; p++) out[dst + p] = tmp[src + p] + bv;
       }
     }
   }
@@ -204,14 +210,20 @@ function checkPositive(op: string, name: string, v: [number, number]): void {
   }
 }
 
-/** Raw convolution (validated), recorded for autograd. */
-function conv2dRaw(x: Tensor, w: Tensor, a: ConvAttrs): Tensor {
+/**
+ * Raw convolution (validated), recorded for autograd. A bias is added by the
+ * kernel itself (in the pass that writes the output) rather than by a
+ * separate broadcast add.
+ */
+function conv2dRaw(x: Tensor, w: Tensor, a: ConvAttrs, bias?: Tensor): Tensor {
   const [, , h, wd] = x.shape;
   const oh = outSize(h, a.kh, a.sh, a.ph, a.dh), ow = outSize(wd, a.kw, a.sw, a.pw, a.dw);
-  const [out] = run("Conv2d", [x.detach(), w.detach()], { ...a, oh, ow });
-  return record("Conv2d", out, [x, w], (dy) => [
+  const inputs = bias ? [x, w, bias] : [x, w];
+  const [out] = run("Conv2d", inputs.map((t) => t.detach()), { ...a, oh, ow });
+  return record("Conv2d", out, inputs, (dy) => [
     x.requiresGrad ? convInputGrad(dy, w, a, x.shape) : null,
     w.requiresGrad ? convWeightGrad(x, dy, a) : null,
+    ...(bias ? [bias.requiresGrad ? sum(dy, [0, 2, 3]) : null] : []),
   ]);
 }
 
@@ -307,12 +319,16 @@ function prepare(
   return { x: xin, a: { kh, kw, sh, sw, ph, pw, dh, dw, groups } };
 }
 
-function addBias(y: Tensor, bias: Tensor | undefined, op: string, spatial: number): Tensor {
-  if (!bias) return y;
-  const f = y.shape[1];
+function checkBias(bias: Tensor, f: number, op: string): void {
   if (bias.ndim !== 1 || bias.shape[0] !== f) {
     throw new ShapeError(`Cannot apply ${op}() with bias ${fmtShape(bias.shape)}: expected [${f}]`);
   }
+}
+
+function addBias(y: Tensor, bias: Tensor | undefined, op: string, spatial: number): Tensor {
+  if (!bias) return y;
+  const f = y.shape[1];
+  checkBias(bias, f, op);
   return add(y, reshape(bias, [f, ...Array(spatial).fill(1)]));
 }
 
@@ -333,7 +349,8 @@ function addBias(y: Tensor, bias: Tensor | undefined, op: string, spatial: numbe
  */
 export function conv2d(x: Tensor, weight: Tensor, options: Conv2dOptions = {}): Tensor {
   const { x: xin, a } = prepare("conv2d", x, weight, options);
-  return addBias(conv2dRaw(xin, weight, a), options.bias, "conv2d", 2);
+  if (options.bias) checkBias(options.bias, weight.shape[0], "conv2d");
+  return conv2dRaw(xin, weight, a, options.bias);
 }
 
 /** Options of `conv1d` (as `conv2d`, with scalar geometry). */

@@ -113,8 +113,8 @@ export function weightsByTap(wt: Float32Array, f: number, cg: number, taps: numb
 }
 
 /**
- * Forward: `out [N, F, OH, OW]` from the padded input and per-tap weights.
- * `tmp` holds `F/groups × len` floats.
+ * Forward: `out [N, F, OH, OW]` from the padded input and per-tap weights,
+ * plus `bias [F]` when given. `tmp` holds `F/groups × len` floats.
  */
 export function shiftedForward(
   xP: Float32Array,
@@ -122,6 +122,7 @@ export function shiftedForward(
   geo: ShiftedGeometry,
   tmp: Float32Array,
   out: Float32Array,
+  bias?: Float32Array,
 ): void {
   const { n, c, f, g, oh, ow, wp, plane, len, ld, shifts } = geo;
   const cg = c / g, fg = f / g;
@@ -146,11 +147,12 @@ export function shiftedForward(
       );
     }
     for (let fi = 0; fi < fg; fi++) {
+      const bv = bias ? bias[gi * fg + fi] : 0;
       for (let b = 0; b < n; b++) {
         const src = fi * len + b * plane, dst = (b * f + gi * fg + fi) * oh * ow;
         for (let y = 0; y < oh; y++) {
           const s = src + y * wp, d = dst + y * ow;
-          for (let x0 = 0; x0 < ow; x0++) out[d + x0] = tmp[s + x0];
+          for (let x0 = 0; x0 < ow; x0++) out[d + x0] = tmp[s + x0] + bv;
         }
       }
     }
