@@ -52,17 +52,21 @@ Deno.test("WebGPU conv input gradients and convTranspose2d (implicit GEMM) agree
   });
 });
 
-Deno.test("WebGPU conv, batch norm and reductions free the copies they make of strided inputs", async () => {
+Deno.test("WebGPU conv, batch norm, pooling, indexing and reductions free the copies they make of strided inputs", async () => {
   const g = new T.Generator(3);
   const x = await T.randn([2, 4, 6, 6], { rng: g }).to("webgpu");
   const w = await T.randn([3, 4, 3, 3], { rng: g }).to("webgpu");
   const b = await T.randn([3], { rng: g }).to("webgpu");
+  const idx = await T.tensor(new Int32Array([1, 0])).to("webgpu");
   const step = () =>
     T.tidy(() => {
       const xt = x.permute([0, 1, 3, 2]); // a strided view: the kernels copy it
       const y = T.conv2d(xt, w.flip([3]), { bias: b, padding: 1 });
       const z = T.batchNorm(xt, null, null, null, null, { training: true });
-      return T.add(y.sum(), z.softmax(1).sum());
+      const m = T.maxPool2d(xt, 2).sum().add(
+        T.indexSelect(xt, 2, idx).sum(),
+      );
+      return T.add(y.sum(), z.softmax(1).sum()).add(m);
     });
   (await step()).dispose();
   const before = T.memory("webgpu");

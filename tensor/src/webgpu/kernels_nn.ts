@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { type KernelOutput, registerKernel, type TensorInfo } from "../backend.ts";
+import { type KernelFn, type KernelOutput, registerKernel, type TensorInfo } from "../backend.ts";
 import type { DType } from "../dtype.ts";
 import { sizeOf } from "../shape.ts";
 import { defaultStrides, type GpuStorage, type WebGPUBackend, WG, wgslType } from "./backend.ts";
@@ -39,7 +39,23 @@ function contig(t: TensorInfo): TensorInfo {
   const s = defaultStrides(t.shape);
   if (t.offset === 0 && t.strides.every((v, i) => v === s[i] || t.shape[i] === 1)) return t;
   const out = be(t).copy(t, t.dtype);
+  temps.push(out.storage as GpuStorage);
   return { storage: out.storage, shape: out.shape, strides: s, offset: 0, dtype: t.dtype };
+}
+
+/** Contiguous copies made by `contig` for the kernel being run. */
+const temps: GpuStorage[] = [];
+
+/** Registers a WebGPU kernel that frees its contiguous copies (after their work was submitted). */
+function registerGpu(name: string, fn: KernelFn): void {
+  registerKernel(name, "webgpu", (inputs, attrs) => {
+    try {
+      return fn(inputs, attrs);
+    } finally {
+      const b = temps.length ? be(inputs[0]) : null;
+      for (const t of temps.splice(0)) b!.free(t);
+    }
+  });
 }
 
 function out(b: WebGPUBackend, dtype: DType, shape: number[], zero = false): KernelOutput {
@@ -50,7 +66,7 @@ const ob = (o: KernelOutput) => (o.storage as GpuStorage).buffer;
 
 // ---- indexing and joining -------------------------------------------------
 
-registerKernel("Gather", "webgpu", ([x0, i0], { axis }) => {
+registerGpu("Gather", ([x0, i0], { axis }) => {
   const x = contig(x0), index = contig(i0), b = be(x);
   const o = out(b, x.dtype, [...index.shape]);
   const nd = x.shape.length;
@@ -83,7 +99,7 @@ registerKernel("Gather", "webgpu", ([x0, i0], { axis }) => {
   return [o];
 });
 
-registerKernel("IndexSelect", "webgpu", ([x0, i0], { axis }) => {
+registerGpu("IndexSelect", ([x0, i0], { axis }) => {
   const x = contig(x0), index = contig(i0), b = be(x);
   const n = x.shape[axis], m = sizeOf(index.shape);
   const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + 1));
@@ -108,7 +124,7 @@ registerKernel("IndexSelect", "webgpu", ([x0, i0], { axis }) => {
   return [o];
 });
 
-registerKernel("Concat", "webgpu", (inputs, { axis, outShape, dtype }) => {
+registerGpu("Concat", (inputs, { axis, outShape, dtype }) => {
   const b = be(inputs[0]);
   const o = out(b, dtype, [...outShape]);
   const os = defaultStrides(outShape);
@@ -159,7 +175,7 @@ function windowInfo(hw: Windows, ww: Windows): number[] {
   ];
 }
 
-registerKernel("MaxPool2d", "webgpu", ([x0], { hw, ww }: { hw: Windows; ww: Windows }) => {
+registerGpu("MaxPool2d", ([x0], { hw, ww }: { hw: Windows; ww: Windows }) => {
   const x = contig(x0), b = be(x);
   const [n, c, h, w] = x.shape;
   const oh = hw.start.length, ow = ww.start.length;
@@ -196,7 +212,7 @@ registerKernel("MaxPool2d", "webgpu", ([x0], { hw, ww }: { hw: Windows; ww: Wind
   return [v, ix];
 });
 
-registerKernel("MaxPool2dBackward", "webgpu", ([d0, i0], { h, w }: { h: number; w: number }) => {
+registerGpu("MaxPool2dBackward", ([d0, i0], { h, w }: { h: number; w: number }) => {
   // One invocation per input plane scatters its outputs' gradients (windows may overlap).
   const dy = contig(d0), idx = contig(i0), b = be(dy);
   const [n, c, oh, ow] = dy.shape;
@@ -228,9 +244,8 @@ function divisorCode(base: string): string {
   }`;
 }
 
-registerKernel(
+registerGpu(
   "AvgPool2d",
-  "webgpu",
   ([x0], a: { hw: Windows; ww: Windows; countIncludePad: boolean; divisor?: number }) => {
     const x = contig(x0), b = be(x);
     const [n, c, h, w] = x.shape;
@@ -275,7 +290,7 @@ registerKernel(
 
 // ---- fused optimizer updates (in place) ------------------------------------
 
-registerKernel("AdamStep", "webgpu", (inputs, a) => {
+registerGpu("AdamStep", (inputs, a) => {
   const b = be(inputs[0]);
   const ams = inputs.length === 5;
   const f = (v: number) => new Int32Array(new Float32Array([v]).buffer)[0];
@@ -323,7 +338,7 @@ registerKernel("AdamStep", "webgpu", (inputs, a) => {
   return [];
 });
 
-registerKernel("SgdStep", "webgpu", (inputs, a) => {
+registerGpu("SgdStep", (inputs, a) => {
   const b = be(inputs[0]);
   const mom = inputs.length === 3;
   const f = (v: number) => new Int32Array(new Float32Array([v]).buffer)[0];
@@ -377,7 +392,7 @@ function pad8(xs: readonly number[]): number[] {
 
 // ---- unfold / fold, row-wise scans and selections ---------------------------
 
-registerKernel("Im2Col", "webgpu", ([x0], a) => {
+registerGpu("Im2Col", ([x0], a) => {
   const x = contig(x0), b = be(x);
   const [n, c, h, w] = x.shape;
   const K = c * a.kh * a.kw, P = a.oh * a.ow;
@@ -421,7 +436,7 @@ registerKernel("Im2Col", "webgpu", ([x0], a) => {
   return [o];
 });
 
-registerKernel("Col2Im", "webgpu", ([c0], a) => {
+registerGpu("Col2Im", ([c0], a) => {
   // One invocation per image pixel: sum the patch entries that cover it.
   const cols = contig(c0), b = be(cols);
   const [n, K, P] = cols.shape;
@@ -474,7 +489,7 @@ registerKernel("Col2Im", "webgpu", ([c0], a) => {
   return [o];
 });
 
-registerKernel("ProdExcl", "webgpu", ([x0]) => {
+registerGpu("ProdExcl", ([x0]) => {
   const x = contig(x0), b = be(x);
   const [rows, n] = x.shape;
   const o = out(b, "float32", [rows, n]);
@@ -496,7 +511,7 @@ registerKernel("ProdExcl", "webgpu", ([x0]) => {
   return [o];
 });
 
-registerKernel("CumprodBackward", "webgpu", ([x0, d0]) => {
+registerGpu("CumprodBackward", ([x0, d0]) => {
   const x = contig(x0), dy = contig(d0), b = be(x);
   const [rows, n] = x.shape;
   const o = out(b, "float32", [rows, n]);
@@ -523,7 +538,7 @@ registerKernel("CumprodBackward", "webgpu", ([x0, d0]) => {
   return [o];
 });
 
-registerKernel("MedianIndex", "webgpu", ([x0]) => {
+registerGpu("MedianIndex", ([x0]) => {
   // Lower median by rank (stable: ties keep their order; NaN wins), O(n²) per row.
   const x = contig(x0), b = be(x);
   const [rows, n] = x.shape;
