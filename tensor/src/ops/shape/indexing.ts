@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { registerKernel } from "../../backend.ts";
+import { hasKernel, registerKernel } from "../../backend.ts";
 import { allocArray } from "../../dtype.ts";
-import { DTypeError, fmtShape, ShapeError } from "../../errors.ts";
+import { BackendError, DTypeError, fmtShape, ShapeError } from "../../errors.ts";
 import { broadcastShapes, normAxis, sizeOf, stridesOf } from "../../shape.ts";
 import { record } from "../../autodiff.ts";
 import { Tensor } from "../../tensor.ts";
@@ -409,7 +409,73 @@ registerKernel("Nonzero", "cpu", ([x]) => {
  * ```
  */
 export function nonzero(x: Tensor): Tensor {
+  const backend = x.backend.name;
+  if (!hasKernel("Nonzero", backend) && !x.backend.readSync) {
+    throw new BackendError(
+      `Cannot run nonzero() on backend "${backend}": the result's size depends on the values, which that backend cannot read synchronously; use await nonzeroAsync(x)`,
+    );
+  }
   return run("Nonzero", [x], {})[0];
+}
+
+/**
+ * `nonzero` for every backend: on one that cannot read synchronously (WebGPU)
+ * it waits for the values, finds the coordinates on the CPU and returns them
+ * on `x`'s backend (a synchronisation point, like `torch.nonzero` on a GPU).
+ *
+ * @param x The input.
+ * @returns The coordinates `[count, ndim]` (int32), on `x`'s backend.
+ * @example
+ * ```ts
+ * import { nonzeroAsync, tensor } from "@dendrite/tensor";
+ * const nz = await nonzeroAsync(tensor([[0, 1], [1, 0]]));
+ * console.assert((await nz.data()).join() === "0,1,1,0");
+ * ```
+ */
+export async function nonzeroAsync(x: Tensor): Promise<Tensor> {
+  if (hasKernel("Nonzero", x.backend.name) || x.backend.readSync) return nonzero(x);
+  const host = await x.to("cpu");
+  const nz = nonzero(host);
+  const out = await nz.to(x.backend.name);
+  host.dispose();
+  nz.dispose();
+  return out;
+}
+
+/**
+ * `index` for every backend: bool masks are turned into coordinates with
+ * {@link nonzeroAsync} first, so masked selection works on WebGPU too.
+ *
+ * @param x The input.
+ * @param indices As for `index`.
+ * @returns The selected elements (differentiable with respect to `x`).
+ * @example
+ * ```ts
+ * import { arange, indexAsync } from "@dendrite/tensor";
+ * const x = arange(12).reshape([3, 4]);
+ * console.assert((await (await indexAsync(x, [x.gt(9)])).data()).join() === "10,11");
+ * ```
+ */
+export async function indexAsync(x: Tensor, indices: readonly IndexSpec[]): Promise<Tensor> {
+  const expanded: IndexSpec[] = [];
+  for (const ix of indices) {
+    if (ix instanceof Tensor && ix.dtype === "bool") {
+      const axis = expanded.length;
+      const want = x.shape.slice(axis, axis + ix.ndim);
+      if (want.join() !== ix.shape.join()) {
+        throw new ShapeError(
+          `Cannot index ${fmtShape(x.shape)} with a bool mask ${
+            fmtShape(ix.shape)
+          } at axis ${axis} in indexAsync(): the mask must match ${fmtShape(want)}`,
+        );
+      }
+      const nz = await nonzeroAsync(ix);
+      for (let k = 0; k < ix.ndim; k++) {
+        expanded.push(reshape(slice(nz, [null, k]), [nz.shape[0]]));
+      }
+    } else expanded.push(ix);
+  }
+  return index(x, expanded);
 }
 
 /** One entry of an advanced index. */
