@@ -40,12 +40,14 @@ const SYMBOLS = {
     result: "void",
   },
   openblas_get_corename: { parameters: [], result: "pointer", optional: true },
+  blas_thread_shutdown_: { parameters: [], result: "i32", optional: true },
 } as const;
 
 type Lib = {
   symbols: {
     cblas_sgemm: (...args: unknown[]) => void;
     openblas_get_corename?: (() => unknown) | null;
+    blas_thread_shutdown_?: (() => number) | null;
   };
 };
 
@@ -85,6 +87,13 @@ function env(name: string): string | undefined {
 /** Loads `path` and asks OpenBLAS (when it is one) which kernel family it runs. */
 function open(path: string): Lib {
   const l = D.dlopen(path, SYMBOLS) as Lib;
+  const shutdown = l.symbols.blas_thread_shutdown_;
+  if (shutdown && typeof globalThis.addEventListener === "function") {
+    // Stop OpenBLAS's worker threads while the runtime is still whole: left
+    // to OpenBLAS's own exit handler they raced with Deno's teardown and the
+    // process aborted now and then ("corrupted size vs. prev_size").
+    globalThis.addEventListener("unload", () => shutdown());
+  }
   const name = l.symbols.openblas_get_corename?.();
   core = name ? new D.UnsafePointerView(name).getCString() : undefined;
   return l;
