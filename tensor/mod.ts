@@ -58,3 +58,4 @@ import "./src/webgpu/kernels.ts";
 import "./src/webgpu/kernels_nn.ts";
 import "./src/webgpu/kernels_reduce.ts";
 import "./src/webgpu/kernels_conv.ts";
+import "./src/webgpu/kernels_pad.ts";

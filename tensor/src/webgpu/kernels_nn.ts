@@ -212,28 +212,109 @@ registerGpu("MaxPool2d", ([x0], { hw, ww }: { hw: Windows; ww: Windows }) => {
   return [v, ix];
 });
 
-registerGpu("MaxPool2dBackward", ([d0, i0], { h, w }: { h: number; w: number }) => {
-  // One invocation per input plane scatters its outputs' gradients (windows may overlap).
-  const dy = contig(d0), idx = contig(i0), b = be(dy);
-  const [n, c, oh, ow] = dy.shape;
-  const o = out(b, "float32", [n, c, h, w], true);
-  b.dispatch(
-    shader(
-      [["o", "f32", true], ["D", "f32", false], ["I", "i32", false]],
-      `
+/** Outputs per plane one invocation scatters in one dispatch of the serial max-pool gradient. */
+const MAXPOOL_CHUNK = 16384;
+
+/** The most windows of `win` that cover one position of an axis of size `n`. */
+function maxCover(win: Windows, n: number): number {
+  const diff = new Int32Array(n + 1);
+  win.start.forEach((a, o) => {
+    const lo = Math.max(a, 0), hi = Math.min(win.end[o], n);
+    if (lo < hi) {
+      diff[lo]++;
+      diff[hi]--;
+    }
+  });
+  let run = 0, most = 0;
+  for (let i = 0; i < n; i++) most = Math.max(most, run += diff[i]);
+  return most;
+}
+
+registerGpu(
+  "MaxPool2dBackward",
+  ([d0, i0], { h, w, hw, ww }: { h: number; w: number; hw?: Windows; ww?: Windows }) => {
+    const dy = contig(d0), idx = contig(i0), b = be(dy);
+    const [n, c, oh, ow] = dy.shape;
+    if (hw && ww && maxCover(hw, h) * maxCover(ww, w) <= MAXPOOL_CHUNK) {
+      // With the windows known (they are monotone along each axis): one
+      // invocation per input element gathers, in output order, the outputs
+      // whose windows cover it and whose argmax it is.
+      const o = out(b, "float32", [n, c, h, w]);
+      const info = new Int32Array([
+        n * c * h * w,
+        h,
+        w,
+        oh,
+        ow,
+        ...hw.start,
+        ...hw.end,
+        ...ww.start,
+        ...ww.end,
+      ]);
+      const first = (arr: string, len: string) => `
+  lo = 0; hi = ${len};
+  for (var s = 0; s < 32 && lo < hi; s++) {
+    let mid = (lo + hi) / 2;
+    if (info[${arr} + mid] > v) { hi = mid; } else { lo = mid + 1; }
+  }`;
+      b.dispatch(
+        shader(
+          [["o", "f32", true], ["D", "f32", false], ["I", "i32", false]],
+          `
+  if (idx >= info[0]) { return; }
+  let h = info[1]; let w = info[2]; let oh = info[3]; let ow = info[4];
+  let y = (idx / w) % h; let z = idx % w; let pl = idx / (h * w);
+  let k = y * w + z;
+  var lo = 0; var hi = 0; var v = y;
+  ${first("5 + oh", "oh")}
+  let i0 = lo;
+  ${first("5", "oh")}
+  let i1 = lo;
+  v = z;
+  ${first("5 + 2 * oh + ow", "ow")}
+  let j0 = lo;
+  ${first("5 + 2 * oh", "ow")}
+  let j1 = lo;
+  var acc = 0.0;
+  for (var i = i0; i < i1; i++) {
+    for (var j = j0; j < j1; j++) {
+      let q = (pl * oh + i) * ow + j;
+      if (I[q] == k) { acc += D[q]; }
+    }
+  }
+  o[idx] = acc;`,
+        ),
+        info,
+        [ob(o), buf(dy), buf(idx)],
+        n * c * h * w,
+      );
+      return [o];
+    }
+    // Otherwise one invocation per input plane scatters its outputs'
+    // gradients (windows may overlap), at most MAXPOOL_CHUNK of them per
+    // dispatch so no invocation's loop grows with the plane.
+    const o = out(b, "float32", [n, c, h, w], true);
+    const P = oh * ow;
+    for (let q0 = 0; q0 < P; q0 += MAXPOOL_CHUNK) {
+      b.dispatch(
+        shader(
+          [["o", "f32", true], ["D", "f32", false], ["I", "i32", false]],
+          `
   if (idx >= info[0]) { return; }
   let P = info[1]; let HW = info[2];
-  for (var q = 0; q < P; q++) {
+  for (var q = info[3]; q < min(info[4], P); q++) {
     let k = I[idx * P + q];
     if (k >= 0) { o[idx * HW + k] += D[idx * P + q]; }
   }`,
-    ),
-    new Int32Array([n * c, oh * ow, h * w]),
-    [ob(o), buf(dy), buf(idx)],
-    n * c,
-  );
-  return [o];
-});
+        ),
+        new Int32Array([n * c, P, h * w, q0, q0 + MAXPOOL_CHUNK]),
+        [ob(o), buf(dy), buf(idx)],
+        n * c,
+      );
+    }
+    return [o];
+  },
+);
 
 function divisorCode(base: string): string {
   return `

@@ -284,7 +284,9 @@ function geometry(
 function maxWithWindows(x: Tensor, win: { hw: Windows; ww: Windows }): PoolWithIndices {
   const [values, indices] = run("MaxPool2d", [x.detach()], win);
   const [n, c, h, w] = x.shape;
-  const out = record("MaxPool2d", values, [x], (dy) => [maxPoolBackward(dy, indices, n, c, h, w)]);
+  const out = record("MaxPool2d", values, [x], (dy) => [
+    maxPoolBackward(dy, indices, n, c, h, w, win),
+  ]);
   return { values: out, indices };
 }
 
@@ -296,8 +298,11 @@ function maxPoolBackward(
   c: number,
   h: number,
   w: number,
+  win: { hw: Windows; ww: Windows },
 ): Tensor {
-  const [dx] = run("MaxPool2dBackward", [dy.detach(), indices], { h, w });
+  // The windows let a backend gather per input element (WebGPU) instead of
+  // scattering per output; the CPU kernel scatters and ignores them.
+  const [dx] = run("MaxPool2dBackward", [dy.detach(), indices], { h, w, ...win });
   return record("MaxPool2dBackward", dx, [dy], (g) => [
     reshape(gather(reshape(g, [n, c, h * w]), 2, reshape(indices, [n, c, -1])), dy.shape),
   ]);
