@@ -59,7 +59,7 @@ const TILE = 64, DEPTH = 16;
 
 // info: 0 n, 1 c, 2 h, 3 w, 4 f, 5 cg, 6 kh, 7 kw, 8 sh, 9 sw, 10 ph, 11 pw, 12 dh, 13 dw,
 //       14 fg, 15 oh, 16 ow, 17 K, 18 N (columns), 19 row tiles, 20 column tiles, 21 groups,
-//       22 M (rows)
+//       22 M (rows), 23 depth of one split of K, 24 splits of K
 
 /**
  * A tiled GEMM `out[r, q] = Σ_k A[r, k] · B[k, q]` per group `g`, where the
@@ -79,17 +79,19 @@ var<workgroup> tB: array<array<f32, ${TILE}>, ${DEPTH}>;
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
   let item = i32(wid.x + wid.y * nwg.x);
-  let valid = item < info[19] * info[20] * info[21];
+  let valid = item < info[19] * info[20] * info[21] * info[24];
   let qt = item % info[20];
   let rt = (item / info[20]) % info[19];
-  let g = item / (info[20] * info[19]);
+  let gs = item / (info[20] * info[19]);
+  let g = gs % info[21]; let sp = gs / info[21];
   let t = i32(lid.x);
   let tx = t % 16; let ty = t / 16;
   let K = info[17]; let N = info[18]; let M = info[22];
   let khw = info[6] * info[7]; let ohw = info[15] * info[16]; let hw = info[2] * info[3];
   let fg = info[14];
+  let kb = sp * info[23]; let ke = min(K, kb + info[23]);
   var acc: array<array<f32, 4>, 4>;
-  for (var k0 = 0; k0 < K; k0 += ${DEPTH}) {
+  for (var k0 = kb; k0 < ke; k0 += ${DEPTH}) {
     // Each invocation stages 4 entries of each operand.
     for (var e = 0; e < 4; e++) {
       let slot = t * 4 + e;
@@ -97,11 +99,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       let k = k0 + kk;
       let r = rt * ${TILE} + col;
       var av = 0.0;
-      if (valid && k < K && r < M) { ${loadA} }
+      if (valid && k < ke && r < M) { ${loadA} }
       tA[kk][col] = av;
       let q = qt * ${TILE} + col;
       var bv = 0.0;
-      if (valid && k < K && q < N) { ${loadB} }
+      if (valid && k < ke && q < N) { ${loadB} }
       tB[kk][col] = bv;
     }
     workgroupBarrier();
@@ -206,6 +208,8 @@ registerGpu("Conv2d", ([x0, w0, b0], a: ConvAttrs & { oh: number; ow: number }) 
       pTiles,
       a.groups,
       fg,
+      K,
+      1,
     ]);
     if (b0) {
       b.dispatch(FORWARD_BIAS, info, [o.buffer, buf(x), buf(w), buf(contig(b0))], tiles * WG);
@@ -256,9 +260,110 @@ registerGpu(
         qTiles,
         a.groups,
         cg,
+        K,
+        1,
       ]);
       b.dispatch(BACKWARD_INPUT, info, [o.buffer, buf(dy), buf(w)], tiles * WG);
     }
     return [{ storage: o, shape: [n, a.c, a.h, a.w] }];
   },
 );
+
+/**
+ * Weight gradient: rows are the group's filters, columns `(c, i, j)` of the
+ * filter, and k runs over every (image, output row, output column): the
+ * output gradient is A and the input, read at the filter tap, is B. K is
+ * long and the output small, so K is split across workgroups (`sp`), each
+ * writing its partial sum to its own slice; a second pass adds the slices.
+ */
+const BACKWARD_WEIGHT = implicitGemm(
+  `let bn = k / ohw; let p = k % ohw;
+        av = X[(bn * info[4] + g * fg + r) * ohw + p];`,
+  `let ci = q / khw; let i = (q / info[7]) % info[6]; let j = q % info[7];
+        let bn = k / ohw; let yo = (k / info[16]) % info[15]; let xo = k % info[16];
+        let iy = yo * info[8] - info[10] + i * info[12];
+        let ix = xo * info[9] - info[11] + j * info[13];
+        if (iy >= 0 && iy < info[2] && ix >= 0 && ix < info[3]) {
+          bv = W[((bn * info[1] + g * info[5] + ci) * info[2] + iy) * info[3] + ix];
+        }`,
+  "o[(sp * info[4] + g * fg + r) * N + q] = v;",
+);
+
+/** Sums `info[1]` slices of `info[0]` values each. */
+const SUM_SLICES = `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> o: array<f32>;
+@group(0) @binding(2) var<storage, read> P: array<f32>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = i32(gid.x + gid.y * nwg.x * ${WG}u);
+  if (idx >= info[0]) { return; }
+  var acc = 0.0;
+  for (var s = 0; s < info[1]; s++) { acc += P[s * info[0] + idx]; }
+  o[idx] = acc;
+}`;
+
+/** Workgroups the weight gradient aims to keep busy (split-K fills the rest). */
+const TARGET_WORKGROUPS = 256;
+
+registerGpu("Conv2dBackwardWeight", ([x0, d0], a: ConvAttrs) => {
+  // The GEMM reads the output gradient through binding "X" and the input
+  // through "W" (the template's names).
+  const x = contig(x0), dy = contig(d0), b = be(x);
+  const [n, c, h, wd] = x.shape, [, f, oh, ow] = dy.shape;
+  const cg = c / a.groups, fg = f / a.groups;
+  const N = cg * a.kh * a.kw, K = n * oh * ow, count = f * N;
+  const rTiles = Math.ceil(fg / TILE), qTiles = Math.ceil(N / TILE);
+  const tiles = rTiles * qTiles * a.groups;
+  if (tiles === 0 || K === 0) {
+    return [{ storage: b.alloc("float32", count, true), shape: [f, cg, a.kh, a.kw] }];
+  }
+  // Split K so the grid has about TARGET_WORKGROUPS workgroups, each split at
+  // least 256 deep and at most 65,536 (so no shader loop runs too long), and
+  // the partial sums stay under 64 MiB.
+  let splits = Math.min(
+    Math.ceil(TARGET_WORKGROUPS / tiles),
+    Math.ceil(K / 256),
+    Math.max(1, Math.floor((64 << 20) / (4 * count))),
+  );
+  splits = Math.max(splits, Math.ceil(K / 65536), 1);
+  const depth = Math.ceil(K / splits / DEPTH) * DEPTH;
+  splits = Math.ceil(K / depth);
+  const info = new Int32Array([
+    n,
+    c,
+    h,
+    wd,
+    f,
+    cg,
+    a.kh,
+    a.kw,
+    a.sh,
+    a.sw,
+    a.ph,
+    a.pw,
+    a.dh,
+    a.dw,
+    fg,
+    oh,
+    ow,
+    K,
+    N,
+    rTiles,
+    qTiles,
+    a.groups,
+    fg,
+    depth,
+    splits,
+  ]);
+  const o = b.alloc("float32", count);
+  if (splits === 1) {
+    b.dispatch(BACKWARD_WEIGHT, info, [o.buffer, buf(dy), buf(x)], tiles * WG);
+  } else {
+    const partial = b.alloc("float32", splits * count);
+    b.dispatch(BACKWARD_WEIGHT, info, [partial.buffer, buf(dy), buf(x)], tiles * splits * WG);
+    b.dispatch(SUM_SLICES, new Int32Array([count, splits]), [o.buffer, partial.buffer], count);
+    b.free(partial);
+  }
+  return [{ storage: o, shape: [f, cg, a.kh, a.kw] }];
+});

@@ -78,3 +78,26 @@ Deno.test("WebGPU conv, batch norm, pooling, indexing and reductions free the co
     before.bytes,
   ], { atol: 0, rtol: 0 });
 });
+
+Deno.test("WebGPU conv weight gradients (split-K implicit GEMM) agree with the CPU", async () => {
+  const { gradients } = await import("@dendrite/autograd");
+  const g = new T.Generator(4);
+  const cases: [number[], number[], T.Conv2dOptions][] = [
+    [[2, 3, 9, 9], [4, 3, 3, 3], { padding: 1 }], // one split
+    [[16, 32, 14, 14], [64, 32, 3, 3], { padding: 1 }], // K = 3136 split over workgroups
+    [[2, 5, 17, 13], [7, 5, 3, 2], { stride: [2, 3], padding: [1, 2], dilation: [2, 1] }],
+    [[2, 8, 11, 11], [12, 2, 3, 3], { groups: 4, padding: 1, stride: 2 }],
+    [[3, 70, 5, 7], [65, 70, 1, 1], {}], // tile edges on both sides
+    [[2, 6, 10, 10], [6, 1, 3, 3], { groups: 6, padding: 1 }], // depthwise
+  ];
+  for (const [xs, ws, o] of cases) {
+    const x = T.randn(xs, { rng: g }), w = T.randn(ws, { rng: g });
+    const up = T.randn(T.conv2d(x, w, o).shape, { rng: g });
+    const run = async (backend: string) => {
+      const wb = (await w.to(backend)).requiresGrad_();
+      const y = T.conv2d(await x.to(backend), wb, o);
+      return await gradients(y, [wb], { gradOutputs: [await up.to(backend)] })[0].data();
+    };
+    assertClose(await run("webgpu"), await run("cpu"), { atol: 1e-3, rtol: 1e-4 });
+  }
+});

@@ -1,7 +1,8 @@
 /**
  * WebGPU reductions done in parallel: `Reduce` (sum, prod, max, min,
- * argmax, argmin over any axes), the batch-norm kernels and the
- * convolution's weight gradient. Each output is reduced by a whole
+ * argmax, argmin over any axes), the batch-norm kernels and softmax
+ * (the convolution's weight gradient is an implicit GEMM in
+ * kernels_conv.ts). Each output is reduced by a whole
  * workgroup: every invocation accumulates a strided share of the elements,
  * then the workgroup combines the partial results in a tree in workgroup
  * memory. Very long reductions are first split into chunks (one workgroup
@@ -469,76 +470,6 @@ registerGpu(
     ];
   },
 );
-
-// ---- convolution weight gradient: one workgroup per weight -----------------
-
-/** Convolution geometry (as the conv op passes it). */
-interface ConvAttrs {
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  ph: number;
-  pw: number;
-  dh: number;
-  dw: number;
-  groups: number;
-}
-
-registerGpu("Conv2dBackwardWeight", ([x0, d0], a: ConvAttrs) => {
-  const x = contig(x0), dy = contig(d0), b = be(x);
-  const [n, c, h, wd] = x.shape, [, f, oh, ow] = dy.shape;
-  const cg = c / a.groups;
-  const count = f * cg * a.kh * a.kw;
-  const o = b.alloc("float32", count);
-  const info = new Int32Array([
-    count,
-    c,
-    h,
-    wd,
-    f,
-    cg,
-    a.kh,
-    a.kw,
-    a.sh,
-    a.sw,
-    a.ph,
-    a.pw,
-    a.dh,
-    a.dw,
-    f / a.groups,
-    oh,
-    ow,
-    n,
-  ]);
-  const code = groupShader(
-    [["o", "f32", true], ["X", "f32", false], ["D", "f32", false]],
-    `var<workgroup> sh: array<f32, ${WG}>;`,
-    `
-  let valid = item < info[0];
-  let j = item % info[7]; let i = (item / info[7]) % info[6];
-  let ci = (item / (info[7] * info[6])) % info[5]; let fo = item / (info[7] * info[6] * info[5]);
-  let cin = (fo / info[14]) * info[5] + ci;
-  let P = info[15] * info[16];
-  var acc = 0.0;
-  if (valid) {
-    // Every (image, output row, output column) this weight touched, split over the workgroup.
-    for (var q = t; q < info[17] * P; q += ${WG}) {
-      let bn = q / P; let yo = (q % P) / info[16]; let xo = q % info[16];
-      let iy = yo * info[8] - info[10] + i * info[12];
-      let ix = xo * info[9] - info[11] + j * info[13];
-      if (iy >= 0 && iy < info[2] && ix >= 0 && ix < info[3]) {
-        acc += X[((bn * info[1] + cin) * info[2] + iy) * info[3] + ix] *
-          D[((bn * info[4] + fo) * info[15] + yo) * info[16] + xo];
-      }
-    }
-  }
-  sh[t] = acc;${treeSum("sh")}
-  if (valid && t == 0) { o[item] = sh[0]; }`,
-  );
-  dispatchGroups(b, code, info, [o.buffer, buf(x), buf(dy)], count);
-  return [{ storage: o, shape: [f, cg, a.kh, a.kw] }];
-});
 
 // ---- softmax: one workgroup per row ----------------------------------------
 
