@@ -58,4 +58,5 @@ import "./src/webgpu/kernels.ts";
 import "./src/webgpu/kernels_nn.ts";
 import "./src/webgpu/kernels_reduce.ts";
 import "./src/webgpu/kernels_conv.ts";
+import "./src/webgpu/kernels_matmul.ts";
 import "./src/webgpu/kernels_pad.ts";

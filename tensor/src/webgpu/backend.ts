@@ -132,6 +132,23 @@ export class WebGPUBackend implements Backend {
   #pooledBytes = 0;
   #lost: string | null = null;
   #error: string | null = null;
+  // Command batching: work is recorded into one encoder (and one open
+  // compute pass) and submitted when a value is read, when the current
+  // synchronous run of JavaScript ends (a microtask), or after
+  // `maxDispatchesPerSubmit` dispatches. Buffers released while work is
+  // recorded but not submitted go back to the pool only after the submit: a
+  // queue.writeBuffer into a reused buffer would otherwise land before the
+  // recorded commands that still read it.
+  #encoder: GPUCommandEncoder | null = null;
+  #pass: GPUComputePassEncoder | null = null;
+  #recorded = 0;
+  #deferred: GPUBuffer[] = [];
+  #counters = { dispatches: 0, submits: 0, reads: 0 };
+  /**
+   * How many dispatches one command buffer holds at most before it is
+   * submitted (more means fewer submits; fewer lets the GPU start sooner).
+   */
+  maxDispatchesPerSubmit = 64;
 
   /**
    * Wraps a device (see `initWebGPU`).
@@ -197,12 +214,17 @@ export class WebGPUBackend implements Backend {
   }
 
   /**
-   * Returns a buffer to the pool (safe once the work using it is submitted,
-   * which every kernel here does before returning).
+   * Returns a buffer to the pool. While recorded work is not yet submitted the
+   * buffer waits until the next `flush()`, so later uploads cannot overwrite
+   * what that work still reads.
    *
    * @param b The buffer.
    */
   releaseBuffer(b: GPUBuffer): void {
+    if (this.#encoder) {
+      this.#deferred.push(b);
+      return;
+    }
     let list = this.#pool.get(b.size);
     if (!list) this.#pool.set(b.size, list = []);
     list.push(b);
@@ -219,11 +241,7 @@ export class WebGPUBackend implements Backend {
    */
   alloc(dtype: DType, size: number, zero = false): GpuStorage {
     const buffer = this.allocBuffer(size * 4);
-    if (zero) {
-      const enc = this.device.createCommandEncoder();
-      enc.clearBuffer(buffer);
-      this.device.queue.submit([enc.finish()]);
-    }
+    if (zero) this.#copyEncoder().clearBuffer(buffer);
     this.#buffers++;
     this.#bytes += size * 4;
     return { backend: this, dtype, size, refs: 0, buffer };
@@ -263,9 +281,9 @@ export class WebGPUBackend implements Backend {
       size: bytes,
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     });
-    const enc = this.device.createCommandEncoder();
-    enc.copyBufferToBuffer(s.buffer, 0, staging, 0, bytes);
-    this.device.queue.submit([enc.finish()]);
+    this.#copyEncoder().copyBufferToBuffer(s.buffer, 0, staging, 0, bytes);
+    this.flush();
+    this.#counters.reads++;
     await staging.mapAsync(GPUMapMode.READ);
     const raw = staging.getMappedRange().slice(0);
     if (this.#error) {
@@ -323,6 +341,34 @@ export class WebGPUBackend implements Backend {
    */
   dispatch(code: string, meta: Int32Array, buffers: GPUBuffer[], threads: number): void {
     if (threads === 0) return;
+    const groups = Math.ceil(threads / WG);
+    this.dispatchGroups(code, meta, buffers, [Math.min(groups, 65535), Math.ceil(groups / 65535)]);
+  }
+
+  /**
+   * Dispatches an explicit grid of workgroups of a pipeline with the given
+   * buffers bound at 0, 1, 2, ... (metadata first). Each dimension of `grid`
+   * must be at most 65,535 (WebGPU's `maxComputeWorkgroupsPerDimension`).
+   *
+   * @param code WGSL source (any workgroup size within the device's limits).
+   * @param meta int32 metadata bound at binding 0.
+   * @param buffers Buffers bound at 1, 2, ...
+   * @param grid Workgroups along x, y and z (missing ones are 1).
+   */
+  dispatchGroups(
+    code: string,
+    meta: Int32Array,
+    buffers: GPUBuffer[],
+    grid: readonly number[],
+  ): void {
+    const [x, y = 1, z = 1] = grid;
+    if (x * y * z === 0) return;
+    const lim = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (x > lim || y > lim || z > lim) {
+      throw new BackendError(
+        `Cannot dispatch a ${x}x${y}x${z} grid of workgroups on WebGPU: at most ${lim} per dimension`,
+      );
+    }
     const p = this.pipeline(code);
     const mb = this.allocBuffer(meta.byteLength);
     this.device.queue.writeBuffer(
@@ -336,16 +382,85 @@ export class WebGPUBackend implements Backend {
       layout: p.getBindGroupLayout(0),
       entries: [mb, ...buffers].map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-    const enc = this.device.createCommandEncoder();
-    const pass = enc.beginComputePass();
+    const pass = this.#computePass();
     pass.setPipeline(p);
     pass.setBindGroup(0, group);
-    const groups = Math.ceil(threads / WG);
-    const x = Math.min(groups, 65535), y = Math.ceil(groups / 65535);
-    pass.dispatchWorkgroups(x, y);
-    pass.end();
-    this.device.queue.submit([enc.finish()]);
+    pass.dispatchWorkgroups(x, y, z);
+    this.#counters.dispatches++;
     this.releaseBuffer(mb);
+    if (++this.#recorded >= this.maxDispatchesPerSubmit) this.flush();
+  }
+
+  /** The open encoder, created (and its flush scheduled) on first use. */
+  #encoderNow(): GPUCommandEncoder {
+    if (!this.#encoder) {
+      this.#encoder = this.device.createCommandEncoder();
+      queueMicrotask(() => this.flush());
+    }
+    return this.#encoder;
+  }
+
+  /** The encoder with no compute pass open (for copies and clears). */
+  #copyEncoder(): GPUCommandEncoder {
+    const enc = this.#encoderNow();
+    if (this.#pass) {
+      this.#pass.end();
+      this.#pass = null;
+    }
+    return enc;
+  }
+
+  /** The open compute pass (dispatches in one pass run in order). */
+  #computePass(): GPUComputePassEncoder {
+    const enc = this.#encoderNow();
+    return this.#pass ??= enc.beginComputePass();
+  }
+
+  /**
+   * Submits the work recorded so far as one command buffer and returns the
+   * buffers released meanwhile to the pool. Reads call it; it also runs on
+   * its own when the current synchronous run of JavaScript ends, so calling
+   * it by hand is only needed to start the GPU sooner.
+   *
+   * @example
+   * ```ts
+   * import { initWebGPU, webgpuBackend } from "@dendrite/tensor";
+   * if (await initWebGPU({ allowSoftware: true }).catch(() => null)) webgpuBackend()!.flush();
+   * ```
+   */
+  flush(): void {
+    const enc = this.#encoder;
+    if (!enc) return;
+    if (this.#pass) {
+      this.#pass.end();
+      this.#pass = null;
+    }
+    this.#encoder = null;
+    this.#recorded = 0;
+    this.device.queue.submit([enc.finish()]);
+    this.#counters.submits++;
+    const deferred = this.#deferred;
+    this.#deferred = [];
+    for (const b of deferred) this.releaseBuffer(b);
+  }
+
+  /**
+   * Counts of the work sent to the device since it was created: dispatches
+   * recorded, command buffers submitted, and reads back to the host. Tests
+   * use them to check that a training step batches its work and reads
+   * nothing back unless asked.
+   *
+   * @returns The counters (a copy).
+   * @example
+   * ```ts
+   * import { initWebGPU, webgpuBackend } from "@dendrite/tensor";
+   * if (await initWebGPU({ allowSoftware: true }).catch(() => null)) {
+   *   console.log(webgpuBackend()!.counters());
+   * }
+   * ```
+   */
+  counters(): { dispatches: number; submits: number; reads: number } {
+    return { ...this.#counters };
   }
 
   elementwise(
