@@ -190,3 +190,29 @@ testOnBackends("every layer with an expected input shape names itself and the sh
     assertThrowsMessage(() => m.call(...inputs), T.ShapeError, msg);
   }
 });
+
+Deno.test("Linear with a fused activation equals Linear followed by the activation layer", () => {
+  const rng = () => new T.Generator(3);
+  const x = T.randn([4, 6], { rng: new T.Generator(4) });
+  const pairs: [L.LinearOptions["activation"], L.Module][] = [
+    ["relu", new L.ReLU()],
+    ["sigmoid", new L.Sigmoid()],
+    ["tanh", new L.Tanh()],
+  ];
+  for (const [activation, layer] of pairs) {
+    const fused = new L.Linear(6, 5, { rng: rng(), activation });
+    const plain = new L.Sequential(new L.Linear(6, 5, { rng: rng() }), layer);
+    assertClose(fused.call(x).dataSync(), plain.call(x).dataSync(), { atol: 1e-6, rtol: 1e-6 });
+    assert.equal(
+      fused.toString(),
+      `Linear(inFeatures=6, outFeatures=5, bias=true, activation=${activation})`,
+    );
+    assert.deepEqual([...fused.stateDict().keys()], ["weight", "bias"]);
+  }
+  assertThrowsMessage(
+    // deno-lint-ignore no-explicit-any
+    () => new L.Linear(2, 2, { activation: "softmax" as any }),
+    RangeError,
+    'Cannot create Linear with activation "softmax": expected "relu", "sigmoid" or "tanh"',
+  );
+});

@@ -9,6 +9,7 @@ import {
   flatten,
   fmtShape,
   linear,
+  type LinearActivation,
   reshape,
   ShapeError,
   type Tensor,
@@ -25,9 +26,21 @@ export interface LayerOptions {
   rng?: Generator;
 }
 
+/** Options of `Linear`. */
+export interface LinearOptions extends LayerOptions {
+  /**
+   * An activation fused into the product (`"relu"`, `"sigmoid"`, `"tanh"`;
+   * none by default), like TensorFlow.js's `dense({ activation })`: the
+   * kernel applies it as it writes the output, instead of a separate layer.
+   */
+  activation?: LinearActivation;
+}
+
 /**
  * `y = x·Wᵀ + b` for inputs `[..., inFeatures]`; weight `[out, in]`, both
- * initialised `U(±1/√in)` as in PyTorch.
+ * initialised `U(±1/√in)` as in PyTorch. With `activation` the layer also
+ * applies it, fused into the matmul (`new Linear(784, 256, { activation:
+ * "relu" })` equals `Linear` followed by `ReLU`, in one kernel).
  *
  * @example
  * ```ts
@@ -47,19 +60,29 @@ export class Linear extends Module {
   readonly inFeatures: number;
   /** Output size. */
   readonly outFeatures: number;
+  /** The fused activation, if any. */
+  readonly activation: LinearActivation | undefined;
 
   /**
    * Creates the layer.
    *
    * @param inFeatures Input size.
    * @param outFeatures Output size.
-   * @param options `bias` (true), `rng`.
+   * @param options `bias` (true), `rng`, `activation` (none).
    */
-  constructor(inFeatures: number, outFeatures: number, options: LayerOptions = {}) {
+  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
     checkSizes("Linear", { inFeatures, outFeatures });
+    if (
+      options.activation !== undefined && !["relu", "sigmoid", "tanh"].includes(options.activation)
+    ) {
+      throw new RangeError(
+        `Cannot create Linear with activation "${options.activation}": expected "relu", "sigmoid" or "tanh"`,
+      );
+    }
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
+    this.activation = options.activation;
     const bound = 1 / Math.sqrt(inFeatures);
     this.weight = new Parameter(uniform_(empty([outFeatures, inFeatures]), -bound, bound, options));
     this.bias = options.bias === false
@@ -80,14 +103,14 @@ export class Linear extends Module {
       `the last axis must be ${this.inFeatures}`,
       x.ndim > 0 && x.shape[x.ndim - 1] === this.inFeatures,
     );
-    return linear(x, this.weight, this.bias ?? undefined);
+    return linear(x, this.weight, this.bias ?? undefined, { activation: this.activation });
   }
 
   /** The layer's settings, shown by `toString()`. @returns The description. */
   override extraRepr(): string {
     return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${
       this.bias !== null
-    }`;
+    }${this.activation ? `, activation=${this.activation}` : ""}`;
   }
 }
 

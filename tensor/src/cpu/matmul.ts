@@ -26,7 +26,25 @@ function layout(
   return null;
 }
 
-registerKernel("MatMul", "cpu", ([a, b]) => {
+/** Activations the matmul epilogue can apply (see `linear`'s `activation` option). */
+export type MatMulActivation = "relu" | "sigmoid" | "tanh";
+
+/** Applies an epilogue activation in place. */
+function activate(out: Float32Array, act: MatMulActivation): void {
+  const n = out.length;
+  if (act === "relu") {
+    for (let i = 0; i < n; i++) out[i] = out[i] > 0 ? out[i] : out[i] !== out[i] ? out[i] : 0;
+  } else if (act === "sigmoid") {
+    for (let i = 0; i < n; i++) {
+      const a = out[i], e = Math.exp(-Math.abs(a));
+      out[i] = a >= 0 ? 1 / (1 + e) : e / (1 + e);
+    }
+  } else {
+    for (let i = 0; i < n; i++) out[i] = Math.tanh(out[i]);
+  }
+}
+
+registerKernel("MatMul", "cpu", ([a, b, bias], attrs: { activation?: MatMulActivation }) => {
   const nd = a.shape.length;
   const m = a.shape[nd - 2], k = a.shape[nd - 1], n = b.shape[nd - 1];
   const batchShape = a.shape.slice(0, -2);
@@ -46,6 +64,9 @@ registerKernel("MatMul", "cpu", ([a, b]) => {
     lb = { trans: false, ld: n };
     bStrides = contiguousStrides(b.shape), bOff = 0;
   }
+  // A bias (the epilogue of `linear`) fills each output row before the
+  // product is added to it.
+  const bv = bias ? cpuContiguous(bias) as Float32Array : null;
   const idx = new Array<number>(nd - 2).fill(0);
   for (let i = 0; i < batch; i++) {
     let ao = aOff, bo = bOff;
@@ -53,12 +74,14 @@ registerKernel("MatMul", "cpu", ([a, b]) => {
       ao += idx[d] * aStrides[d];
       bo += idx[d] * bStrides[d];
     }
-    gemm(la.trans, lb.trans, m, n, k, ad, ao, la.ld, bd, bo, lb.ld, out, i * m * n, n);
+    if (bv) { for (let r = 0; r < m; r++) out.set(bv, i * m * n + r * n); }
+    gemm(la.trans, lb.trans, m, n, k, ad, ao, la.ld, bd, bo, lb.ld, out, i * m * n, n, !!bv);
     for (let d = nd - 3; d >= 0; d--) {
       if (++idx[d] < batchShape[d]) break;
       idx[d] = 0;
     }
   }
+  if (attrs.activation) activate(out, attrs.activation);
   return [cpuOutput(out, [...batchShape, m, n])];
 });
 

@@ -138,7 +138,7 @@ const ops: Record<string, Fn> = {
   einsumAttn: (q, k) => T.einsum("bhqd,bhkd->bhqk", q, k),
   einsumBilinear: (a, w, b) => T.einsum("bi,oij,bj->bo", a, w, b),
   einsumSum: (a) => T.einsum("ijk->j", a),
-  linear: T.linear,
+  linear: (x, w, b) => T.linear(x, w, b),
   matmulBatched: T.matmul,
   matmulVec: T.matmul,
 };

@@ -31,6 +31,7 @@ import { type KernelOutput, registerKernel, type TensorInfo } from "../backend.t
 import { BackendError, fmtShape } from "../errors.ts";
 import { sizeOf } from "../shape.ts";
 import type { GpuStorage, WebGPUBackend } from "./backend.ts";
+import type { MatMulActivation } from "../cpu/matmul.ts";
 
 const buf = (t: TensorInfo) => (t.storage as GpuStorage).buffer;
 const be = (t: TensorInfo) => t.storage.backend as WebGPUBackend;
@@ -63,8 +64,33 @@ export const matmulLimits: {
 //       10 end of this dispatch's tiles (GEMM), 11 its first tile (GEMM) / its outputs
 //       (reduce), 12 add to the output, 13 column tiles (GEMM), 14 row tiles (GEMM),
 //       15 first output (reduce),
-//       16.. batch shape [6], 22.. a batch strides [6], 28.. b batch strides [6]
-const INFO = 34;
+//       16.. batch shape [6], 22.. a batch strides [6], 28.. b batch strides [6],
+//       34 bias offset, 35 bias stride
+// info[12]: bit 0 adds to the output (a later chunk of k), bit 1 applies the
+// epilogue (bias, activation: the last chunk).
+const INFO = 36;
+
+/** What the output gets on the way out: `linear`'s bias and activation. */
+interface Epilogue {
+  bias: boolean;
+  act?: MatMulActivation;
+}
+
+/** The binding and function `epi(x, column)` of an epilogue. */
+function epilogueCode(e: Epilogue): string {
+  const act = e.act === "relu"
+    ? "select(max(x, 0.0), x, x != x)"
+    : e.act === "sigmoid"
+    ? "select(exp(x) / (1.0 + exp(x)), 1.0 / (1.0 + exp(-x)), x >= 0.0)"
+    : e.act === "tanh"
+    ? "select(select(tanh(x), sign(x), abs(x) > 15.0), x, (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u)"
+    : "x";
+  return `${e.bias ? "@group(0) @binding(4) var<storage, read> Bias: array<f32>;" : ""}
+fn epi(v: f32, col: i32) -> f32 {
+  let x = v${e.bias ? " + Bias[info[34] + col * info[35]]" : ""};
+  return ${act};
+}`;
+}
 
 const HEADER = `
 fn batchOffsets(bt: i32) -> vec2<i32> {
@@ -95,6 +121,8 @@ interface GemmVariant {
   vecOut: boolean;
   /** Output tile rows: 64 (4×4 outputs per invocation) or 128 (8×4). */
   tm: 64 | 128;
+  /** Bias and activation applied as the output is written. */
+  epi: Epilogue;
 }
 
 function gemmCode(v: GemmVariant): string {
@@ -182,7 +210,10 @@ function gemmCode(v: GemmVariant): string {
     if (${ck("R < M && C < N")}) {
       let o = (ob + R * N + C) / 4;
       var x = acc[u];
-      if (info[12] != 0) { x += O[o]; }
+      if ((info[12] & 1) != 0) { x += O[o]; }
+      if ((info[12] & 2) != 0) {
+        x = vec4<f32>(epi(x.x, C), epi(x.y, C + 1), epi(x.z, C + 2), epi(x.w, C + 3));
+      }
       O[o] = x;
     }
   }`;
@@ -194,7 +225,8 @@ function gemmCode(v: GemmVariant): string {
         if (${ck("C + s < N")}) {
           let o = ob + R * N + C + s;
           var x = acc[u][s];
-          if (info[12] != 0) { x += O[o]; }
+          if ((info[12] & 1) != 0) { x += O[o]; }
+          if ((info[12] & 2) != 0) { x = epi(x, C + s); }
           O[o] = x;
         }
       }
@@ -209,6 +241,7 @@ function gemmCode(v: GemmVariant): string {
 var<workgroup> tA: array<vec4<f32>, ${DEPTH * W}>;
 var<workgroup> tB: array<vec4<f32>, ${DEPTH * 16}>;
 ${HEADER}
+${epilogueCode(v.epi)}
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -248,7 +281,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
  * consecutive invocations take consecutive outputs; `vec` reads both
  * operands as `vec4<f32>` along k.
  */
-function reduceCode(L: number, lanesInner: boolean, vec: boolean): string {
+function reduceCode(L: number, lanesInner: boolean, vec: boolean, epi: Epilogue): string {
   const outs = 256 / L;
   const split = lanesInner
     ? `let lane = t % ${L}; let j = t / ${L};`
@@ -284,6 +317,7 @@ function reduceCode(L: number, lanesInner: boolean, vec: boolean): string {
 @group(0) @binding(3) var<storage, read> B: array<${vec ? "vec4<f32>" : "f32"}>;
 ${L === 1 ? "" : "var<workgroup> red: array<f32, 256>;"}
 ${HEADER}
+${epilogueCode(epi)}
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -302,7 +336,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     ${walk}
   }${reduce}
   if (valid && lane == 0) {
-    if (info[12] != 0) { acc += O[o]; }
+    if ((info[12] & 1) != 0) { acc += O[o]; }
+    if ((info[12] & 2) != 0) { acc = epi(acc, o % N); }
     O[o] = acc;
   }
 }`;
@@ -344,14 +379,18 @@ function collapseBatch(
 
 const aligned = (...v: number[]) => v.every((x) => x % 4 === 0);
 
-registerKernel("MatMul", "webgpu", ([a, bm]): KernelOutput[] => {
+registerKernel("MatMul", "webgpu", (
+  [a, bm, bias],
+  attrs: { activation?: MatMulActivation },
+): KernelOutput[] => {
   const b = be(a);
   const nd = a.shape.length;
   const m = a.shape[nd - 2], k = a.shape[nd - 1], n = bm.shape[nd - 1];
   const batchShape = a.shape.slice(0, -2);
   const batch = sizeOf(batchShape);
   const shape = [...batchShape, m, n];
-  if (batch * m * n === 0 || k === 0) {
+  const epi: Epilogue = { bias: !!bias, act: attrs.activation };
+  if (batch * m * n === 0 || (k === 0 && !bias && !attrs.activation)) {
     return [{ storage: b.alloc("float32", batch * m * n, true), shape }];
   }
   const bc = collapseBatch(batchShape, a.strides.slice(0, -2), bm.strides.slice(0, -2));
@@ -371,18 +410,24 @@ registerKernel("MatMul", "webgpu", ([a, bm]): KernelOutput[] => {
   info.set(bc.as, 22);
   info.set(bc.bs, 28);
   const buffers = [out.buffer, buf(a), buf(bm)];
+  if (bias) {
+    info[34] = bias.offset;
+    info[35] = bias.strides[0];
+    buffers.push(buf(bias));
+  }
   const kChunks = (chunk: number, fn: (k0: number) => void) => {
-    for (let k0 = 0; k0 < k; k0 += chunk) {
+    // One pass even for k = 0, so that the epilogue writes bias/activation.
+    for (let k0 = 0; k0 < k || k0 === 0; k0 += chunk) {
       info[2] = Math.min(chunk, k - k0);
       info[8] = a.offset + k0 * aCol;
       info[9] = bm.offset + k0 * bRow;
-      info[12] = k0 > 0 ? 1 : 0;
+      info[12] = (k0 > 0 ? 1 : 0) | (k0 + chunk >= k ? 2 : 0);
       fn(k0);
     }
   };
 
   const outputs = batch * m * n;
-  if (m === 1 || n === 1 || m * n <= 256 || (outputs <= 4096 && k >= 1024)) {
+  if (k === 0 || m === 1 || n === 1 || m * n <= 256 || (outputs <= 4096 && k >= 1024)) {
     // Split-k reduction: L lanes per output, enough that each walks ~32
     // entries (or vec4s, where both operands are contiguous along k).
     const lanesInner = n === 1 ? aCol === 1 : m === 1 ? bRow === 1 : aCol === 1 || bRow === 1;
@@ -394,7 +439,7 @@ registerKernel("MatMul", "webgpu", ([a, bm]): KernelOutput[] => {
     // across outputs read B's rows as whole cache lines).
     if (outputs >= 256) L = Math.min(L, lanesInner ? 64 : 4);
     const outs = 256 / L;
-    const code = reduceCode(L, lanesInner, vec);
+    const code = reduceCode(L, lanesInner, vec, epi);
     const maxItems = matmulLimits.grid ** 2;
     kChunks(L * matmulLimits.reduceSteps * width, () => {
       for (let p0 = 0; p0 < outputs; p0 += maxItems * outs) {
@@ -426,7 +471,7 @@ registerKernel("MatMul", "webgpu", ([a, bm]): KernelOutput[] => {
     : bRow === 1
     ? (vec && k % 4 === 0 && aligned(bCol, ...bOffs) ? "vecOuter" : "scalarOuter")
     : "scalarInner";
-  const code = gemmCode({ a: aMode, b: bMode, bounds, vecOut: vec && n % 4 === 0, tm });
+  const code = gemmCode({ a: aMode, b: bMode, bounds, vecOut: vec && n % 4 === 0, tm, epi });
   info[13] = tilesN;
   info[14] = tilesM;
   const total = batch * perBatch, most = matmulLimits.grid ** 2;

@@ -259,3 +259,34 @@ Deno.test("WebGPU matmul leaks no buffers", async () => {
     tensors,
   ], { atol: 0, rtol: 0 });
 });
+
+Deno.test("linear's fused bias and activation agree with the CPU on every WebGPU matmul path", async () => {
+  const g = new T.Generator(21);
+  const { matmulLimits } = await import("./kernels_matmul.ts");
+  const saved = matmulLimits.gemmKChunk;
+  // [m, n, k, activation, bias, k per GEMM dispatch]; each shader variant
+  // compiles for seconds on llvmpipe, so the cases cover each path once.
+  const cases: [number, number, number, T.LinearActivation | undefined, boolean, number][] = [
+    [64, 64, 64, "relu", true, saved], // no-bounds GEMM, vec4 output
+    [33, 17, 10, "sigmoid", true, saved], // bounds-checked GEMM, scalar output
+    [33, 17, 40, "tanh", false, 16], // k split across dispatches: epilogue on the last
+    [1, 300, 40, "relu", true, saved], // split-k reduction (one row)
+    [5, 3, 2000, "tanh", true, saved], // split-k reduction over a long k
+    [4, 6, 0, "relu", true, saved], // k = 0: the bias alone
+    [9, 20, 30, undefined, true, saved], // bias without activation
+  ];
+  try {
+    for (const [m, n, k, activation, bias, chunk] of cases) {
+      matmulLimits.gemmKChunk = chunk;
+      const x = T.randn([m, k], { rng: g }), w = T.randn([n, k], { rng: g });
+      const b = T.randn([n], { rng: g });
+      const [xg, wg, bg] = await Promise.all([x.to("webgpu"), w.to("webgpu"), b.to("webgpu")]);
+      const gpu = T.linear(xg, wg, bias ? bg : undefined, { activation });
+      const cpu = T.linear(x, w, bias ? b : undefined, { activation });
+      assertClose(await gpu.data(), cpu.dataSync(), { atol: 1e-4, rtol: 1e-4 });
+      gpu.dispose();
+    }
+  } finally {
+    matmulLimits.gemmKChunk = saved;
+  }
+});

@@ -147,3 +147,39 @@ testOnBackends("linear has first and second derivatives for x, weight and bias",
   const frozen = vals([4, 3], 5).detach();
   gradcheck((x) => linear(x, frozen, b.detach()), [x]);
 });
+
+Deno.test("linear with a fused activation equals the activation of linear, with gradients", () => {
+  const x = vals([5, 7], 1), w = vals([4, 7], 2), b = vals([4], 3);
+  const acts = {
+    relu: (t: typeof x) => t.relu(),
+    sigmoid: (t: typeof x) => t.sigmoid(),
+    tanh: (t: typeof x) => t.tanh(),
+  };
+  for (const [act, f] of Object.entries(acts) as [keyof typeof acts, (t: typeof x) => typeof x][]) {
+    for (const bias of [b, undefined]) {
+      const fused = linear(x, w, bias, { activation: act });
+      assertClose(fused.dataSync(), f(linear(x, w, bias)).dataSync(), { atol: 1e-6, rtol: 1e-6 });
+      const ins = bias ? [x, w, bias] : [x, w];
+      gradcheck((...t) => linear(t[0], t[1], t[2], { activation: act }), ins);
+    }
+    gradgradcheck((xx, ww, bb) => linear(xx, ww, bb, { activation: act }).square(), [x, w, b]);
+  }
+  // A batch of inputs with more axes, and no inner size at all (the bias alone).
+  const x3 = vals([2, 3, 7], 4);
+  assertClose(
+    linear(x3, w, b, { activation: "tanh" }).dataSync(),
+    linear(x3, w, b).tanh().dataSync(),
+    { atol: 1e-6, rtol: 1e-6 },
+  );
+  assertClose(
+    linear(zeros([3, 0]), zeros([2, 0]), tensor([-1, 2]), { activation: "relu" }).dataSync(),
+    [0, 2, 0, 2, 0, 2],
+    { atol: 0, rtol: 0 },
+  );
+  assertThrowsMessage(
+    // deno-lint-ignore no-explicit-any
+    () => linear(x, w, b, { activation: "gelu" as any }),
+    RangeError,
+    'Cannot apply linear() with activation "gelu": expected "relu", "sigmoid" or "tanh"',
+  );
+});
