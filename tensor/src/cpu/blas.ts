@@ -84,15 +84,37 @@ function env(name: string): string | undefined {
   }
 }
 
+/** Process-wide count of isolates that loaded OpenBLAS (see `open`). */
+const USERS = "DENDRITE_BLAS_ISOLATES";
+
+/** Whether this isolate may read and write the count (`--allow-env`). */
+function canSetEnv(): boolean {
+  try {
+    return D?.permissions?.querySync?.({ name: "env", variable: USERS }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
 /** Loads `path` and asks OpenBLAS (when it is one) which kernel family it runs. */
 function open(path: string): Lib {
   const l = D.dlopen(path, SYMBOLS) as Lib;
   const shutdown = l.symbols.blas_thread_shutdown_;
-  if (shutdown && typeof globalThis.addEventListener === "function") {
+  if (shutdown && typeof globalThis.addEventListener === "function" && canSetEnv()) {
     // Stop OpenBLAS's worker threads while the runtime is still whole: left
     // to OpenBLAS's own exit handler they raced with Deno's teardown and the
-    // process aborted now and then ("corrupted size vs. prev_size").
-    globalThis.addEventListener("unload", () => shutdown());
+    // process aborted now and then ("corrupted size vs. prev_size"). Several
+    // isolates of one process can use the library (`deno test --parallel`
+    // runs each test module in its own, each with its own "unload"), and
+    // stopping the threads while another isolate is inside a GEMM hangs it,
+    // so a process-wide count (an environment variable: the one state that
+    // isolates share) lets only the last isolate to unload stop them.
+    D.env.set(USERS, String(Number(D.env.get(USERS) ?? 0) + 1));
+    globalThis.addEventListener("unload", () => {
+      const left = Math.max(0, Number(D.env.get(USERS) ?? 1) - 1);
+      D.env.set(USERS, String(left));
+      if (left === 0) shutdown();
+    });
   }
   const name = l.symbols.openblas_get_corename?.();
   core = name ? new D.UnsafePointerView(name).getCString() : undefined;
@@ -198,6 +220,12 @@ export function blasSgemm(
   if (!lib) return false;
   // Leading dimensions must be at least the row length BLAS expects.
   const la = Math.max(lda, transA ? m : k, 1), lb = Math.max(ldb, transB ? k : n, 1);
+  const lc = Math.max(ldc, n);
+  // Native code writes wherever it is told: check that every operand lies
+  // inside its array, so a wrong stride is an error, not a corrupted heap.
+  inside("A", a, aOff, transA ? k : m, transA ? m : k, la);
+  inside("B", b, bOff, transB ? n : k, transB ? k : n, lb);
+  inside("C", c, cOff, m, n, lc);
   lib.symbols.cblas_sgemm(
     101,
     transA ? 112 : 111,
@@ -212,7 +240,25 @@ export function blasSgemm(
     lb,
     accumulate ? 1 : 0,
     c.subarray(cOff),
-    Math.max(ldc, n),
+    lc,
   );
   return true;
+}
+
+/** Throws unless a `rows × cols` row-major block at `off` with leading dimension `ld` fits in `x`. */
+function inside(
+  name: string,
+  x: Float32Array,
+  off: number,
+  rows: number,
+  cols: number,
+  ld: number,
+): void {
+  if (rows === 0 || cols === 0) return;
+  const last = off + (rows - 1) * ld + cols - 1;
+  if (off < 0 || last >= x.length) {
+    throw new RangeError(
+      `Cannot call cblas_sgemm: operand ${name} (${rows}x${cols}, leading dimension ${ld}, offset ${off}) reaches element ${last} of an array of ${x.length}`,
+    );
+  }
 }

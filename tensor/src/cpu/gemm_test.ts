@@ -129,3 +129,40 @@ Deno.test("DENDRITE_BLAS=off and a missing FFI permission both fall back to Type
     await Deno.remove(file);
   }
 });
+
+Deno.test("blasSgemm refuses operands that reach past their arrays instead of corrupting memory", async () => {
+  const { blasSgemm, blasInfo } = await import("./blas.ts");
+  if (!blasInfo().enabled) {
+    // Without a native library there is nothing to protect: the call declines.
+    assert.equal(
+      blasSgemm(
+        false,
+        false,
+        2,
+        2,
+        2,
+        new Float32Array(4),
+        0,
+        2,
+        new Float32Array(4),
+        0,
+        2,
+        new Float32Array(4),
+        0,
+        2,
+      ),
+      false,
+    );
+    return;
+  }
+  const a = new Float32Array(6), b = new Float32Array(6), c = new Float32Array(4);
+  assert.throws(
+    () => blasSgemm(false, false, 2, 2, 3, a, 0, 3, b, 1, 2, c, 0, 2),
+    /operand B \(3x2, leading dimension 2, offset 1\) reaches element 6 of an array of 6/,
+  );
+  assert.throws(
+    () => blasSgemm(false, false, 2, 2, 3, a, 0, 3, b, 0, 2, c, 1, 2),
+    /operand C \(2x2, leading dimension 2, offset 1\) reaches element 4 of an array of 4/,
+  );
+  assert.equal(blasSgemm(false, false, 2, 2, 3, a, 0, 3, b, 0, 2, c, 0, 2), true);
+});
