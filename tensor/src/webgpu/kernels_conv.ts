@@ -62,6 +62,43 @@ const TILE = 64, DEPTH = 16;
 //       22 M (rows), 23 depth of one split of K, 24 splits of K
 
 /**
+ * The metadata the implicit-GEMM shaders read (layout in the comment above):
+ * the input `[n, c, h, w]`, `f` filters of `cg` channels, the geometry, the
+ * output size, the GEMM's `[K, N, row tiles, column tiles]`, its rows `M`,
+ * and how K is split (`[depth of a split, splits]`).
+ */
+function convInfo(
+  input: readonly number[],
+  f: number,
+  cg: number,
+  a: ConvAttrs,
+  out: readonly number[],
+  gemm: readonly number[],
+  rows: number,
+  split: readonly number[],
+): Int32Array {
+  return new Int32Array([
+    ...input,
+    f,
+    cg,
+    a.kh,
+    a.kw,
+    a.sh,
+    a.sw,
+    a.ph,
+    a.pw,
+    a.dh,
+    a.dw,
+    f / a.groups,
+    ...out,
+    ...gemm,
+    a.groups,
+    rows,
+    ...split,
+  ]);
+}
+
+/**
  * A tiled GEMM `out[r, q] = Σ_k A[r, k] · B[k, q]` per group `g`, where the
  * WGSL snippets `loadA` (sets `av` from `r`, `k`) and `loadB` (sets `bv` from
  * `k`, `q`) read the operands virtually and `store` writes `v` for `(r, q)`.
@@ -184,30 +221,7 @@ registerGpu("Conv2d", ([x0, w0, b0], a: ConvAttrs & { oh: number; ow: number }) 
   const fTiles = Math.ceil(fg / TILE), pTiles = Math.ceil(P / TILE);
   const tiles = fTiles * pTiles * a.groups;
   if (tiles > 0 && K > 0) {
-    const info = new Int32Array([
-      n,
-      c,
-      h,
-      wd,
-      f,
-      cg,
-      a.kh,
-      a.kw,
-      a.sh,
-      a.sw,
-      a.ph,
-      a.pw,
-      a.dh,
-      a.dw,
-      fg,
-      a.oh,
-      a.ow,
-      K,
-      P,
-      fTiles,
-      pTiles,
-      a.groups,
-      fg,
+    const info = convInfo([n, c, h, wd], f, cg, a, [a.oh, a.ow], [K, P, fTiles, pTiles], fg, [
       K,
       1,
     ]);
@@ -236,30 +250,7 @@ registerGpu(
     const rTiles = Math.ceil(cg / TILE), qTiles = Math.ceil(N / TILE);
     const tiles = rTiles * qTiles * a.groups;
     if (tiles > 0 && K > 0) {
-      const info = new Int32Array([
-        n,
-        a.c,
-        a.h,
-        a.w,
-        f,
-        cg,
-        a.kh,
-        a.kw,
-        a.sh,
-        a.sw,
-        a.ph,
-        a.pw,
-        a.dh,
-        a.dw,
-        fg,
-        oh,
-        ow,
-        K,
-        N,
-        rTiles,
-        qTiles,
-        a.groups,
-        cg,
+      const info = convInfo([n, a.c, a.h, a.w], f, cg, a, [oh, ow], [K, N, rTiles, qTiles], cg, [
         K,
         1,
       ]);
@@ -329,30 +320,7 @@ registerGpu("Conv2dBackwardWeight", ([x0, d0], a: ConvAttrs) => {
   splits = Math.max(splits, Math.ceil(K / 65536), 1);
   const depth = Math.ceil(K / splits / DEPTH) * DEPTH;
   splits = Math.ceil(K / depth);
-  const info = new Int32Array([
-    n,
-    c,
-    h,
-    wd,
-    f,
-    cg,
-    a.kh,
-    a.kw,
-    a.sh,
-    a.sw,
-    a.ph,
-    a.pw,
-    a.dh,
-    a.dw,
-    fg,
-    oh,
-    ow,
-    K,
-    N,
-    rTiles,
-    qTiles,
-    a.groups,
-    fg,
+  const info = convInfo([n, c, h, wd], f, cg, a, [oh, ow], [K, N, rTiles, qTiles], fg, [
     depth,
     splits,
   ]);
