@@ -46,6 +46,7 @@ export * from "./src/ops/nn/mod.ts";
 export * from "./src/ops/random/mod.ts";
 export * from "./src/ops/inplace.ts";
 export * from "./src/io/safetensors.ts";
+export { checkActivation, type FusedActivation } from "./src/fused.ts";
 export {
   backendInfo,
   initBackend,

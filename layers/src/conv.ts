@@ -4,7 +4,16 @@
  *
  * @module
  */
-import { conv1d, conv2d, convTranspose2d, empty, type Generator, type Tensor } from "./deps.ts";
+import {
+  checkActivation,
+  conv1d,
+  conv2d,
+  convTranspose2d,
+  empty,
+  type FusedActivation,
+  type Generator,
+  type Tensor,
+} from "./deps.ts";
 import { uniform_ } from "./init.ts";
 import { checkInput, Module, Parameter } from "./module.ts";
 import { checkSizes } from "./linear.ts";
@@ -26,6 +35,16 @@ export interface ConvOptions {
   bias?: boolean;
   /** Generator for the initial weights. */
   rng?: Generator;
+}
+
+/** Options of `Conv2d`: those of every convolution layer plus a fused activation. */
+export interface Conv2dLayerOptions extends ConvOptions {
+  /**
+   * An activation the convolution kernel applies with the bias as it writes
+   * its output (`"relu"`, `"sigmoid"`, `"tanh"`; none by default): one kernel
+   * instead of a `Conv2d` and a `ReLU`.
+   */
+  activation?: FusedActivation;
 }
 
 function initConv(w: Tensor, fanIn: number, rng?: Generator): Tensor {
@@ -66,7 +85,7 @@ export class Conv2d extends Module {
   /** Kernel size. */
   readonly kernelSize: [number, number];
   /** Convolution options. */
-  readonly options: ConvOptions;
+  readonly options: Conv2dLayerOptions;
   /** Applied to the weight before each convolution (reparametrisations). */
   weightTransform: ((w: Tensor) => Tensor) | null = null;
 
@@ -76,17 +95,18 @@ export class Conv2d extends Module {
    * @param inChannels Input channels.
    * @param outChannels Output channels.
    * @param kernelSize Kernel size.
-   * @param options `stride`, `padding`, `dilation`, `groups`, `bias`, `rng`.
+   * @param options `stride`, `padding`, `dilation`, `groups`, `bias`, `rng`, `activation`.
    */
   constructor(
     inChannels: number,
     outChannels: number,
     kernelSize: Pair,
-    options: ConvOptions = {},
+    options: Conv2dLayerOptions = {},
   ) {
     super();
     const [kh, kw] = pair(kernelSize);
     checkSizes("Conv2d", { inChannels, outChannels, kernelHeight: kh, kernelWidth: kw });
+    checkActivation("Conv2d", options.activation);
     const g = options.groups ?? 1;
     checkGroups("Conv2d", inChannels, outChannels, g);
     this.inChannels = inChannels;
@@ -122,6 +142,7 @@ export class Conv2d extends Module {
       padding: this.options.padding,
       dilation: this.options.dilation,
       groups: this.options.groups,
+      activation: this.options.activation,
     });
   }
 
@@ -132,7 +153,8 @@ export class Conv2d extends Module {
       (o.stride ? `, stride=${JSON.stringify(o.stride)}` : "") +
       (o.padding ? `, padding=${JSON.stringify(o.padding)}` : "") +
       (o.groups && o.groups > 1 ? `, groups=${o.groups}` : "") +
-      (this.bias ? "" : ", bias=false");
+      (this.bias ? "" : ", bias=false") +
+      (o.activation ? `, activation=${o.activation}` : "");
   }
 }
 

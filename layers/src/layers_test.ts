@@ -213,6 +213,23 @@ Deno.test("Linear with a fused activation equals Linear followed by the activati
     // deno-lint-ignore no-explicit-any
     () => new L.Linear(2, 2, { activation: "softmax" as any }),
     RangeError,
-    'Cannot create Linear with activation "softmax": expected "relu", "sigmoid" or "tanh"',
+    'Cannot apply Linear with activation "softmax": expected "relu", "sigmoid" or "tanh"',
+  );
+});
+
+Deno.test("Conv2d with a fused activation equals Conv2d followed by ReLU", () => {
+  const x = T.randn([2, 3, 8, 8], { rng: new T.Generator(6) });
+  const fused = new L.Conv2d(3, 4, 3, { padding: 1, rng: new T.Generator(7), activation: "relu" });
+  const plain = new L.Sequential(
+    new L.Conv2d(3, 4, 3, { padding: 1, rng: new T.Generator(7) }),
+    new L.ReLU(),
+  );
+  assertClose(fused.call(x).dataSync(), plain.call(x).dataSync(), { atol: 1e-6, rtol: 1e-6 });
+  assert.equal(fused.toString(), "Conv2d(3, 4, kernelSize=[3,3], padding=1, activation=relu)");
+  assertThrowsMessage(
+    // deno-lint-ignore no-explicit-any
+    () => new L.Conv2d(3, 4, 3, { activation: "gelu" as any }),
+    RangeError,
+    'Cannot apply Conv2d with activation "gelu": expected "relu", "sigmoid" or "tanh"',
   );
 });

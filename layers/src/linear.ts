@@ -4,12 +4,13 @@
  * @module
  */
 import {
+  checkActivation,
   einsum,
   empty,
   flatten,
   fmtShape,
+  type FusedActivation,
   linear,
-  type LinearActivation,
   reshape,
   ShapeError,
   type Tensor,
@@ -33,7 +34,7 @@ export interface LinearOptions extends LayerOptions {
    * none by default), like TensorFlow.js's `dense({ activation })`: the
    * kernel applies it as it writes the output, instead of a separate layer.
    */
-  activation?: LinearActivation;
+  activation?: FusedActivation;
 }
 
 /**
@@ -61,7 +62,7 @@ export class Linear extends Module {
   /** Output size. */
   readonly outFeatures: number;
   /** The fused activation, if any. */
-  readonly activation: LinearActivation | undefined;
+  readonly activation: FusedActivation | undefined;
 
   /**
    * Creates the layer.
@@ -73,13 +74,7 @@ export class Linear extends Module {
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
     checkSizes("Linear", { inFeatures, outFeatures });
-    if (
-      options.activation !== undefined && !["relu", "sigmoid", "tanh"].includes(options.activation)
-    ) {
-      throw new RangeError(
-        `Cannot create Linear with activation "${options.activation}": expected "relu", "sigmoid" or "tanh"`,
-      );
-    }
+    checkActivation("Linear", options.activation);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.activation = options.activation;

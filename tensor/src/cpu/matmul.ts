@@ -8,6 +8,7 @@ import { registerKernel, type TensorInfo } from "../backend.ts";
 import { sizeOf } from "../shape.ts";
 import { cpuAllocF32, cpuContiguous, cpuData, cpuOutput } from "./backend.ts";
 import { gemm } from "./gemm.ts";
+import { activateInPlace, type FusedActivation } from "../fused.ts";
 
 /** How a 2-D strided matrix can be handed to GEMM without a copy. */
 function layout(
@@ -26,25 +27,7 @@ function layout(
   return null;
 }
 
-/** Activations the matmul epilogue can apply (see `linear`'s `activation` option). */
-export type MatMulActivation = "relu" | "sigmoid" | "tanh";
-
-/** Applies an epilogue activation in place. */
-function activate(out: Float32Array, act: MatMulActivation): void {
-  const n = out.length;
-  if (act === "relu") {
-    for (let i = 0; i < n; i++) out[i] = out[i] > 0 ? out[i] : out[i] !== out[i] ? out[i] : 0;
-  } else if (act === "sigmoid") {
-    for (let i = 0; i < n; i++) {
-      const a = out[i], e = Math.exp(-Math.abs(a));
-      out[i] = a >= 0 ? 1 / (1 + e) : e / (1 + e);
-    }
-  } else {
-    for (let i = 0; i < n; i++) out[i] = Math.tanh(out[i]);
-  }
-}
-
-registerKernel("MatMul", "cpu", ([a, b, bias], attrs: { activation?: MatMulActivation }) => {
+registerKernel("MatMul", "cpu", ([a, b, bias], attrs: { activation?: FusedActivation }) => {
   const nd = a.shape.length;
   const m = a.shape[nd - 2], k = a.shape[nd - 1], n = b.shape[nd - 1];
   const batchShape = a.shape.slice(0, -2);
@@ -81,7 +64,7 @@ registerKernel("MatMul", "cpu", ([a, b, bias], attrs: { activation?: MatMulActiv
       idx[d] = 0;
     }
   }
-  if (attrs.activation) activate(out, attrs.activation);
+  if (attrs.activation) activateInPlace(out, attrs.activation);
   return [cpuOutput(out, [...batchShape, m, n])];
 });
 

@@ -11,6 +11,7 @@
  */
 import { type KernelFn, registerKernel, type TensorInfo } from "../backend.ts";
 import { defaultStrides, type GpuStorage, type WebGPUBackend, WG } from "./backend.ts";
+import { activationWgsl, type FusedActivation } from "../fused.ts";
 
 const buf = (t: TensorInfo) => (t.storage as GpuStorage).buffer;
 const be = (t: TensorInfo) => t.storage.backend as WebGPUBackend;
@@ -173,18 +174,27 @@ const FORWARD_LOAD_B = `let ci = k / khw; let i = (k / info[7]) % info[6]; let j
         if (iy >= 0 && iy < info[2] && ix >= 0 && ix < info[3]) {
           bv = X[((bn * info[1] + g * info[5] + ci) * info[2] + iy) * info[3] + ix];
         }`;
-const FORWARD = implicitGemm(
-  "av = W[(g * fg + r) * K + k];",
-  FORWARD_LOAD_B,
-  "o[((q / ohw) * info[4] + g * fg + r) * ohw + q % ohw] = v;",
-);
-/** The forward pass with the bias added as the output is written. */
-const FORWARD_BIAS = implicitGemm(
-  "av = W[(g * fg + r) * K + k];",
-  FORWARD_LOAD_B,
-  "o[((q / ohw) * info[4] + g * fg + r) * ohw + q % ohw] = v + Bias[g * fg + r];",
-  "@group(0) @binding(4) var<storage, read> Bias: array<f32>;",
-);
+/** Forward shaders by epilogue (bias, activation), generated on first use. */
+const forwardShaders = new Map<string, string>();
+
+/** The forward pass, with the bias and activation applied as the output is written. */
+function forwardCode(bias: boolean, act: FusedActivation | undefined): string {
+  const key = `${bias}:${act}`;
+  let code = forwardShaders.get(key);
+  if (!code) {
+    code = implicitGemm(
+      "av = W[(g * fg + r) * K + k];",
+      FORWARD_LOAD_B,
+      `o[((q / ohw) * info[4] + g * fg + r) * ohw + q % ohw] = epi(v${
+        bias ? " + Bias[g * fg + r]" : ""
+      });`,
+      `${bias ? "@group(0) @binding(4) var<storage, read> Bias: array<f32>;" : ""}
+fn epi(x: f32) -> f32 { return ${activationWgsl(act)}; }`,
+    );
+    forwardShaders.set(key, code);
+  }
+  return code;
+}
 
 /**
  * Input gradient (and the transposed convolution): rows are the group's input
@@ -206,7 +216,14 @@ const BACKWARD_INPUT = implicitGemm(
   "o[((q / hw) * info[1] + g * info[5] + r) * hw + q % hw] = v;",
 );
 
-registerGpu("Conv2d", ([x0, w0, b0], a: ConvAttrs & { oh: number; ow: number }) => {
+registerGpu("Conv2d", (
+  [x0, w0, b0],
+  a: ConvAttrs & {
+    oh: number;
+    ow: number;
+    activation?: FusedActivation;
+  },
+) => {
   const x = contig(x0), w = contig(w0), b = be(x);
   const [n, c, h, wd] = x.shape, [f, cg] = w.shape;
   const fg = f / a.groups;
@@ -214,8 +231,8 @@ registerGpu("Conv2d", ([x0, w0, b0], a: ConvAttrs & { oh: number; ow: number }) 
   if (WG !== 256) {
     throw new Error(`Conv2d on WebGPU expects 256 invocations per workgroup: got ${WG}`);
   }
-  if (K === 0 && b0) {
-    throw new Error("Cannot run Conv2d on WebGPU with a bias and empty filters");
+  if (K === 0 && (b0 || a.activation)) {
+    throw new Error("Cannot run Conv2d on WebGPU with a bias or activation and empty filters");
   }
   const o = b.alloc("float32", n * f * a.oh * a.ow, K === 0);
   const fTiles = Math.ceil(fg / TILE), pTiles = Math.ceil(P / TILE);
@@ -225,11 +242,9 @@ registerGpu("Conv2d", ([x0, w0, b0], a: ConvAttrs & { oh: number; ow: number }) 
       K,
       1,
     ]);
-    if (b0) {
-      b.dispatch(FORWARD_BIAS, info, [o.buffer, buf(x), buf(w), buf(contig(b0))], tiles * WG);
-    } else {
-      b.dispatch(FORWARD, info, [o.buffer, buf(x), buf(w)], tiles * WG);
-    }
+    const code = forwardCode(!!b0, a.activation);
+    if (b0) b.dispatch(code, info, [o.buffer, buf(x), buf(w), buf(contig(b0))], tiles * WG);
+    else b.dispatch(code, info, [o.buffer, buf(x), buf(w)], tiles * WG);
   }
   return [{ storage: o, shape: [n, f, a.oh, a.ow] }];
 });

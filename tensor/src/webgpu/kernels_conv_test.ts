@@ -101,3 +101,25 @@ Deno.test("WebGPU conv weight gradients (split-K implicit GEMM) agree with the C
     assertClose(await run("webgpu"), await run("cpu"), { atol: 1e-3, rtol: 1e-4 });
   }
 });
+
+Deno.test("WebGPU conv2d's fused bias and activation agree with the CPU, gradients included", async () => {
+  const { gradients } = await import("@dendrite/autograd");
+  const g = new T.Generator(5);
+  const x = T.randn([2, 3, 7, 6], { rng: g }), w = T.randn([5, 3, 3, 3], { rng: g });
+  const b = T.randn([5], { rng: g }), up = T.randn([2, 5, 7, 6], { rng: g });
+  // Each variant compiles for many seconds on llvmpipe: two cover bias/no bias and two activations.
+  for (const [activation, bias] of [["relu", true], ["tanh", false]] as const) {
+    const run = async (backend: string) => {
+      const xb = (await x.to(backend)).requiresGrad_(), wb = (await w.to(backend)).requiresGrad_();
+      const y = T.conv2d(xb, wb, {
+        padding: 1,
+        bias: bias ? await b.to(backend) : undefined,
+        activation,
+      });
+      const [gx, gw] = gradients(y, [xb, wb], { gradOutputs: [await up.to(backend)] });
+      return [await y.data(), await gx.data(), await gw.data()];
+    };
+    const [gpu, cpu] = [await run("webgpu"), await run("cpu")];
+    for (let i = 0; i < 3; i++) assertClose(gpu[i], cpu[i], { atol: 1e-4, rtol: 1e-4 });
+  }
+});

@@ -31,7 +31,7 @@ import { type KernelOutput, registerKernel, type TensorInfo } from "../backend.t
 import { BackendError, fmtShape } from "../errors.ts";
 import { sizeOf } from "../shape.ts";
 import type { GpuStorage, WebGPUBackend } from "./backend.ts";
-import type { MatMulActivation } from "../cpu/matmul.ts";
+import { activationWgsl, type FusedActivation } from "../fused.ts";
 
 const buf = (t: TensorInfo) => (t.storage as GpuStorage).buffer;
 const be = (t: TensorInfo) => t.storage.backend as WebGPUBackend;
@@ -73,18 +73,12 @@ const INFO = 36;
 /** What the output gets on the way out: `linear`'s bias and activation. */
 interface Epilogue {
   bias: boolean;
-  act?: MatMulActivation;
+  act?: FusedActivation;
 }
 
 /** The binding and function `epi(x, column)` of an epilogue. */
 function epilogueCode(e: Epilogue): string {
-  const act = e.act === "relu"
-    ? "select(max(x, 0.0), x, x != x)"
-    : e.act === "sigmoid"
-    ? "select(exp(x) / (1.0 + exp(x)), 1.0 / (1.0 + exp(-x)), x >= 0.0)"
-    : e.act === "tanh"
-    ? "select(select(tanh(x), sign(x), abs(x) > 15.0), x, (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u)"
-    : "x";
+  const act = activationWgsl(e.act);
   return `${e.bias ? "@group(0) @binding(4) var<storage, read> Bias: array<f32>;" : ""}
 fn epi(v: f32, col: i32) -> f32 {
   let x = v${e.bias ? " + Bias[info[34] + col * info[35]]" : ""};
@@ -381,7 +375,7 @@ const aligned = (...v: number[]) => v.every((x) => x % 4 === 0);
 
 registerKernel("MatMul", "webgpu", (
   [a, bm, bias],
-  attrs: { activation?: MatMulActivation },
+  attrs: { activation?: FusedActivation },
 ): KernelOutput[] => {
   const b = be(a);
   const nd = a.shape.length;

@@ -266,7 +266,7 @@ Deno.test("linear's fused bias and activation agree with the CPU on every WebGPU
   const saved = matmulLimits.gemmKChunk;
   // [m, n, k, activation, bias, k per GEMM dispatch]; each shader variant
   // compiles for seconds on llvmpipe, so the cases cover each path once.
-  const cases: [number, number, number, T.LinearActivation | undefined, boolean, number][] = [
+  const cases: [number, number, number, T.FusedActivation | undefined, boolean, number][] = [
     [64, 64, 64, "relu", true, saved], // no-bounds GEMM, vec4 output
     [33, 17, 10, "sigmoid", true, saved], // bounds-checked GEMM, scalar output
     [33, 17, 40, "tanh", false, 16], // k split across dispatches: epilogue on the last

@@ -5,14 +5,20 @@
  *
  * @module
  */
-import { registerKernel } from "../../backend.ts";
+import { type KernelOutput, registerKernel, type TensorInfo } from "../../backend.ts";
 import { DTypeError, fmtShape, ShapeError } from "../../errors.ts";
 import { record } from "../../autodiff.ts";
 import type { Tensor } from "../../tensor.ts";
-import { cpuAllocF32, cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
+import { cpuAllocF32, cpuContiguous, cpuOutput, type CpuStorage } from "../../cpu/backend.ts";
 import { gemm } from "../../cpu/gemm.ts";
 import { blasInfo } from "../../cpu/blas.ts";
 import { run } from "../define.ts";
+import {
+  activateInPlace,
+  checkActivation,
+  type FusedActivation,
+  throughActivation,
+} from "../../fused.ts";
 import { add } from "../arith.ts";
 import { sum } from "../reduce.ts";
 import { reshape, squeeze, unsqueeze } from "../movement.ts";
@@ -77,7 +83,21 @@ function useShifted(a: ConvAttrs, cg: number, h: number, w: number): boolean {
   return cg >= 16 && a.kh * a.kw > 1 && hp * wp <= 2 * oh * ow;
 }
 
-registerKernel("Conv2d", "cpu", ([x, w, bias], a: ConvAttrs & { oh: number; ow: number }) => {
+registerKernel("Conv2d", "cpu", ([x, w, bias], a: ConvForwardAttrs) => {
+  const [out] = conv2dCpu(x, w, bias, a);
+  if (a.activation) activateInPlace((out.storage as CpuStorage).data as Float32Array, a.activation);
+  return [out];
+});
+
+/** The forward convolution's attributes (geometry, output size, fused activation). */
+type ConvForwardAttrs = ConvAttrs & { oh: number; ow: number; activation?: FusedActivation };
+
+function conv2dCpu(
+  x: TensorInfo,
+  w: TensorInfo,
+  bias: TensorInfo | undefined,
+  a: ConvForwardAttrs,
+): KernelOutput[] {
   const [n, c, h, wd] = x.shape;
   const [f, cg, kh, kw] = w.shape;
   const { groups: g, oh, ow } = a;
@@ -108,7 +128,7 @@ registerKernel("Conv2d", "cpu", ([x, w, bias], a: ConvAttrs & { oh: number; ow: 
     }
   }
   return [cpuOutput(out, [n, f, oh, ow])];
-});
+}
 
 /** dx of a convolution (also the transposed convolution's forward). */
 registerKernel(
@@ -200,6 +220,11 @@ export interface Conv2dOptions {
   dilation?: Pair;
   /** Groups (default 1; `groups = C` is depthwise). */
   groups?: number;
+  /**
+   * An activation the kernel applies, with the bias, as it writes the output
+   * (`"relu"`, `"sigmoid"`, `"tanh"`; none by default).
+   */
+  activation?: FusedActivation;
 }
 
 function checkPositive(op: string, name: string, v: [number, number]): void {
@@ -215,16 +240,25 @@ function checkPositive(op: string, name: string, v: [number, number]): void {
  * kernel itself (in the pass that writes the output) rather than by a
  * separate broadcast add.
  */
-function conv2dRaw(x: Tensor, w: Tensor, a: ConvAttrs, bias?: Tensor): Tensor {
+function conv2dRaw(
+  x: Tensor,
+  w: Tensor,
+  a: ConvAttrs,
+  bias?: Tensor,
+  activation?: FusedActivation,
+): Tensor {
   const [, , h, wd] = x.shape;
   const oh = outSize(h, a.kh, a.sh, a.ph, a.dh), ow = outSize(wd, a.kw, a.sw, a.pw, a.dw);
   const inputs = bias ? [x, w, bias] : [x, w];
-  const [out] = run("Conv2d", inputs.map((t) => t.detach()), { ...a, oh, ow });
-  return record("Conv2d", out, inputs, (dy) => [
-    x.requiresGrad ? convInputGrad(dy, w, a, x.shape) : null,
-    w.requiresGrad ? convWeightGrad(x, dy, a) : null,
-    ...(bias ? [bias.requiresGrad ? sum(dy, [0, 2, 3]) : null] : []),
-  ]);
+  const [out] = run("Conv2d", inputs.map((t) => t.detach()), { ...a, oh, ow, activation });
+  return record("Conv2d", out, inputs, (dy) => {
+    const d = throughActivation(dy, out, activation);
+    return [
+      x.requiresGrad ? convInputGrad(d, w, a, x.shape) : null,
+      w.requiresGrad ? convWeightGrad(x, d, a) : null,
+      ...(bias ? [bias.requiresGrad ? sum(d, [0, 2, 3]) : null] : []),
+    ];
+  });
 }
 
 /** dx = the transposed convolution of dy (recorded so double backward works). */
@@ -338,7 +372,9 @@ function addBias(y: Tensor, bias: Tensor | undefined, op: string, spatial: numbe
  *
  * @param x Input `[N, C, H, W]`.
  * @param weight Filters `[F, C/groups, kh, kw]`.
- * @param options `bias`, `stride`, `padding` (number, pair, "same", "valid"), `dilation`, `groups`.
+ * @param options `bias`, `stride`, `padding` (number, pair, "same", "valid"), `dilation`,
+ *   `groups`, `activation` (fused into the kernel: `conv2d(x, w, { bias, activation: "relu" })`
+ *   equals `relu(conv2d(x, w, { bias }))`).
  * @returns The feature maps.
  * @example
  * ```ts
@@ -350,7 +386,8 @@ function addBias(y: Tensor, bias: Tensor | undefined, op: string, spatial: numbe
 export function conv2d(x: Tensor, weight: Tensor, options: Conv2dOptions = {}): Tensor {
   const { x: xin, a } = prepare("conv2d", x, weight, options);
   if (options.bias) checkBias(options.bias, weight.shape[0], "conv2d");
-  return conv2dRaw(xin, weight, a, options.bias);
+  checkActivation("conv2d()", options.activation);
+  return conv2dRaw(xin, weight, a, options.bias, options.activation);
 }
 
 /** Options of `conv1d` (as `conv2d`, with scalar geometry). */

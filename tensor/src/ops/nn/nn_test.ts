@@ -108,3 +108,45 @@ testOnBackends(
     }
   },
 );
+
+Deno.test("conv2d with a fused activation equals the activation of conv2d, with gradients", () => {
+  const g = new T.Generator(31);
+  const x = T.randn([2, 3, 6, 5], { rng: g }).requiresGrad_();
+  const w = T.randn([4, 3, 3, 3], { rng: g }).mul(0.3).requiresGrad_();
+  const b = T.randn([4], { rng: g }).requiresGrad_();
+  const acts = ["relu", "sigmoid", "tanh"] as const;
+  for (const activation of acts) {
+    for (const bias of [b, undefined]) {
+      const o = { padding: 1, bias, activation };
+      const plain = T.conv2d(x, w, { padding: 1, bias });
+      const ref = activation === "relu"
+        ? plain.relu()
+        : activation === "sigmoid"
+        ? plain.sigmoid()
+        : plain.tanh();
+      assertClose(T.conv2d(x, w, o).dataSync(), ref.dataSync(), { atol: 1e-6, rtol: 1e-6 });
+    }
+    // The shifted-GEMM path (16+ channels per group) applies it too.
+    const x16 = T.randn([1, 16, 5, 5], { rng: g }), w16 = T.randn([2, 16, 3, 3], { rng: g });
+    assertClose(
+      T.conv2d(x16, w16, { activation }).dataSync(),
+      (activation === "relu"
+        ? T.conv2d(x16, w16).relu()
+        : activation === "sigmoid"
+        ? T.conv2d(x16, w16).sigmoid()
+        : T.conv2d(x16, w16).tanh()).dataSync(),
+      { atol: 1e-5, rtol: 1e-5 },
+    );
+    gradcheck(
+      (xx, ww, bb) => T.conv2d(xx, ww, { stride: 2, bias: bb, activation }),
+      [x, w, b],
+      tol,
+    );
+  }
+  assertThrowsMessage(
+    // deno-lint-ignore no-explicit-any
+    () => T.conv2d(x, w, { activation: "elu" as any }),
+    RangeError,
+    'Cannot apply conv2d() with activation "elu": expected "relu", "sigmoid" or "tanh"',
+  );
+});

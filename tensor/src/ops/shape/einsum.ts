@@ -9,6 +9,7 @@ import { sizeOf } from "../../shape.ts";
 import type { Tensor } from "../../tensor.ts";
 import { matmul } from "../matmul.ts";
 import { run, sameBackend } from "../define.ts";
+import { checkActivation, type FusedActivation, throughActivation } from "../../fused.ts";
 import { expand, permute, reshape, slice, transpose } from "../movement.ts";
 import { record } from "../../autodiff.ts";
 import { sum } from "../reduce.ts";
@@ -195,11 +196,6 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
   return permute(acc.t, output.map((l) => acc.labels.indexOf(l)));
 }
 
-/** Activations `linear` can fuse into its product (applied as the output is written). */
-export type LinearActivation = "relu" | "sigmoid" | "tanh";
-
-const LINEAR_ACTIVATIONS: readonly string[] = ["relu", "sigmoid", "tanh"];
-
 /**
  * The affine map of a fully connected layer: `x · weightᵀ + bias`, optionally
  * followed by an activation. The bias and the activation are applied by the
@@ -225,14 +221,10 @@ export function linear(
   x: Tensor,
   weight: Tensor,
   bias?: Tensor,
-  options: { activation?: LinearActivation } = {},
+  options: { activation?: FusedActivation } = {},
 ): Tensor {
   const act = options.activation;
-  if (act !== undefined && !LINEAR_ACTIVATIONS.includes(act)) {
-    throw new RangeError(
-      `Cannot apply linear() with activation "${act}": expected "relu", "sigmoid" or "tanh"`,
-    );
-  }
+  checkActivation("linear()", act);
   sameBackend(bias ? [x, weight, bias] : [x, weight], "linear");
   for (const [name, t] of [["input", x], ["weight", weight], ["bias", bias]] as const) {
     if (t && t.dtype !== "float32") {
@@ -269,16 +261,7 @@ export function linear(
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record("Linear", out, inputs, (dy) => {
     // Through the activation first (its derivative from the output).
-    let d2 = reshape(dy, [rows, outF]);
-    if (act) {
-      const o2 = reshape(out, [rows, outF]);
-      const local = act === "relu"
-        ? o2.sign()
-        : act === "sigmoid"
-        ? o2.mul(o2.rsub(1))
-        : o2.square().rsub(1);
-      d2 = d2.mul(local);
-    }
+    const d2 = throughActivation(reshape(dy, [rows, outF]), reshape(out, [rows, outF]), act);
     return [
       x.requiresGrad ? reshape(matmul(d2, weight), x.shape) : null,
       weight.requiresGrad ? matmul(transpose(d2), reshape(x, [rows, inF])) : null,
