@@ -96,9 +96,38 @@ function canSetEnv(): boolean {
   }
 }
 
+/**
+ * Keeps the library at `path` loaded until the process exits: one extra
+ * reference through the C library's own `dlopen` (with `RTLD_NODELETE`) that
+ * is never closed. Deno closes a `Deno.dlopen` handle when its isolate ends;
+ * when the last handle closed, OpenBLAS ran its destructor (freeing its
+ * buffers, stopping its threads) and the next isolate's `dlopen` ran its
+ * constructor again, and these cycles (several per `deno test --parallel`
+ * run) ended now and then in "double free or corruption" at exit.
+ */
+function pin(path: string): void {
+  const linux = D.build?.os === "linux";
+  const names = linux ? ["libc.so.6", "libc.so"] : ["/usr/lib/libSystem.B.dylib"];
+  // RTLD_NOW | RTLD_NODELETE (Linux: 2 | 0x1000; macOS: 2 | 0x80).
+  const flags = 2 | (linux ? 0x1000 : 0x80);
+  for (const name of names) {
+    try {
+      const libc = D.dlopen(name, {
+        dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
+      }) as { symbols: { dlopen: (p: Uint8Array, f: number) => unknown }; close(): void };
+      libc.symbols.dlopen(new TextEncoder().encode(path + "\0"), flags);
+      libc.close(); // the C library itself stays loaded
+      return;
+    } catch {
+      // try the next name; without a pin the library still works
+    }
+  }
+}
+
 /** Loads `path` and asks OpenBLAS (when it is one) which kernel family it runs. */
 function open(path: string): Lib {
   const l = D.dlopen(path, SYMBOLS) as Lib;
+  pin(path);
   const shutdown = l.symbols.blas_thread_shutdown_;
   if (shutdown && typeof globalThis.addEventListener === "function" && canSetEnv()) {
     // Stop OpenBLAS's worker threads while the runtime is still whole: left
