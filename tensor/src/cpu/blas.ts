@@ -40,14 +40,12 @@ const SYMBOLS = {
     result: "void",
   },
   openblas_get_corename: { parameters: [], result: "pointer", optional: true },
-  blas_thread_shutdown_: { parameters: [], result: "i32", optional: true },
 } as const;
 
 type Lib = {
   symbols: {
     cblas_sgemm: (...args: unknown[]) => void;
     openblas_get_corename?: (() => unknown) | null;
-    blas_thread_shutdown_?: (() => number) | null;
   };
 };
 
@@ -84,67 +82,9 @@ function env(name: string): string | undefined {
   }
 }
 
-/** Process-wide count of isolates that loaded OpenBLAS (see `open`). */
-const USERS = "DENDRITE_BLAS_ISOLATES";
-
-/** Whether this isolate may read and write the count (`--allow-env`). */
-function canSetEnv(): boolean {
-  try {
-    return D?.permissions?.querySync?.({ name: "env", variable: USERS }).state === "granted";
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Keeps the library at `path` loaded until the process exits: one extra
- * reference through the C library's own `dlopen` (with `RTLD_NODELETE`) that
- * is never closed. Deno closes a `Deno.dlopen` handle when its isolate ends;
- * when the last handle closed, OpenBLAS ran its destructor (freeing its
- * buffers, stopping its threads) and the next isolate's `dlopen` ran its
- * constructor again, and these cycles (several per `deno test --parallel`
- * run) ended now and then in "double free or corruption" at exit.
- */
-function pin(path: string): void {
-  const linux = D.build?.os === "linux";
-  const names = linux ? ["libc.so.6", "libc.so"] : ["/usr/lib/libSystem.B.dylib"];
-  // RTLD_NOW | RTLD_NODELETE (Linux: 2 | 0x1000; macOS: 2 | 0x80).
-  const flags = 2 | (linux ? 0x1000 : 0x80);
-  for (const name of names) {
-    try {
-      const libc = D.dlopen(name, {
-        dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
-      }) as { symbols: { dlopen: (p: Uint8Array, f: number) => unknown }; close(): void };
-      libc.symbols.dlopen(new TextEncoder().encode(path + "\0"), flags);
-      libc.close(); // the C library itself stays loaded
-      return;
-    } catch {
-      // try the next name; without a pin the library still works
-    }
-  }
-}
-
 /** Loads `path` and asks OpenBLAS (when it is one) which kernel family it runs. */
 function open(path: string): Lib {
   const l = D.dlopen(path, SYMBOLS) as Lib;
-  pin(path);
-  const shutdown = l.symbols.blas_thread_shutdown_;
-  if (shutdown && typeof globalThis.addEventListener === "function" && canSetEnv()) {
-    // Stop OpenBLAS's worker threads while the runtime is still whole: left
-    // to OpenBLAS's own exit handler they raced with Deno's teardown and the
-    // process aborted now and then ("corrupted size vs. prev_size"). Several
-    // isolates of one process can use the library (`deno test --parallel`
-    // runs each test module in its own, each with its own "unload"), and
-    // stopping the threads while another isolate is inside a GEMM hangs it,
-    // so a process-wide count (an environment variable: the one state that
-    // isolates share) lets only the last isolate to unload stop them.
-    D.env.set(USERS, String(Number(D.env.get(USERS) ?? 0) + 1));
-    globalThis.addEventListener("unload", () => {
-      const left = Math.max(0, Number(D.env.get(USERS) ?? 1) - 1);
-      D.env.set(USERS, String(left));
-      if (left === 0) shutdown();
-    });
-  }
   const name = l.symbols.openblas_get_corename?.();
   core = name ? new D.UnsafePointerView(name).getCString() : undefined;
   return l;
