@@ -42,6 +42,7 @@ import {
   type Spec,
   type Workload,
 } from "./protocol.ts";
+import { readBack } from "./read_back.ts";
 
 type Outcome = BenchResult | { error: string };
 
@@ -55,13 +56,6 @@ if (!workloads.length) {
   Deno.exit(2);
 }
 const ids = workloads.map((w) => w.id);
-
-/** Awaits one element of each tensor (the protocol's read-back). */
-async function readBack(...ts: T.Tensor[]): Promise<number> {
-  let s = 0;
-  for (const t of ts) s += Number((await t.reshape([-1]).slice([[0, 1]]).data())[0]);
-  return s;
-}
 
 function zeroBiases(m: Module): void {
   noGrad(() => {

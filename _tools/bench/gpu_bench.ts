@@ -31,6 +31,7 @@ import {
   Sequential,
 } from "@dendrite/layers";
 import { type BenchResult, parseArgs, selected, timeBench } from "./protocol.ts";
+import { readBack } from "./read_back.ts";
 
 const args = parseArgs(Deno.args);
 const only = args.only?.split(",").filter(Boolean);
@@ -42,13 +43,6 @@ const adapter = [info.adapter.vendor, info.adapter.architecture, info.adapter.de
   .concat(info.adapter.description).filter(Boolean).join(" / ");
 console.log(`WebGPU adapter: ${adapter}${info.software ? " (software)" : ""}`);
 console.log(`limits: ${JSON.stringify(info.limits)}`);
-
-/** Awaits one element of each tensor (the protocol's read-back). */
-async function readBack(...ts: T.Tensor[]): Promise<number> {
-  let s = 0;
-  for (const t of ts) s += Number((await t.reshape([-1]).slice([[0, 1]]).data())[0]);
-  return s;
-}
 
 /** Largest |gpu − cpu| relative to the largest |cpu|. */
 async function relErr(gpu: T.Tensor, cpu: T.Tensor): Promise<number> {

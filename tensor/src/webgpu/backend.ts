@@ -1,12 +1,10 @@
 /**
  * The WebGPU backend: GPU buffers from a size-class pool, WGSL elementwise
  * shaders generated from each op's snippet (strided, broadcast inputs), and
- * the core kernels (strided copies, reductions, matmul). Work is enqueued
- * synchronously; reading values is async.
- *
- * This is the first part of the backend: ops whose kernels are not written
- * yet throw a `BackendError` naming the kernel. Select it explicitly with
- * `await initWebGPU()` then `setBackend("webgpu")`.
+ * strided copies; the other kernels live in the kernels_*.ts files. Work is
+ * recorded synchronously into batched command buffers (see `flush`);
+ * reading values is async. Select it with `await initBackend()`, or
+ * explicitly with `await initWebGPU()` then `setBackend("webgpu")`.
  *
  * @module
  */
@@ -340,6 +338,7 @@ export class WebGPUBackend implements Backend {
    * @param threads Number of invocations wanted.
    */
   dispatch(code: string, meta: Int32Array, buffers: GPUBuffer[], threads: number): void {
+    // (The metadata is copied into its buffer at once, so callers may reuse the array.)
     if (threads === 0) return;
     const groups = Math.ceil(threads / WG);
     this.dispatchGroups(code, meta, buffers, [Math.min(groups, 65535), Math.ceil(groups / 65535)]);

@@ -27,7 +27,7 @@ function contig(t: TensorInfo): TensorInfo {
 /** Contiguous copies made by `contig` for the kernel being run. */
 const temps: GpuStorage[] = [];
 
-/** Frees the copies `contig` made (after their work was submitted). */
+/** Frees the copies `contig` made (their buffers return to the pool once the recorded work is submitted). */
 function freeTemps(b: WebGPUBackend): void {
   for (const t of temps.splice(0)) b.free(t);
 }
@@ -63,6 +63,14 @@ const TILE = 64, DEPTH = 16;
 //       22 M (rows), 23 depth of one split of K, 24 splits of K
 
 /**
+ * A convolution's window geometry as the shaders read it: `[kh, kw, sh, sw,
+ * ph, pw, dh, dw]` (also used by the im2col kernels in kernels_nn.ts).
+ */
+export function convGeometry(a: ConvAttrs): number[] {
+  return [a.kh, a.kw, a.sh, a.sw, a.ph, a.pw, a.dh, a.dw];
+}
+
+/**
  * The metadata the implicit-GEMM shaders read (layout in the comment above):
  * the input `[n, c, h, w]`, `f` filters of `cg` channels, the geometry, the
  * output size, the GEMM's `[K, N, row tiles, column tiles]`, its rows `M`,
@@ -82,14 +90,7 @@ function convInfo(
     ...input,
     f,
     cg,
-    a.kh,
-    a.kw,
-    a.sh,
-    a.sw,
-    a.ph,
-    a.pw,
-    a.dh,
-    a.dw,
+    ...convGeometry(a),
     f / a.groups,
     ...out,
     ...gemm,

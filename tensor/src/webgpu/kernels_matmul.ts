@@ -440,7 +440,7 @@ registerKernel("MatMul", "webgpu", (
         const count = Math.min(outputs - p0, maxItems * outs);
         info[11] = count;
         info[15] = p0;
-        b.dispatchGroups(code, info.slice(), buffers, grid(Math.ceil(count / outs)));
+        b.dispatchGroups(code, info, buffers, grid(Math.ceil(count / outs)));
       }
     });
     return [{ storage: out, shape }];
@@ -473,7 +473,7 @@ registerKernel("MatMul", "webgpu", (
     for (let i0 = 0; i0 < total; i0 += most) {
       info[10] = Math.min(total, i0 + most);
       info[11] = i0;
-      b.dispatchGroups(code, info.slice(), buffers, grid(info[10] - i0));
+      b.dispatchGroups(code, info, buffers, grid(info[10] - i0));
     }
   });
   return [{ storage: out, shape }];

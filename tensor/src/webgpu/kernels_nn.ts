@@ -13,6 +13,7 @@ import { type KernelFn, type KernelOutput, registerKernel, type TensorInfo } fro
 import type { DType } from "../dtype.ts";
 import { sizeOf } from "../shape.ts";
 import { defaultStrides, type GpuStorage, type WebGPUBackend, WG, wgslType } from "./backend.ts";
+import { convGeometry } from "./kernels_conv.ts";
 
 const buf = (t: TensorInfo) => (t.storage as GpuStorage).buffer;
 const be = (t: TensorInfo) => t.storage.backend as WebGPUBackend;
@@ -46,7 +47,7 @@ function contig(t: TensorInfo): TensorInfo {
 /** Contiguous copies made by `contig` for the kernel being run. */
 const temps: GpuStorage[] = [];
 
-/** Registers a WebGPU kernel that frees its contiguous copies (after their work was submitted). */
+/** Registers a WebGPU kernel that frees its contiguous copies (pooled again once the recorded work is submitted). */
 function registerGpu(name: string, fn: KernelFn): void {
   registerKernel(name, "webgpu", (inputs, attrs) => {
     try {
@@ -483,14 +484,7 @@ registerGpu("Im2Col", ([x0], a) => {
     c,
     h,
     w,
-    a.kh,
-    a.kw,
-    a.sh,
-    a.sw,
-    a.ph,
-    a.pw,
-    a.dh,
-    a.dw,
+    ...convGeometry(a),
     a.oh,
     a.ow,
     K,
@@ -527,14 +521,7 @@ registerGpu("Col2Im", ([c0], a) => {
     a.c,
     a.h,
     a.w,
-    a.kh,
-    a.kw,
-    a.sh,
-    a.sw,
-    a.ph,
-    a.pw,
-    a.dh,
-    a.dw,
+    ...convGeometry(a),
     a.oh,
     a.ow,
     K,

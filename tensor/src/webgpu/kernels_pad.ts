@@ -177,7 +177,8 @@ registerKernel("PadGrad", "webgpu", ([dy], { inShape, before, after, mode }) => 
       info[25] = p;
       b.dispatch(axisGradCode(t, mode), info, [o.buffer, buf(cur)], total);
     }
-    // The dispatches reading the previous temporary are submitted: it may go back to the pool.
+    // Freed now, the previous temporary returns to the pool only after the
+    // recorded dispatches that read it are submitted.
     if (cur !== dy) b.free(cur.storage);
     cur = { storage: o, shape, strides: defaultStrides(shape), offset: 0, dtype: dy.dtype };
   }

@@ -40,7 +40,7 @@ function contig(t: TensorInfo): TensorInfo {
 /** Contiguous copies made by `contig` for the kernel being run. */
 const temps: GpuStorage[] = [];
 
-/** Frees the copies `contig` made (after their work was submitted). */
+/** Frees the copies `contig` made (their buffers return to the pool once the recorded work is submitted). */
 function freeTemps(b: WebGPUBackend): void {
   for (const t of temps.splice(0)) b.free(t);
 }

@@ -1,0 +1,20 @@
+/**
+ * The benchmark protocol's end of a step for Dendrite tensors (shared by
+ * `bench.ts` and `gpu_bench.ts`): await one element read back from each
+ * result, which on WebGPU also waits for the queued GPU work.
+ *
+ * @module
+ */
+import type { Tensor } from "@dendrite/tensor";
+
+/**
+ * Awaits one element of each tensor and returns their sum.
+ *
+ * @param ts The step's results.
+ * @returns The sum of their first elements.
+ */
+export async function readBack(...ts: Tensor[]): Promise<number> {
+  let s = 0;
+  for (const t of ts) s += Number((await t.reshape([-1]).slice([[0, 1]]).data())[0]);
+  return s;
+}
