@@ -1,157 +1,288 @@
 /**
- * Stride-1 convolutions as sums of shifted GEMMs, without an im2col matrix.
+ * Stride-1 convolutions as a few large GEMMs over row-shifted copies of the
+ * input, without an im2col matrix.
  *
- * The input is copied once into a zero-padded, channel-major buffer
- * `xP [C, N·Hp·Wp (+ slack)]`. For kernel tap `(i, j)` the input pixel of
- * output position `p = b·Hp·Wp + y·Wp + x` sits at `p + i·dh·Wp + j·dw`, so
- * the whole convolution is `Σ_(i,j) W_ij · xP[:, shift_ij : shift_ij + L]`:
- * one GEMM per tap with `K = C/groups`, accumulated into the same output.
- * Outputs are computed over the padded grid (positions with `y ≥ OH` or
- * `x ≥ OW` are discarded), which costs `Hp·Wp / (OH·OW)` times the useful
- * work but removes the im2col copy (`kh·kw` times the input) that dominates
- * the im2col algorithm in TypeScript. The input gradient scatters the same
- * GEMMs at the shifted offsets (`accumulate`), and the weight gradient is one
- * GEMM per tap against the shifted input.
+ * The input is laid out channel-major with all images one after another,
+ * each followed by `zh` zero rows (one gap serves as the bottom padding of an
+ * image and the top padding of the next). For every input channel there are
+ * `kw` copies of that layout, copy `j` shifted left by `j·dw − pw` columns
+ * with the columns that fall outside the image set to zero:
+ * `x3 [(c, j), p] = x[c, y, x + j·dw − pw]` at `p = b·plane + y·ws + x`.
+ * Output position `p` then finds the input of kernel row `i` at `p + i·dh·ws`
+ * in every copy, so the convolution is `Σ_i W_i · x3[:, i·dh·ws : … + len]`:
+ * `kh` GEMMs with `K = (C/groups)·kw`, accumulated into one `[F, len]`
+ * buffer, of which each image's first `oh` rows are the output. Only the gap
+ * rows are computed in vain (`(H + zh) / OH`, 7% for a 3×3 "same" layer at
+ * 14×14, where padding both axes cost 31%), and when the output is as wide as
+ * the rows every copy in and out moves whole planes.
+ *
+ * The input gradient is the same convolution of `dy` with the flipped,
+ * transposed weights (padding `dh·(kh−1) − ph`), and the weight gradient is
+ * one GEMM per kernel row of `dy` (in the output layout, gaps zero) against
+ * the shifted copies of the input.
  *
  * @module
  */
 import { gemm } from "../../cpu/gemm.ts";
-import type { Window2d } from "./im2col.ts";
 
-/** Geometry shared by the three kernels. */
-export interface ShiftedGeometry {
+/** Geometry of one stride-1 convolution in the row-shifted layout. */
+export interface RowGeometry {
+  /** Batch, input channels, output channels, groups. */
   n: number;
-  c: number;
-  f: number;
+  cin: number;
+  cout: number;
   g: number;
+  /** Input and output height and width. */
   h: number;
   w: number;
   oh: number;
   ow: number;
-  /** Padded height and width. */
-  hp: number;
-  wp: number;
-  /** Positions per image (`hp·wp`) and in all (`n·hp·wp`). */
+  /** Kernel size, padding and dilation. */
+  kh: number;
+  kw: number;
+  ph: number;
+  pw: number;
+  dh: number;
+  dw: number;
+  /** Row stride of the layout (`max(w, ow)`). */
+  ws: number;
+  /** Positions per image (`(h + zh)·ws`) and in all (`n·plane`). */
   plane: number;
   len: number;
-  /** Row length of the padded buffers (`len` plus the largest shift). */
+  /** Zero positions before the first image (`ph·ws`). */
+  lead: number;
+  /** Length of one row of the shifted copies. */
   ld: number;
-  /** The offset of each kernel tap, tap-major (`i·kw + j`). */
-  shifts: number[];
 }
 
 /**
- * The geometry of a stride-1 convolution in the shifted layout.
+ * The row-shifted geometry of a stride-1 convolution, or `undefined` when the
+ * layout does not apply (padding larger than the kernel's reach, which would
+ * need negative padding for the input gradient).
  *
- * @returns The geometry.
+ * @returns The geometry, or undefined.
  */
-export function shiftedGeometry(
+export function rowGeometry(
   n: number,
-  c: number,
-  f: number,
+  cin: number,
+  cout: number,
   g: number,
   h: number,
   w: number,
-  win: Window2d,
-): ShiftedGeometry {
-  const hp = h + 2 * win.ph, wp = w + 2 * win.pw;
-  const oh = hp - win.dh * (win.kh - 1), ow = wp - win.dw * (win.kw - 1);
-  const plane = hp * wp, len = n * plane;
-  const shifts: number[] = [];
-  for (let i = 0; i < win.kh; i++) {
-    for (let j = 0; j < win.kw; j++) shifts.push(i * win.dh * wp + j * win.dw);
-  }
-  return {
-    n,
-    c,
-    f,
-    g,
-    h,
-    w,
-    oh,
-    ow,
-    hp,
-    wp,
-    plane,
-    len,
-    ld: len + shifts[shifts.length - 1],
-    shifts,
-  };
+  kh: number,
+  kw: number,
+  ph: number,
+  pw: number,
+  dh: number,
+  dw: number,
+): RowGeometry | undefined {
+  if (ph > dh * (kh - 1) || pw > dw * (kw - 1)) return undefined;
+  const oh = h + 2 * ph - dh * (kh - 1), ow = w + 2 * pw - dw * (kw - 1);
+  if (oh < 1 || ow < 1) return undefined;
+  const ws = Math.max(w, ow);
+  // Image b reads rows up to h − 1 + ph of its own block and, from above,
+  // ph rows of the previous block's gap; outputs occupy oh rows of a block.
+  const zh = Math.max(ph, oh - h);
+  const plane = (h + zh) * ws, len = n * plane, lead = ph * ws;
+  const ld = Math.max(len + dh * (kh - 1) * ws, lead + len);
+  return { n, cin, cout, g, h, w, oh, ow, kh, kw, ph, pw, dh, dw, ws, plane, len, lead, ld };
 }
 
-/** Copies `x [N, C, H, W]` into the zero-padded `[C, ld]` layout. */
-export function padChannelMajor(
-  x: Float32Array,
-  geo: ShiftedGeometry,
-  win: Window2d,
-  out: Float32Array,
-): void {
-  const { n, c, h, w, wp, plane, ld } = geo;
-  out.fill(0);
-  for (let ci = 0; ci < c; ci++) {
+/** Copies `count` floats (typed-array `set` for long runs, a loop for short ones). */
+function copy(dst: Float32Array, d: number, src: Float32Array, s: number, count: number): void {
+  if (count >= 64) dst.set(src.subarray(s, s + count), d);
+  else for (let k = 0; k < count; k++) dst[d + k] = src[s + k];
+}
+
+/**
+ * Builds the `kw` shifted copies of `x [n, cin, h, w]`: `x3 [(cin·kw), ld]`
+ * (every element written, so `x3` may hold anything before).
+ *
+ * When rows are as wide as the image, one copy per channel (the shift
+ * closest to zero) is built plane by plane and the others are the whole row
+ * moved by the difference of the shifts (`copyWithin`), with the columns that
+ * wrapped around from a neighbouring row set to zero; otherwise every copy is
+ * built element by element.
+ */
+export function buildShifted(x: Float32Array, geo: RowGeometry, x3: Float32Array): void {
+  const { n, cin, h, w, kw, pw, dw, ws, plane, lead, ld } = geo;
+  const hw = h * w;
+  const shift = (j: number) => j * dw - pw;
+  let j0 = 0;
+  for (let j = 1; j < kw; j++) if (Math.abs(shift(j)) < Math.abs(shift(j0))) j0 = j;
+  for (let ci = 0; ci < cin; ci++) {
+    if (ws !== w) {
+      for (let j = 0; j < kw; j++) buildRowSlow(x, geo, ci, shift(j), x3, (ci * kw + j) * ld);
+      continue;
+    }
+    const r0 = (ci * kw + j0) * ld, s = shift(j0);
+    x3.fill(0, r0, r0 + lead);
     for (let b = 0; b < n; b++) {
-      const src = (b * c + ci) * h * w;
-      const dst = ci * ld + b * plane + win.ph * wp + win.pw;
-      for (let y = 0; y < h; y++) {
-        const s = src + y * w, d = dst + y * wp;
-        for (let x0 = 0; x0 < w; x0++) out[d + x0] = x[s + x0];
+      const base = r0 + lead + b * plane, src = (b * cin + ci) * hw;
+      if (Math.abs(s) >= w) x3.fill(0, base, base + hw);
+      else if (s >= 0) {
+        copy(x3, base, x, src + s, hw - s);
+        for (let y = 0; y < h; y++) {
+          const e = base + y * w + w;
+          for (let k = e - s; k < e; k++) x3[k] = 0;
+        }
+      } else {
+        copy(x3, base - s, x, src, hw + s);
+        for (let y = 0; y < h; y++) {
+          const e = base + y * w;
+          for (let k = e; k < e - s; k++) x3[k] = 0;
+        }
+      }
+      x3.fill(0, base + hw, base + plane);
+    }
+    x3.fill(0, r0 + lead + n * plane, r0 + ld);
+    for (let j = 0; j < kw; j++) {
+      if (j === j0) continue;
+      const row = (ci * kw + j) * ld, d = (j - j0) * dw, e = Math.abs(d);
+      if (e >= w) {
+        x3.fill(0, row, row + ld);
+        continue;
+      }
+      // Positions are row-aligned (lead, planes and ld are multiples of ws),
+      // so column x of every row sits at a multiple of ws plus x; the
+      // columns whose source crossed into the next (d > 0) or previous row
+      // are zeroed.
+      if (d > 0) {
+        x3.copyWithin(row, r0 + d, r0 + ld);
+        x3.fill(0, row + ld - d, row + ld);
+      } else {
+        x3.copyWithin(row + e, r0, r0 + ld - e);
+        x3.fill(0, row, row + e);
+      }
+      for (let q = row + (d > 0 ? w - d : 0); q < row + ld; q += ws) {
+        for (let k = 0; k < e; k++) x3[q + k] = 0;
       }
     }
   }
 }
 
-/** Rearranges weights `[F, Cg, kh, kw]` as one `[F, Cg]` matrix per tap. */
-export function weightsByTap(wt: Float32Array, f: number, cg: number, taps: number): Float32Array {
-  const out = new Float32Array(taps * f * cg);
+/** One shifted copy of channel `ci`, element by element (rows wider than the image). */
+function buildRowSlow(
+  x: Float32Array,
+  geo: RowGeometry,
+  ci: number,
+  s: number,
+  x3: Float32Array,
+  row: number,
+): void {
+  const { n, cin, h, w, ws, plane, lead, ld } = geo;
+  x3.fill(0, row, row + lead);
+  for (let b = 0; b < n; b++) {
+    const base = row + lead + b * plane, src = (b * cin + ci) * h * w;
+    for (let y = 0; y < h; y++) {
+      const d = base + y * ws, sy = src + y * w;
+      for (let x0 = 0; x0 < ws; x0++) {
+        const xs = x0 + s;
+        x3[d + x0] = xs >= 0 && xs < w ? x[sy + xs] : 0;
+      }
+    }
+    x3.fill(0, base + h * ws, base + plane);
+  }
+  x3.fill(0, row + lead + n * plane, row + ld);
+}
+
+/** Weights `[F, Cg, kh, kw]` as one `[F, Cg·kw]` matrix per kernel row: `[kh, F, Cg·kw]`. */
+export function weightRows(
+  wt: Float32Array,
+  f: number,
+  cg: number,
+  kh: number,
+  kw: number,
+): Float32Array {
+  const out = new Float32Array(kh * f * cg * kw), k = cg * kw;
   for (let fi = 0; fi < f; fi++) {
     for (let ci = 0; ci < cg; ci++) {
-      const src = (fi * cg + ci) * taps;
-      for (let t = 0; t < taps; t++) out[(t * f + fi) * cg + ci] = wt[src + t];
+      for (let i = 0; i < kh; i++) {
+        const src = ((fi * cg + ci) * kh + i) * kw, dst = (i * f + fi) * k + ci * kw;
+        for (let j = 0; j < kw; j++) out[dst + j] = wt[src + j];
+      }
     }
   }
   return out;
 }
 
 /**
- * Forward: `out [N, F, OH, OW]` from the padded input and per-tap weights,
- * plus `bias [F]` when given. `tmp` holds `F/groups × len` floats.
+ * The weight rows of the input gradient: the convolution of `dy` with the
+ * kernel flipped in both axes and its channel axes swapped within each group,
+ * `[kh, C, Fg·kw]`.
  */
-export function shiftedForward(
-  xP: Float32Array,
-  wTap: Float32Array,
-  geo: ShiftedGeometry,
+export function transposedWeightRows(
+  wt: Float32Array,
+  f: number,
+  cg: number,
+  g: number,
+  kh: number,
+  kw: number,
+): Float32Array {
+  const fg = f / g, c = cg * g, k = fg * kw;
+  const out = new Float32Array(kh * c * k);
+  for (let gi = 0; gi < g; gi++) {
+    for (let fo = 0; fo < fg; fo++) {
+      const fi = gi * fg + fo;
+      for (let ci = 0; ci < cg; ci++) {
+        const cc = gi * cg + ci;
+        for (let i = 0; i < kh; i++) {
+          const src = ((fi * cg + ci) * kh + (kh - 1 - i)) * kw;
+          const dst = (i * c + cc) * k + fo * kw;
+          for (let j = 0; j < kw; j++) out[dst + j] = wt[src + kw - 1 - j];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The convolution: `out [n, cout, oh, ow]` from the shifted copies and the
+ * weight rows, plus `bias [cout]` when given. `tmp` holds `cout × len`
+ * floats.
+ */
+export function rowForward(
+  x3: Float32Array,
+  wRows: Float32Array,
+  geo: RowGeometry,
   tmp: Float32Array,
   out: Float32Array,
   bias?: Float32Array,
 ): void {
-  const { n, c, f, g, oh, ow, wp, plane, len, ld, shifts } = geo;
-  const cg = c / g, fg = f / g;
+  const { n, cin, cout: f, g, oh, ow, kh, kw, dh, ws, plane, len, ld } = geo;
+  const cg = cin / g, fg = f / g, k = cg * kw;
   for (let gi = 0; gi < g; gi++) {
-    for (let t = 0; t < shifts.length; t++) {
+    for (let i = 0; i < kh; i++) {
       gemm(
         false,
         false,
         fg,
         len,
-        cg,
-        wTap,
-        (t * f + gi * fg) * cg,
-        cg,
-        xP,
-        gi * cg * ld + shifts[t],
+        k,
+        wRows,
+        (i * f + gi * fg) * k,
+        k,
+        x3,
+        gi * k * ld + i * dh * ws,
         ld,
         tmp,
-        0,
+        gi * fg * len,
         len,
-        t > 0,
+        i > 0,
       );
     }
-    for (let fi = 0; fi < fg; fi++) {
-      const bv = bias ? bias[gi * fg + fi] : 0;
-      for (let b = 0; b < n; b++) {
-        const src = fi * len + b * plane, dst = (b * f + gi * fg + fi) * oh * ow;
+  }
+  const ohw = oh * ow;
+  for (let b = 0; b < n; b++) {
+    for (let fi = 0; fi < f; fi++) {
+      const src = fi * len + b * plane, dst = (b * f + fi) * ohw;
+      const bv = bias ? bias[fi] : 0;
+      if (ws === ow && bv === 0) copy(out, dst, tmp, src, ohw);
+      else if (ws === ow) { for (let p = 0; p < ohw; p++) out[dst + p] = tmp[src + p] + bv; }
+      else {
         for (let y = 0; y < oh; y++) {
-          const s = src + y * wp, d = dst + y * ow;
+          const s = src + y * ws, d = dst + y * ow;
           for (let x0 = 0; x0 < ow; x0++) out[d + x0] = tmp[s + x0] + bv;
         }
       }
@@ -159,115 +290,111 @@ export function shiftedForward(
   }
 }
 
-/** Copies `dy [N, F, OH, OW]` (group `gi`) into the zero-filled `[F/g, len]` padded-grid layout. */
-function gridOfGrad(
-  dy: Float32Array,
-  geo: ShiftedGeometry,
-  gi: number,
-  dyP: Float32Array,
-): void {
-  const { n, f, g, oh, ow, wp, plane, len } = geo;
-  const fg = f / g;
-  dyP.fill(0);
-  for (let fi = 0; fi < fg; fi++) {
+/**
+ * Copies `dy [n, cout, oh, ow]` into the `[cout, len]` output layout, zero
+ * between images (every element written).
+ */
+export function outputLayout(dy: Float32Array, geo: RowGeometry, dyP: Float32Array): void {
+  const { n, cout: f, oh, ow, ws, plane, len } = geo;
+  const ohw = oh * ow;
+  for (let fi = 0; fi < f; fi++) {
     for (let b = 0; b < n; b++) {
-      const src = (b * f + gi * fg + fi) * oh * ow, dst = fi * len + b * plane;
-      for (let y = 0; y < oh; y++) {
-        const s = src + y * ow, d = dst + y * wp;
-        for (let x0 = 0; x0 < ow; x0++) dyP[d + x0] = dy[s + x0];
+      const src = (b * f + fi) * ohw, dst = fi * len + b * plane;
+      if (ws === ow) copy(dyP, dst, dy, src, ohw);
+      else {
+        for (let y = 0; y < oh; y++) {
+          const d = dst + y * ws, s = src + y * ow;
+          for (let x0 = 0; x0 < ow; x0++) dyP[d + x0] = dy[s + x0];
+          dyP.fill(0, d + ow, d + ws);
+        }
       }
+      dyP.fill(0, dst + oh * ws, dst + plane);
     }
   }
 }
 
 /**
- * Input gradient: `dx [N, C, H, W]` of a stride-1 convolution. `dyP` holds
- * `F/groups × len` floats and `dxP` `C × ld`.
+ * Where the shifted copies of `dy` built for the input gradient (geometry
+ * `gt`) already hold `dy` in the output layout of `geo`: the copy with shift
+ * zero, when both layouts have the same rows and planes (a "same" 3×3
+ * convolution, for one). Row `f` then starts at `off + f·ld`.
+ *
+ * @returns The offset and row stride, or undefined.
  */
-export function shiftedBackwardInput(
-  dy: Float32Array,
-  wTap: Float32Array,
-  geo: ShiftedGeometry,
-  win: Window2d,
-  dyP: Float32Array,
-  dxP: Float32Array,
-  dx: Float32Array,
-): void {
-  const { n, c, f, g, h, w, wp, plane, len, ld, shifts } = geo;
-  const cg = c / g, fg = f / g;
-  dxP.fill(0);
-  for (let gi = 0; gi < g; gi++) {
-    gridOfGrad(dy, geo, gi, dyP);
-    for (let t = 0; t < shifts.length; t++) {
-      gemm(
-        true,
-        false,
-        cg,
-        len,
-        fg,
-        wTap,
-        (t * f + gi * fg) * cg,
-        cg,
-        dyP,
-        0,
-        len,
-        dxP,
-        gi * cg * ld + shifts[t],
-        ld,
-        true,
-      );
-    }
-  }
-  for (let ci = 0; ci < c; ci++) {
-    for (let b = 0; b < n; b++) {
-      const src = ci * ld + b * plane + win.ph * wp + win.pw, dst = (b * c + ci) * h * w;
-      for (let y = 0; y < h; y++) {
-        const s = src + y * wp, d = dst + y * w;
-        for (let x0 = 0; x0 < w; x0++) dx[d + x0] = dxP[s + x0];
-      }
-    }
-  }
+export function outputRowsInShifted(
+  geo: RowGeometry,
+  gt: RowGeometry,
+): { off: number; ld: number } | undefined {
+  if (gt.ws !== geo.ws || gt.plane !== geo.plane || gt.pw % gt.dw !== 0) return undefined;
+  const jc = gt.pw / gt.dw;
+  return { off: jc * gt.ld + gt.lead, ld: gt.kw * gt.ld };
 }
 
 /**
- * Weight gradient `[F, Cg, kh, kw]` of a stride-1 convolution from the padded
- * input. `dyP` holds `F/groups × len` floats.
+ * Weight gradient `dw [cout, cin/g, kh, kw]` from the shifted copies of the
+ * input and `dy` in the output layout, row `f` at `dyOff + f·dyLd`.
  */
-export function shiftedBackwardWeight(
-  xP: Float32Array,
-  dy: Float32Array,
-  geo: ShiftedGeometry,
-  dyP: Float32Array,
+export function rowWeightGrad(
+  x3: Float32Array,
+  geo: RowGeometry,
+  dyRows: Float32Array,
+  dyOff: number,
+  dyLd: number,
   dw: Float32Array,
 ): void {
-  const { c, f, g, len, ld, shifts } = geo;
-  const cg = c / g, fg = f / g, taps = shifts.length;
-  const byTap = new Float32Array(taps * f * cg);
+  const { cin, cout: f, g, kh, kw, dh, ws, len, ld } = geo;
+  const cg = cin / g, fg = f / g, k = cg * kw;
+  const byRow = new Float32Array(kh * f * k);
   for (let gi = 0; gi < g; gi++) {
-    gridOfGrad(dy, geo, gi, dyP);
-    for (let t = 0; t < taps; t++) {
+    for (let i = 0; i < kh; i++) {
       gemm(
         false,
         true,
         fg,
-        cg,
+        k,
         len,
-        dyP,
-        0,
-        len,
-        xP,
-        gi * cg * ld + shifts[t],
+        dyRows,
+        dyOff + gi * fg * dyLd,
+        dyLd,
+        x3,
+        gi * k * ld + i * dh * ws,
         ld,
-        byTap,
-        (t * f + gi * fg) * cg,
-        cg,
+        byRow,
+        (i * f + gi * fg) * k,
+        k,
       );
     }
   }
   for (let fi = 0; fi < f; fi++) {
     for (let ci = 0; ci < cg; ci++) {
-      const dst = (fi * cg + ci) * taps;
-      for (let t = 0; t < taps; t++) dw[dst + t] = byTap[(t * f + fi) * cg + ci];
+      for (let i = 0; i < kh; i++) {
+        const src = (i * f + fi) * k + ci * kw, dst = ((fi * cg + ci) * kh + i) * kw;
+        for (let j = 0; j < kw; j++) dw[dst + j] = byRow[src + j];
+      }
     }
   }
+}
+
+/**
+ * The geometry of the input gradient of a convolution with geometry `geo`:
+ * the stride-1 convolution of `dy` with padding `dh·(kh−1) − ph`.
+ *
+ * @returns The geometry (always defined for a geometry `rowGeometry` gave).
+ */
+export function inputGradGeometry(geo: RowGeometry): RowGeometry {
+  const { n, cin, cout, g, oh, ow, kh, kw, ph, pw, dh, dw } = geo;
+  return rowGeometry(
+    n,
+    cout,
+    cin,
+    g,
+    oh,
+    ow,
+    kh,
+    kw,
+    dh * (kh - 1) - ph,
+    dw * (kw - 1) - pw,
+    dh,
+    dw,
+  )!;
 }

@@ -22,6 +22,10 @@ const CASES: Case[] = [
   { x: [2, 8, 9, 8], w: [6, 4, 3, 2], padding: [2, 1], dilation: [2, 1], groups: 2 },
   { x: [1, 12, 10, 7], w: [12, 4, 5, 5], padding: 2, groups: 3 },
   { x: [2, 5, 4, 4], w: [3, 5, 1, 3], padding: [0, 1] },
+  // Shifts as wide as the image (every shifted column is padding).
+  { x: [2, 16, 5, 2], w: [4, 16, 3, 5], padding: [1, 2] },
+  // Padding beyond the kernel's reach: the shifted layout does not apply.
+  { x: [1, 16, 4, 4], w: [4, 16, 3, 3], padding: 3 },
 ];
 
 function run(c: Case, algo: ConvAlgorithm): T.Tensor[] {
@@ -85,5 +89,31 @@ Deno.test("conv2d picks shifted GEMMs for wide stride-1 layers with BLAS, im2col
     same(run(c, "auto"), run(c, "im2col"));
   } finally {
     setBlasEnabled(true);
+  }
+});
+
+Deno.test("conv2d: the joint backward kernel gives the gradients of the two separate ones", () => {
+  // Both inputs requiring gradients take the joint kernel (Conv2dBackward);
+  // one at a time takes Conv2dBackwardInput or Conv2dBackwardWeight.
+  for (const algo of ["shifted", "im2col"] as const) {
+    const prev = _setConvAlgorithm(algo);
+    try {
+      for (const c of CASES) {
+        const g = new T.Generator(11);
+        const x = T.randn(c.x, { rng: g }), w = T.randn(c.w, { rng: g });
+        const o = { padding: c.padding, dilation: c.dilation, groups: c.groups };
+        const up = T.randn(T.conv2d(x, w, o).shape, { rng: g });
+        const xb = x.detach().requiresGrad_(), wb = w.detach().requiresGrad_();
+        const [dx, dw] = gradients(T.conv2d(xb, wb, o), [xb, wb], { gradOutputs: [up] });
+        const xo = x.detach().requiresGrad_();
+        const [dxOnly] = gradients(T.conv2d(xo, w, o), [xo], { gradOutputs: [up] });
+        const wo = w.detach().requiresGrad_();
+        const [dwOnly] = gradients(T.conv2d(x, wo, o), [wo], { gradOutputs: [up] });
+        assertClose(dx, dxOnly, { atol: 1e-5, rtol: 1e-5 });
+        assertClose(dw, dwOnly, { atol: 1e-4, rtol: 1e-5 });
+      }
+    } finally {
+      _setConvAlgorithm(prev);
+    }
   }
 });
