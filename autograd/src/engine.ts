@@ -16,6 +16,7 @@ import {
   ShapeError,
   shapesEqual,
   Tensor,
+  zeros,
   zerosLike,
 } from "@dendrite/tensor";
 
@@ -50,10 +51,6 @@ function collectNodes(roots: Tensor[]): Node[] {
   return [...seen].sort((a, b) => b.seq - a.seq);
 }
 
-function accumulate(prev: Tensor | undefined, g: Tensor): Tensor {
-  return prev === undefined ? g : add(prev, g);
-}
-
 function applyHooks(hooks: readonly GradHook[], g: Tensor, op: string): Tensor {
   if (hooks.length === 0) return g;
   // Copy: a hook may remove itself while running.
@@ -71,6 +68,52 @@ function applyHooks(hooks: readonly GradHook[], g: Tensor, op: string): Tensor {
     }
   }
   return g;
+}
+
+/**
+ * Which gradient tensors the sweep may dispose: those it created itself
+ * (newer than a fence taken at its start, so no tensor of the forward pass or
+ * of the caller, such as an upstream gradient, ever is), counted by the
+ * places that hold them, and never one that escaped to user code (hooks,
+ * retained and wanted gradients; leaf gradients are returned). With
+ * `createGraph` the gradients belong to a new graph and nothing is disposed.
+ */
+class Ownership {
+  #fence: number;
+  #holds = new Map<Tensor, number>();
+  #escaped = new Set<Tensor>();
+  #off: boolean;
+
+  constructor(off: boolean) {
+    this.#off = off;
+    const t = zeros([0]);
+    this.#fence = t.id;
+    t.dispose();
+  }
+
+  hold(t: Tensor): void {
+    this.#holds.set(t, (this.#holds.get(t) ?? 0) + 1);
+  }
+
+  escape(t: Tensor): void {
+    this.#escaped.add(t);
+  }
+
+  /** One holder fewer; disposes `t` when none is left. */
+  drop(t: Tensor): void {
+    const n = (this.#holds.get(t) ?? 1) - 1;
+    if (n > 0) this.#holds.set(t, n);
+    else {
+      this.#holds.delete(t);
+      this.release(t);
+    }
+  }
+
+  /** Disposes `t` if nothing holds it and the sweep owns it. */
+  release(t: Tensor): void {
+    if (this.#off || t.id <= this.#fence || this.#holds.has(t) || this.#escaped.has(t)) return;
+    t.dispose();
+  }
 }
 
 interface SweepMode {
@@ -99,24 +142,40 @@ function sweep(
   const leafGrads = new Map<Tensor, Tensor>();
   const wantedNodes = new Map<Node, Tensor>();
   if (mode.wanted) { for (const t of mode.wanted) if (t.gradFn) wantedNodes.set(t.gradFn, t); }
+  const own = new Ownership(createGraph);
+  const put = <K>(map: Map<K, Tensor>, key: K, g: Tensor) => {
+    const prev = map.get(key);
+    const next = prev === undefined ? g : add(prev, g);
+    map.set(key, next);
+    own.hold(next);
+    if (prev !== undefined) own.drop(prev);
+  };
   const prev = setGradEnabled(createGraph);
   try {
     roots.forEach((r, i) => {
       const g = seeds[i];
-      if (r.gradFn) grads.set(r.gradFn, accumulate(grads.get(r.gradFn), g));
-      else leafGrads.set(r, accumulate(leafGrads.get(r), g));
+      if (r.gradFn) put(grads, r.gradFn, g);
+      else put(leafGrads, r, g);
     });
     for (const node of nodes) {
-      let g = grads.get(node);
-      if (g === undefined) continue;
+      const g0 = grads.get(node);
+      if (g0 === undefined) continue;
       grads.delete(node);
-      g = applyHooks(node.hooks, g, mode.op);
+      if (node.hooks.length) own.escape(g0);
+      const g = applyHooks(node.hooks, g0, mode.op);
+      if (node.hooks.length) own.escape(g);
       if (mode.fillRetained) {
         const kept = node.retained?.deref();
-        if (kept) kept.grad = kept.grad ? add(kept.grad, g) : g;
+        if (kept) {
+          own.escape(g);
+          kept.grad = kept.grad ? add(kept.grad, g) : g;
+        }
       }
       const w = wantedNodes.get(node);
-      if (w) leafGrads.set(w, g);
+      if (w) {
+        own.escape(g);
+        put(leafGrads, w, g);
+      }
       if (node.vjp === null) {
         throw new Error(
           `Cannot backward through ${node.name} a second time: its saved values were released after the first backward(); pass { retainGraph: true } to the first call`,
@@ -134,9 +193,15 @@ function sweep(
             }, expected ${fmtShape(inp.shape)}`,
           );
         }
-        if (inp.gradFn) grads.set(inp.gradFn, accumulate(grads.get(inp.gradFn), gi));
-        else leafGrads.set(inp, accumulate(leafGrads.get(inp), gi));
+        if (inp.gradFn) put(grads, inp.gradFn, gi);
+        else put(leafGrads, inp, gi);
       }
+      // The node's gradient and what its rule returned but nobody took
+      // (summed into another gradient, or for an input without grad) are
+      // freed now rather than by the garbage collector, so their memory is
+      // reused by the rest of the sweep and by the next step.
+      own.drop(g0);
+      for (const gi of inGrads) if (gi) own.release(gi);
       if (!retain) {
         node.vjp = null;
         node.inputs = [];

@@ -6,6 +6,7 @@ import {
   memory,
   mul,
   type Node,
+  randn,
   record,
   ShapeError,
   type Tensor,
@@ -579,4 +580,56 @@ testOnBackends("gradients through a custom recorded op uses its rule", () => {
   assert.ok(y.requiresGrad && y.gradFn!.name === "Triple");
   const [g] = gradients(y.square().sum(), [x]);
   assertClose(g, [18, 36, 54]);
+});
+
+testOnBackends("backward disposes the gradients it created once they are used", (b) => {
+  const x = randn([64, 64], { requiresGrad: true });
+  let y = x;
+  for (let i = 0; i < 8; i++) y = y.mul(1.5);
+  const loss = y.sum();
+  const full = 64 * 64 * 4;
+  const before = memory(b).bytes;
+  loss.backward();
+  // Each of the eight rules makes a full-size gradient; the sweep disposes
+  // each once the next rule has used it, so only x.grad and a few
+  // temporaries are still allocated (without that, all eight would be).
+  const extra = memory(b).bytes - before;
+  assert.ok(extra < 3 * full, `${extra / full} full-size buffers left`);
+  assertClose(x.grad!, full2(1.5 ** 8));
+});
+
+function full2(v: number): number[][] {
+  return Array.from({ length: 64 }, () => new Array(64).fill(v));
+}
+
+testOnBackends("backward never disposes what user code can still hold", () => {
+  const x = tensor([1, 2, 3], { requiresGrad: true });
+  // An upstream gradient passed straight through (reshape's rule is a view of it).
+  const up = tensor([[1, 1, 1]]);
+  const [gx] = gradients(x.reshape([1, 3]), [x], { gradOutputs: [up] });
+  assert.ok(!up.isDisposed);
+  assertClose(gx, [1, 1, 1]);
+  // A gradient a hook stored, a retained gradient and a wanted non-leaf.
+  let stored: Tensor | undefined;
+  const h = x.mul(2);
+  h.registerHook((g) => {
+    stored = g;
+  });
+  const k = h.add(1);
+  k.retainGrad();
+  const z = k.mul(k).sum();
+  z.backward();
+  assert.ok(stored && !stored.isDisposed);
+  assertClose(stored!, [6, 10, 14]);
+  assert.ok(k.grad && !k.grad.isDisposed);
+  assertClose(k.grad!, [6, 10, 14]);
+  const m = x.mul(3);
+  const [gm, gx2] = gradients(m.mul(m).sum(), [m, x]);
+  assertClose(gm, [6, 12, 18]);
+  assertClose(gx2, [18, 36, 54]);
+  // With createGraph the gradients form a graph of their own: all usable.
+  const y = tensor([2], { requiresGrad: true });
+  const [dy] = gradients(y.mul(y).mul(y).sum(), [y], { createGraph: true });
+  const [d2] = gradients(dy.sum(), [y]);
+  assertClose(d2, [12]);
 });

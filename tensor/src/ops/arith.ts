@@ -41,7 +41,8 @@ export const Mul: BinaryOp = defineBinaryOp({
   name: "Mul",
   cpu: (a, b) => a * b,
   wgsl: "a * b",
-  vjp: (dy, a, b) => [mul(dy, b), mul(dy, a)],
+  // Only the gradients some input needs are computed (x·constant, x·mask).
+  vjp: (dy, a, b) => [a.requiresGrad ? mul(dy, b) : null, b.requiresGrad ? mul(dy, a) : null],
 });
 /** Elementwise true division. */
 export const Div: BinaryOp = defineBinaryOp({
@@ -49,7 +50,10 @@ export const Div: BinaryOp = defineBinaryOp({
   cpu: (a, b) => a / b,
   wgsl: "a / b",
   dtype: "float",
-  vjp: (dy, _a, b, out) => [div(dy, b), neg(mul(dy, div(out, b)))],
+  vjp: (dy, a, b, out) => [
+    a.requiresGrad ? div(dy, b) : null,
+    b.requiresGrad ? neg(mul(dy, div(out, b))) : null,
+  ],
 });
 /** Elementwise power. */
 export const Pow: BinaryOp = defineBinaryOp({
@@ -107,14 +111,14 @@ function tieSplit(
   a: Tensor,
   b: Tensor,
   isMax: boolean,
-): [Tensor, Tensor] {
-  const win = isMax ? Greater.apply(a, b) : Greater.apply(b, a);
-  const lose = isMax ? Greater.apply(b, a) : Greater.apply(a, b);
+): [Tensor | null, Tensor | null] {
   const tie = Equal.apply(a, b);
   const half = mul(dy, 0.5);
+  const side = (first: Tensor, second: Tensor) =>
+    where(Greater.apply(first, second), dy, where(tie, half, 0));
   return [
-    where(win, dy, where(tie, half, 0)),
-    where(lose, dy, where(tie, half, 0)),
+    a.requiresGrad ? (isMax ? side(a, b) : side(b, a)) : null,
+    b.requiresGrad ? (isMax ? side(b, a) : side(a, b)) : null,
   ];
 }
 
