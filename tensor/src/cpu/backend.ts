@@ -66,19 +66,33 @@ export class CpuBackend implements Backend {
   }
 
   /**
+   * A storage whose elements the caller overwrites: a pooled array is
+   * returned as it is, without zeroing it first.
+   *
+   * @param dtype Element type.
+   * @param size Element count.
+   * @returns The storage.
+   */
+  allocOverwritten(dtype: DType, size: number): CpuStorage {
+    return this.wrap(this.allocArray(dtype, size, false));
+  }
+
+  /**
    * A zero-filled array, reused from the pool when one of this dtype and
    * length was freed.
    *
    * @param dtype Element type.
    * @param size Element count.
+   * @param zero Zero a reused array (default true; false when the caller
+   *   writes every element, which saves a pass over the memory).
    * @returns The array.
    */
-  allocArray(dtype: DType, size: number): TypedArray {
+  allocArray(dtype: DType, size: number, zero = true): TypedArray {
     const list = size >= 1024 ? this.#pool.get(`${dtype}:${size}`) : undefined;
     const reused = list?.pop();
     if (reused) {
       this.#pooledBytes -= reused.byteLength;
-      reused.fill(0);
+      if (zero) reused.fill(0);
       return reused;
     }
     return allocArray(dtype, size);
@@ -148,7 +162,8 @@ export class CpuBackend implements Backend {
     params: readonly number[],
   ): KernelOutput {
     const n = sizeOf(outShape);
-    const out = this.alloc(outDtype, n);
+    // The loops below write every output element.
+    const out = this.allocOverwritten(outDtype, n);
     const loop = rowLoop(spec);
     const o = out.data;
     const arrs = inputs.map((t) => (t.storage as CpuStorage).data);
@@ -172,7 +187,7 @@ export class CpuBackend implements Backend {
 
   copy(x: TensorInfo, dtype: DType): KernelOutput {
     const n = sizeOf(x.shape);
-    const out = this.alloc(dtype, n);
+    const out = this.allocOverwritten(dtype, n);
     const src = (x.storage as CpuStorage).data;
     const o = out.data;
     const walk = coalesce(x.shape, [stridesOf(x.shape), x.strides]);
@@ -232,6 +247,17 @@ export function cpuContiguous(t: TensorInfo): TypedArray {
  */
 export function cpuAllocF32(size: number): Float32Array {
   return cpuBackend.allocArray("float32", size) as Float32Array;
+}
+
+/**
+ * A float32 array for a kernel output whose every element the kernel writes:
+ * reused from the pool without zeroing, so its contents are arbitrary.
+ *
+ * @param size Element count.
+ * @returns The array.
+ */
+export function cpuAllocF32Overwritten(size: number): Float32Array {
+  return cpuBackend.allocArray("float32", size, false) as Float32Array;
 }
 
 /**

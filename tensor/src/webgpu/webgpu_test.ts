@@ -239,3 +239,18 @@ Deno.test("initBackend picks WebGPU only for a real GPU, and backendInfo names t
   assert.match(T.backendInfo(), /^webgpu: /);
   T.setBackend("cpu");
 });
+
+Deno.test("maxPool2d 2x2 indices agree with the CPU on ties and NaNs", async () => {
+  // Every window of four values drawn from {0, 1, NaN}, side by side.
+  const vals = [0, 1, NaN];
+  const win = Array.from(
+    { length: 81 },
+    (_, q) => [0, 1, 2, 3].map((k) => vals[Math.floor(q / 3 ** k) % 3]),
+  );
+  const rows = [0, 1].map((r) => win.flatMap((w) => [w[2 * r], w[2 * r + 1]]));
+  await agree(
+    "maxPool2dWithIndices",
+    [T.tensor([[rows]])],
+    (a) => T.maxPool2dWithIndices(a, 2).indices,
+  );
+});

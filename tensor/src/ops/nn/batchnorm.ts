@@ -9,7 +9,7 @@ import { hasKernel, registerKernel } from "../../backend.ts";
 import { DTypeError, fmtShape, ShapeError } from "../../errors.ts";
 import { isGradEnabled, record, setGradEnabled } from "../../autodiff.ts";
 import type { Tensor } from "../../tensor.ts";
-import { cpuAllocF32, cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
+import { cpuAllocF32Overwritten, cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
 import { run } from "../define.ts";
 import { add, div, mul, rsub, sqrt, sub } from "../arith.ts";
 import { reshape } from "../movement.ts";
@@ -26,7 +26,7 @@ registerKernel(
     const xs = cpuContiguous(x) as Float32Array;
     const ws = a.affine ? cpuContiguous(w) : undefined,
       bs = a.affine ? cpuContiguous(b) : undefined;
-    const out = cpuAllocF32(xs.length);
+    const out = cpuAllocF32Overwritten(xs.length);
     const mean = new Float32Array(c), invstd = new Float32Array(c), varOut = new Float32Array(c);
     const m = n * s;
     for (let ch = 0; ch < c; ch++) {
@@ -85,7 +85,9 @@ registerKernel(
       ms = cpuContiguous(mean),
       is = cpuContiguous(invstd);
     const ws = a.affine ? cpuContiguous(w) : undefined;
-    const dx = cpuAllocF32(xs.length), dw = new Float32Array(c), db = new Float32Array(c);
+    const dx = cpuAllocF32Overwritten(xs.length),
+      dw = new Float32Array(c),
+      db = new Float32Array(c);
     const m = n * s;
     for (let ch = 0; ch < c; ch++) {
       const mu = ms[ch], inv = is[ch];

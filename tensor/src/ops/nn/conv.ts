@@ -9,7 +9,13 @@ import { hasKernel, type KernelOutput, registerKernel, type TensorInfo } from ".
 import { DTypeError, fmtShape, ShapeError } from "../../errors.ts";
 import { record } from "../../autodiff.ts";
 import type { Tensor } from "../../tensor.ts";
-import { cpuAllocF32, cpuContiguous, cpuOutput, type CpuStorage } from "../../cpu/backend.ts";
+import {
+  cpuAllocF32,
+  cpuAllocF32Overwritten,
+  cpuContiguous,
+  cpuOutput,
+  type CpuStorage,
+} from "../../cpu/backend.ts";
 import { gemm } from "../../cpu/gemm.ts";
 import { blasInfo } from "../../cpu/blas.ts";
 import { run } from "../define.ts";
@@ -119,7 +125,7 @@ function conv2dCpu(
   const fg = f / g, K = cg * kh * kw, P = oh * ow, NP = n * P;
   const xs = cpuContiguous(x) as Float32Array, ws = cpuContiguous(w) as Float32Array;
   const bs = bias ? cpuContiguous(bias) as Float32Array : undefined;
-  const out = cpuAllocF32(n * f * P);
+  const out = cpuAllocF32Overwritten(n * f * P);
   const geo = shiftedGeometry(a, n, c, f, h, wd);
   if (geo) {
     const x3 = scratch("x3", c * kw * geo.ld);
@@ -154,16 +160,18 @@ function inputGradCpu(dy: TensorInfo, w: TensorInfo, a: ConvGradAttrs): Float32A
   const { groups: g, h, w: wd, c } = a;
   const fg = f / g, K = cg * kh * kw, P = oh * ow, NP = n * P;
   const ys = cpuContiguous(dy) as Float32Array, ws = cpuContiguous(w) as Float32Array;
-  const dx = cpuAllocF32(n * c * h * wd);
   const geo = shiftedGeometry(a, n, c, f, h, wd);
   if (geo) {
     const gt = inputGradGeometry(geo);
     const dy3 = scratch("dy3", f * kw * gt.ld);
     buildShifted(ys, gt, dy3);
     const wt = transposedWeightRows(ws, f, cg, g, kh, kw);
+    const dx = cpuAllocF32Overwritten(n * c * h * wd);
     rowForward(dy3, wt, gt, scratch("tmp", c * gt.len), dx);
     return dx;
   }
+  // col2im adds into dx: it starts from zeros.
+  const dx = cpuAllocF32(n * c * h * wd);
   const dyg = scratch("dyg", fg * NP);
   const col = scratch("col", K * NP);
   for (let gi = 0; gi < g; gi++) {
@@ -253,7 +261,7 @@ registerKernel("Conv2dBackward", "cpu", ([dy, w, x], a: ConvGradAttrs) => {
   const xs = cpuContiguous(x) as Float32Array;
   const dy3 = scratch("dy3", f * kw * gt.ld);
   buildShifted(ys, gt, dy3);
-  const dx = cpuAllocF32(n * c * h * wd);
+  const dx = cpuAllocF32Overwritten(n * c * h * wd);
   rowForward(dy3, transposedWeightRows(ws, f, cg, g, kh, kw), gt, scratch("tmp", c * gt.len), dx);
   const x3 = scratch("x3", c * kw * geo.ld);
   buildShifted(xs, geo, x3);

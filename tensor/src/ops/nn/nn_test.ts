@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import * as T from "@dendrite/tensor";
 import { gradcheck, gradgradcheck, gradients } from "@dendrite/autograd";
 import { assertClose, assertThrowsMessage, testOnBackends } from "@dendrite/tensor/testing";
@@ -150,3 +151,29 @@ Deno.test("conv2d with a fused activation equals the activation of conv2d, with 
     'Cannot apply conv2d() with activation "elu": expected "relu", "sigmoid" or "tanh"',
   );
 });
+
+testOnBackends(
+  "maxPool2d 2x2 picks the first of equal maxima and the last NaN, as PyTorch's scan",
+  () => {
+    // Every window of four values drawn from {0, 1, NaN}: 81 windows side by side.
+    const vals = [0, 1, NaN];
+    const windows: number[][] = [];
+    for (let q = 0; q < 81; q++) {
+      windows.push([0, 1, 2, 3].map((k) => vals[Math.floor(q / 3 ** k) % 3]));
+    }
+    // Layout [1, 1, 2, 2·81]: window q covers columns 2q and 2q+1 of both rows.
+    const rows = [0, 1].map((r) => windows.flatMap((wv) => [wv[2 * r], wv[2 * r + 1]]));
+    const x = T.tensor([[rows]]);
+    const { values, indices } = T.maxPool2dWithIndices(x, 2);
+    const want = windows.map((wv, q) => {
+      // PyTorch: `if (val > maxval || isnan(val))` over the window in order.
+      let best = 0;
+      for (let k = 1; k < 4; k++) if (wv[k] > wv[best] || Number.isNaN(wv[k])) best = k;
+      const col = 2 * q + (best % 2), row = best >> 1;
+      return { v: wv[best], i: row * 2 * 81 + col };
+    });
+    assert.deepEqual([...indices.dataSync()], want.map((w) => w.i));
+    const got = [...values.dataSync()];
+    want.forEach((w, q) => assert.ok(Object.is(got[q], w.v), `window ${q}: ${got[q]} vs ${w.v}`));
+  },
+);
