@@ -104,6 +104,18 @@ function shiftedGeometry(
   return cg >= 16 && a.kh * a.kw > 1 && geo.plane <= 2 * useful ? geo : undefined;
 }
 
+/**
+ * Whether the im2col algorithm runs one GEMM per image (native BLAS, and a
+ * per-image product of at least 2^15 multiply-adds): each product then reads
+ * the image's `dy` and writes its output where they already are, `[F, P]` per
+ * image, instead of one GEMM over the whole batch plus a reordering copy of
+ * the output or of `dy` (for 1→32 channels at 28×28 the copy cost more than
+ * the product).
+ */
+function perImage(fg: number, k: number, p: number): boolean {
+  return blasInfo().enabled && fg * k * p >= 1 << 15;
+}
+
 registerKernel("Conv2d", "cpu", ([x, w, bias], a: ConvForwardAttrs) => {
   const [out] = conv2dCpu(x, w, bias, a);
   if (a.activation) activateInPlace((out.storage as CpuStorage).data as Float32Array, a.activation);
@@ -131,6 +143,22 @@ function conv2dCpu(
     const x3 = scratch("x3", c * kw * geo.ld);
     buildShifted(xs, geo, x3);
     rowForward(x3, weightRows(ws, f, cg, kh, kw), geo, scratch("tmp", f * geo.len), out, bs);
+    return [cpuOutput(out, [n, f, oh, ow])];
+  }
+  if (perImage(fg, K, P)) {
+    const col = scratch("col", K * P), chw = c * h * wd;
+    for (let b = 0; b < n; b++) {
+      const xb = xs.subarray(b * chw, (b + 1) * chw);
+      for (let gi = 0; gi < g; gi++) {
+        im2col(xb, 1, c, h, wd, gi * cg, cg, a, oh, ow, col);
+        const o = (b * f + gi * fg) * P;
+        // The bias goes in first and the product is added to it.
+        if (bs) {
+          for (let fi = 0; fi < fg; fi++) out.fill(bs[gi * fg + fi], o + fi * P, o + fi * P + P);
+        }
+        gemm(false, false, fg, P, K, ws, gi * fg * K, K, col, 0, P, out, o, P, bs !== undefined);
+      }
+    }
     return [cpuOutput(out, [n, f, oh, ow])];
   }
   const col = scratch("col", K * NP);
@@ -172,6 +200,17 @@ function inputGradCpu(dy: TensorInfo, w: TensorInfo, a: ConvGradAttrs): Float32A
   }
   // col2im adds into dx: it starts from zeros.
   const dx = cpuAllocF32(n * c * h * wd);
+  if (perImage(fg, K, P)) {
+    const col = scratch("col", K * P), chw = c * h * wd;
+    for (let b = 0; b < n; b++) {
+      const dxb = dx.subarray(b * chw, (b + 1) * chw);
+      for (let gi = 0; gi < g; gi++) {
+        gemm(true, false, K, P, fg, ws, gi * fg * K, K, ys, (b * f + gi * fg) * P, P, col, 0, P);
+        col2im(col, 1, c, h, wd, gi * cg, cg, a, oh, ow, dxb);
+      }
+    }
+    return dx;
+  }
   const dyg = scratch("dyg", fg * NP);
   const col = scratch("col", K * NP);
   for (let gi = 0; gi < g; gi++) {
@@ -202,6 +241,18 @@ function weightGradCpu(x: TensorInfo, dy: TensorInfo, a: ConvAttrs & { kh: numbe
     const dyP = scratch("tmp", f * geo.len);
     outputLayout(ys, geo, dyP);
     rowWeightGrad(x3, geo, dyP, 0, geo.len, dw);
+    return dw;
+  }
+  if (perImage(fg, K, P)) {
+    const col = scratch("col", K * P), chw = c * h * wd;
+    for (let b = 0; b < n; b++) {
+      const xb = xs.subarray(b * chw, (b + 1) * chw);
+      for (let gi = 0; gi < g; gi++) {
+        im2col(xb, 1, c, h, wd, gi * cg, cg, a, oh, ow, col);
+        const dyOff = (b * f + gi * fg) * P;
+        gemm(false, true, fg, K, P, ys, dyOff, P, col, 0, P, dw, gi * fg * K, K, true);
+      }
+    }
     return dw;
   }
   const col = scratch("col", K * NP);
