@@ -32,6 +32,7 @@ import { pad as padOp } from "../shape/transform.ts";
 import { col2im, im2col, outSize, type Window2d } from "./im2col.ts";
 import {
   buildShifted,
+  colFromShifted,
   inputGradGeometry,
   outputLayout,
   outputRowsInShifted,
@@ -116,6 +117,29 @@ function perImage(fg: number, k: number, p: number): boolean {
   return blasInfo().enabled && fg * k * p >= 1 << 15;
 }
 
+/**
+ * The input's shifted copies (conv_shifted.ts) for building each image's
+ * im2col matrix by block copies, when the convolution has stride 1 and its
+ * output is as wide as the layout's rows; else undefined (element-wise
+ * im2col).
+ */
+function rowLayout(
+  a: ConvAttrs,
+  n: number,
+  c: number,
+  f: number,
+  h: number,
+  w: number,
+  xs: Float32Array,
+): { geo: RowGeometry; x3: Float32Array } | undefined {
+  if (a.sh !== 1 || a.sw !== 1) return undefined;
+  const geo = rowGeometry(n, c, f, a.groups, h, w, a.kh, a.kw, a.ph, a.pw, a.dh, a.dw);
+  if (!geo || geo.ws !== geo.ow) return undefined;
+  const x3 = scratch("x3", c * a.kw * geo.ld);
+  buildShifted(xs, geo, x3);
+  return { geo, x3 };
+}
+
 registerKernel("Conv2d", "cpu", ([x, w, bias], a: ConvForwardAttrs) => {
   const [out] = conv2dCpu(x, w, bias, a);
   if (a.activation) activateInPlace((out.storage as CpuStorage).data as Float32Array, a.activation);
@@ -147,10 +171,12 @@ function conv2dCpu(
   }
   if (perImage(fg, K, P)) {
     const col = scratch("col", K * P), chw = c * h * wd;
+    const rows = rowLayout(a, n, c, f, h, wd, xs);
     for (let b = 0; b < n; b++) {
       const xb = xs.subarray(b * chw, (b + 1) * chw);
       for (let gi = 0; gi < g; gi++) {
-        im2col(xb, 1, c, h, wd, gi * cg, cg, a, oh, ow, col);
+        if (rows) colFromShifted(rows.x3, rows.geo, b, gi * cg, cg, col);
+        else im2col(xb, 1, c, h, wd, gi * cg, cg, a, oh, ow, col);
         const o = (b * f + gi * fg) * P;
         // The bias goes in first and the product is added to it.
         if (bs) {
@@ -245,10 +271,12 @@ function weightGradCpu(x: TensorInfo, dy: TensorInfo, a: ConvAttrs & { kh: numbe
   }
   if (perImage(fg, K, P)) {
     const col = scratch("col", K * P), chw = c * h * wd;
+    const rows = rowLayout(a, n, c, f, h, wd, xs);
     for (let b = 0; b < n; b++) {
       const xb = xs.subarray(b * chw, (b + 1) * chw);
       for (let gi = 0; gi < g; gi++) {
-        im2col(xb, 1, c, h, wd, gi * cg, cg, a, oh, ow, col);
+        if (rows) colFromShifted(rows.x3, rows.geo, b, gi * cg, cg, col);
+        else im2col(xb, 1, c, h, wd, gi * cg, cg, a, oh, ow, col);
         const dyOff = (b * f + gi * fg) * P;
         gemm(false, true, fg, K, P, ys, dyOff, P, col, 0, P, dw, gi * fg * K, K, true);
       }

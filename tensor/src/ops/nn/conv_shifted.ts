@@ -398,3 +398,30 @@ export function inputGradGeometry(geo: RowGeometry): RowGeometry {
     dw,
   )!;
 }
+
+/**
+ * The im2col matrix `[cg·kh·kw, oh·ow]` of image `b`, channels
+ * `[c0, c0 + cg)`, copied from the shifted copies: when the output is as
+ * wide as the layout's rows, row `(c, i, j)` is one contiguous run of copy
+ * `(c, j)` starting `i·dh` rows down, so each row is a single block copy.
+ * Only for geometries with `ws === ow`.
+ */
+export function colFromShifted(
+  x3: Float32Array,
+  geo: RowGeometry,
+  b: number,
+  c0: number,
+  cg: number,
+  col: Float32Array,
+): void {
+  const { kh, kw, dh, ws, plane, ld, oh, ow } = geo;
+  const p = oh * ow;
+  for (let ci = 0; ci < cg; ci++) {
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const src = ((c0 + ci) * kw + j) * ld + b * plane + i * dh * ws;
+        col.set(x3.subarray(src, src + p), ((ci * kh + i) * kw + j) * p);
+      }
+    }
+  }
+}

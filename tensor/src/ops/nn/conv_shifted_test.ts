@@ -22,6 +22,8 @@ const CASES: Case[] = [
   { x: [2, 8, 9, 8], w: [6, 4, 3, 2], padding: [2, 1], dilation: [2, 1], groups: 2 },
   { x: [1, 12, 10, 7], w: [12, 4, 5, 5], padding: 2, groups: 3 },
   { x: [2, 5, 4, 4], w: [3, 5, 1, 3], padding: [0, 1] },
+  // Per-image im2col built from the shifted copies, with dilation and groups.
+  { x: [2, 16, 12, 10], w: [16, 8, 3, 3], padding: [2, 1], dilation: [2, 1], groups: 2 },
   // Shifts as wide as the image (every shifted column is padding).
   { x: [2, 16, 5, 2], w: [4, 16, 3, 5], padding: [1, 2] },
   // Padding beyond the kernel's reach: the shifted layout does not apply.
