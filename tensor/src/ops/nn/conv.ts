@@ -1,7 +1,14 @@
 /**
  * Convolutions: `conv2d`, `conv1d`, `convTranspose2d`, `convTranspose1d`,
- * with stride, padding (including "same"), dilation and groups. CPU kernels
- * are im2col + one GEMM per group over the whole batch.
+ * with stride, padding (including "same"), dilation and groups.
+ *
+ * CPU kernels, by case:
+ * - stride 1, 16+ channels per group, native BLAS: `kh` GEMMs over
+ *   row-shifted copies of the input (conv_shifted.ts), and a joint backward
+ *   kernel for dx and dw;
+ * - otherwise im2col + GEMM: one GEMM per image and group with native BLAS
+ *   (the im2col matrix taken by block copies from the shifted layout when the
+ *   stride is 1), one per group over the whole batch with the TypeScript GEMM.
  *
  * @module
  */
@@ -78,6 +85,16 @@ export function _setConvAlgorithm(algo: ConvAlgorithm): ConvAlgorithm {
   return prev;
 }
 
+/** The row-shifted geometry of a stride-1 convolution (undefined for other strides). */
+function stride1Geometry(
+  a: ConvAttrs,
+  [n, c, h, w]: readonly number[],
+  f: number,
+): RowGeometry | undefined {
+  if (a.sh !== 1 || a.sw !== 1) return undefined;
+  return rowGeometry(n, c, f, a.groups, h, w, a.kh, a.kw, a.ph, a.pw, a.dh, a.dw);
+}
+
 /**
  * The row-shifted geometry when a convolution runs as shifted GEMMs
  * (conv_shifted.ts), else undefined: stride 1, native BLAS (the TypeScript
@@ -89,18 +106,14 @@ export function _setConvAlgorithm(algo: ConvAlgorithm): ConvAlgorithm {
  */
 function shiftedGeometry(
   a: ConvAttrs,
-  n: number,
-  c: number,
+  shape: readonly number[],
   f: number,
-  h: number,
-  w: number,
 ): RowGeometry | undefined {
-  if (a.sh !== 1 || a.sw !== 1) return undefined;
   if (convAlgorithm === "im2col") return undefined;
-  const geo = rowGeometry(n, c, f, a.groups, h, w, a.kh, a.kw, a.ph, a.pw, a.dh, a.dw);
+  const geo = stride1Geometry(a, shape, f);
   if (!geo || convAlgorithm === "shifted") return geo;
   if (!blasInfo().enabled) return undefined;
-  const cg = c / a.groups;
+  const cg = shape[1] / a.groups;
   const useful = geo.oh * geo.ow;
   return cg >= 16 && a.kh * a.kw > 1 && geo.plane <= 2 * useful ? geo : undefined;
 }
@@ -125,19 +138,42 @@ function perImage(fg: number, k: number, p: number): boolean {
  */
 function rowLayout(
   a: ConvAttrs,
-  n: number,
-  c: number,
+  shape: readonly number[],
   f: number,
-  h: number,
-  w: number,
   xs: Float32Array,
 ): { geo: RowGeometry; x3: Float32Array } | undefined {
-  if (a.sh !== 1 || a.sw !== 1) return undefined;
-  const geo = rowGeometry(n, c, f, a.groups, h, w, a.kh, a.kw, a.ph, a.pw, a.dh, a.dw);
+  const geo = stride1Geometry(a, shape, f);
   if (!geo || geo.ws !== geo.ow) return undefined;
-  const x3 = scratch("x3", c * a.kw * geo.ld);
+  const x3 = scratch("x3", shape[1] * a.kw * geo.ld);
   buildShifted(xs, geo, x3);
   return { geo, x3 };
+}
+
+/**
+ * Calls `fn(b, gi, col)` with the im2col matrix `[(C/g)·kh·kw, oh·ow]` of
+ * every image `b` and group `gi` of `x` (one reused buffer).
+ */
+function eachImageCol(
+  xs: Float32Array,
+  shape: readonly number[],
+  f: number,
+  a: ConvAttrs,
+  oh: number,
+  ow: number,
+  fn: (b: number, gi: number, col: Float32Array) => void,
+): void {
+  const [n, c, h, w] = shape;
+  const g = a.groups, cg = c / g, chw = c * h * w;
+  const col = scratch("col", cg * a.kh * a.kw * oh * ow);
+  const rows = rowLayout(a, shape, f, xs);
+  for (let b = 0; b < n; b++) {
+    const xb = xs.subarray(b * chw, (b + 1) * chw);
+    for (let gi = 0; gi < g; gi++) {
+      if (rows) colFromShifted(rows.x3, rows.geo, b, gi * cg, cg, col);
+      else im2col(xb, 1, c, h, w, gi * cg, cg, a, oh, ow, col);
+      fn(b, gi, col);
+    }
+  }
 }
 
 registerKernel("Conv2d", "cpu", ([x, w, bias], a: ConvForwardAttrs) => {
@@ -162,7 +198,7 @@ function conv2dCpu(
   const xs = cpuContiguous(x) as Float32Array, ws = cpuContiguous(w) as Float32Array;
   const bs = bias ? cpuContiguous(bias) as Float32Array : undefined;
   const out = cpuAllocF32Overwritten(n * f * P);
-  const geo = shiftedGeometry(a, n, c, f, h, wd);
+  const geo = shiftedGeometry(a, [n, c, h, wd], f);
   if (geo) {
     const x3 = scratch("x3", c * kw * geo.ld);
     buildShifted(xs, geo, x3);
@@ -170,21 +206,14 @@ function conv2dCpu(
     return [cpuOutput(out, [n, f, oh, ow])];
   }
   if (perImage(fg, K, P)) {
-    const col = scratch("col", K * P), chw = c * h * wd;
-    const rows = rowLayout(a, n, c, f, h, wd, xs);
-    for (let b = 0; b < n; b++) {
-      const xb = xs.subarray(b * chw, (b + 1) * chw);
-      for (let gi = 0; gi < g; gi++) {
-        if (rows) colFromShifted(rows.x3, rows.geo, b, gi * cg, cg, col);
-        else im2col(xb, 1, c, h, wd, gi * cg, cg, a, oh, ow, col);
-        const o = (b * f + gi * fg) * P;
-        // The bias goes in first and the product is added to it.
-        if (bs) {
-          for (let fi = 0; fi < fg; fi++) out.fill(bs[gi * fg + fi], o + fi * P, o + fi * P + P);
-        }
-        gemm(false, false, fg, P, K, ws, gi * fg * K, K, col, 0, P, out, o, P, bs !== undefined);
+    eachImageCol(xs, x.shape, f, a, oh, ow, (b, gi, col) => {
+      const o = (b * f + gi * fg) * P;
+      // The bias goes in first and the product is added to it.
+      if (bs) {
+        for (let fi = 0; fi < fg; fi++) out.fill(bs[gi * fg + fi], o + fi * P, o + fi * P + P);
       }
-    }
+      gemm(false, false, fg, P, K, ws, gi * fg * K, K, col, 0, P, out, o, P, bs !== undefined);
+    });
     return [cpuOutput(out, [n, f, oh, ow])];
   }
   const col = scratch("col", K * NP);
@@ -214,7 +243,7 @@ function inputGradCpu(dy: TensorInfo, w: TensorInfo, a: ConvGradAttrs): Float32A
   const { groups: g, h, w: wd, c } = a;
   const fg = f / g, K = cg * kh * kw, P = oh * ow, NP = n * P;
   const ys = cpuContiguous(dy) as Float32Array, ws = cpuContiguous(w) as Float32Array;
-  const geo = shiftedGeometry(a, n, c, f, h, wd);
+  const geo = shiftedGeometry(a, [n, c, h, wd], f);
   if (geo) {
     const gt = inputGradGeometry(geo);
     const dy3 = scratch("dy3", f * kw * gt.ld);
@@ -260,7 +289,7 @@ function weightGradCpu(x: TensorInfo, dy: TensorInfo, a: ConvAttrs & { kh: numbe
   const cg = c / g, fg = f / g, K = cg * kh * kw, P = oh * ow, NP = n * P;
   const xs = cpuContiguous(x) as Float32Array, ys = cpuContiguous(dy) as Float32Array;
   const dw = new Float32Array(f * K);
-  const geo = shiftedGeometry(a, n, c, f, h, wd);
+  const geo = shiftedGeometry(a, [n, c, h, wd], f);
   if (geo) {
     const x3 = scratch("x3", c * kw * geo.ld);
     buildShifted(xs, geo, x3);
@@ -270,17 +299,10 @@ function weightGradCpu(x: TensorInfo, dy: TensorInfo, a: ConvAttrs & { kh: numbe
     return dw;
   }
   if (perImage(fg, K, P)) {
-    const col = scratch("col", K * P), chw = c * h * wd;
-    const rows = rowLayout(a, n, c, f, h, wd, xs);
-    for (let b = 0; b < n; b++) {
-      const xb = xs.subarray(b * chw, (b + 1) * chw);
-      for (let gi = 0; gi < g; gi++) {
-        if (rows) colFromShifted(rows.x3, rows.geo, b, gi * cg, cg, col);
-        else im2col(xb, 1, c, h, wd, gi * cg, cg, a, oh, ow, col);
-        const dyOff = (b * f + gi * fg) * P;
-        gemm(false, true, fg, K, P, ys, dyOff, P, col, 0, P, dw, gi * fg * K, K, true);
-      }
-    }
+    eachImageCol(xs, x.shape, f, a, oh, ow, (b, gi, col) => {
+      const dyOff = (b * f + gi * fg) * P;
+      gemm(false, true, fg, K, P, ys, dyOff, P, col, 0, P, dw, gi * fg * K, K, true);
+    });
     return dw;
   }
   const col = scratch("col", K * NP);
@@ -326,7 +348,7 @@ registerKernel("Conv2dBackward", "cpu", ([dy, w, x], a: ConvGradAttrs) => {
   const [n, f] = dy.shape;
   const [, cg, kh, kw] = w.shape;
   const { groups: g, h, w: wd, c } = a;
-  const geo = shiftedGeometry(a, n, c, f, h, wd);
+  const geo = shiftedGeometry(a, [n, c, h, wd], f);
   const gt = geo && inputGradGeometry(geo);
   const rows = geo && gt && outputRowsInShifted(geo, gt);
   if (!geo || !gt || !rows) {
