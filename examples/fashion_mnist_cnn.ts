@@ -120,9 +120,9 @@ async function evaluate(): Promise<{ loss: number; accuracy: number; pred: Int32
         lossSum += (await crossEntropy(logits, y, { reduction: "sum" }).item()) as number;
         pred.set(await logits.argmax(1).data() as Int32Array, s);
       };
-      await (backend === "cpu" ? evalBatch() : T.tidy(evalBatch));
+      await T.tidy(evalBatch);
       s += y.shape[0];
-      if (backend !== "cpu") x.dispose(), y.dispose();
+      x.dispose(), y.dispose();
     }
   });
   let ok = 0;
@@ -163,17 +163,17 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
       const hits = (await logits.argmax(1).eq(yb).cast("int32").sum().item()) as number;
       return { l, hits };
     };
-    // GPU memory is released deterministically by tidy(); CPU memory by the garbage collector.
-    const stats = backend === "cpu" ? await trainStep() : await T.tidy(trainStep);
+    // tidy() frees the step's tensors when it ends: GPU buffers return to the
+    // pool, and on the CPU the next step reuses their arrays instead of
+    // fresh ones (whose pages the system must fault in and zero).
+    const stats = await T.tidy(trainStep);
     if (!Number.isFinite(stats.l)) {
       throw new Error(`The loss became ${stats.l} at epoch ${epoch}, step ${s + 1}: lower --lr`);
     }
     lossSum += stats.l * batchSize, correct += stats.hits, seen += batchSize;
     bar.update(++s, { loss: lossSum / seen, accuracy: correct / seen });
-    if (backend !== "cpu") {
-      xb.dispose();
-      yb.dispose();
-    }
+    xb.dispose();
+    yb.dispose();
   }
   bar.done();
   last = await evaluate();
