@@ -122,24 +122,27 @@ Deno.test("conv2d: the joint backward kernel gives the gradients of the two sepa
 
 Deno.test("conv2d adds the bias in every algorithm (shifted, im2col per image and batched)", () => {
   const g = new T.Generator(13);
-  // Per group 8 filters × 72 inputs × 144 positions: above the per-image threshold.
-  const x = T.randn([3, 16, 12, 12], { rng: g }), w = T.randn([16, 8, 3, 3], { rng: g });
-  const bias = T.randn([16], { rng: g });
-  const ref = T.conv2d(x, w, { padding: 1, groups: 2 }).add(bias.reshape([1, 16, 1, 1]));
-  for (const blas of [true, false]) {
-    setBlasEnabled(blas);
-    try {
-      for (const algo of ["shifted", "im2col"] as const) {
-        const prev = _setConvAlgorithm(algo);
-        try {
-          const y = T.conv2d(x, w, { padding: 1, groups: 2, bias });
-          assertClose(y, ref, { atol: 1e-4, rtol: 1e-4 });
-        } finally {
-          _setConvAlgorithm(prev);
+  // Per group 8 filters × 72 inputs × 144 positions: above the per-image
+  // threshold; 4 × 36 × 16 at 4×4 with 4 channels: below it (one batched GEMM).
+  for (const [xs, ws] of [[[3, 16, 12, 12], [16, 8, 3, 3]], [[2, 4, 4, 4], [8, 2, 3, 3]]]) {
+    const x = T.randn(xs, { rng: g }), w = T.randn(ws, { rng: g });
+    const f = ws[0], bias = T.randn([f], { rng: g });
+    const ref = T.conv2d(x, w, { padding: 1, groups: 2 }).add(bias.reshape([1, f, 1, 1]));
+    for (const blas of [true, false]) {
+      setBlasEnabled(blas);
+      try {
+        for (const algo of ["shifted", "im2col"] as const) {
+          const prev = _setConvAlgorithm(algo);
+          try {
+            const y = T.conv2d(x, w, { padding: 1, groups: 2, bias });
+            assertClose(y, ref, { atol: 1e-4, rtol: 1e-4 });
+          } finally {
+            _setConvAlgorithm(prev);
+          }
         }
+      } finally {
+        setBlasEnabled(true);
       }
-    } finally {
-      setBlasEnabled(true);
     }
   }
 });
