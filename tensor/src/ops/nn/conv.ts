@@ -49,6 +49,7 @@ import {
   rowWeightGrad,
   transposedWeightRows,
   weightRows,
+  withImages,
 } from "./conv_shifted.ts";
 
 /** Reused work buffers (fully overwritten by each use), so large im2col
@@ -116,6 +117,31 @@ function shiftedGeometry(
   const cg = shape[1] / a.groups;
   const useful = geo.oh * geo.ow;
   return cg >= 16 && a.kh * a.kw > 1 && geo.plane <= 2 * useful ? geo : undefined;
+}
+
+/**
+ * The most scratch memory (floats) the shifted kernels use at once: larger
+ * batches run in chunks of images, each chunk with its own layout, so a
+ * big layer (64 channels at 224×224, say) does not hold copies of the whole
+ * batch. Exported for tests.
+ */
+export const SHIFTED_BUDGET = { floats: 1 << 24 };
+
+/**
+ * Runs `fn(b0, geo)` over chunks of the batch whose scratch, at
+ * `floatsPerImage` per image, stays within {@link SHIFTED_BUDGET}; `geo` is
+ * the chunk's geometry and `b0` its first image.
+ */
+function inChunks(
+  geo: RowGeometry,
+  floatsPerImage: number,
+  fn: (b0: number, geo: RowGeometry) => void,
+): void {
+  const nb = Math.max(1, Math.floor(SHIFTED_BUDGET.floats / floatsPerImage));
+  for (let b0 = 0; b0 < geo.n; b0 += nb) {
+    const m = Math.min(nb, geo.n - b0);
+    fn(b0, m === geo.n ? geo : withImages(geo, m));
+  }
 }
 
 /**
@@ -200,9 +226,12 @@ function conv2dCpu(
   const out = cpuAllocF32Overwritten(n * f * P);
   const geo = shiftedGeometry(a, [n, c, h, wd], f);
   if (geo) {
-    const x3 = scratch("x3", c * kw * geo.ld);
-    buildShifted(xs, geo, x3);
-    rowForward(x3, weightRows(ws, f, cg, kh, kw), geo, scratch("tmp", f * geo.len), out, bs);
+    const wr = weightRows(ws, f, cg, kh, kw);
+    inChunks(geo, (c * kw + f) * geo.plane, (b0, gc) => {
+      const x3 = scratch("x3", c * kw * gc.ld);
+      buildShifted(xs.subarray(b0 * c * h * wd), gc, x3);
+      rowForward(x3, wr, gc, scratch("tmp", f * gc.len), out.subarray(b0 * f * P), bs);
+    });
     return [cpuOutput(out, [n, f, oh, ow])];
   }
   if (perImage(fg, K, P)) {
@@ -246,11 +275,13 @@ function inputGradCpu(dy: TensorInfo, w: TensorInfo, a: ConvGradAttrs): Float32A
   const geo = shiftedGeometry(a, [n, c, h, wd], f);
   if (geo) {
     const gt = inputGradGeometry(geo);
-    const dy3 = scratch("dy3", f * kw * gt.ld);
-    buildShifted(ys, gt, dy3);
     const wt = transposedWeightRows(ws, f, cg, g, kh, kw);
     const dx = cpuAllocF32Overwritten(n * c * h * wd);
-    rowForward(dy3, wt, gt, scratch("tmp", c * gt.len), dx);
+    inChunks(gt, (f * kw + c) * gt.plane, (b0, gc) => {
+      const dy3 = scratch("dy3", f * kw * gc.ld);
+      buildShifted(ys.subarray(b0 * f * P), gc, dy3);
+      rowForward(dy3, wt, gc, scratch("tmp", c * gc.len), dx.subarray(b0 * c * h * wd));
+    });
     return dx;
   }
   // col2im adds into dx: it starts from zeros.
@@ -291,11 +322,15 @@ function weightGradCpu(x: TensorInfo, dy: TensorInfo, a: ConvAttrs & { kh: numbe
   const dw = new Float32Array(f * K);
   const geo = shiftedGeometry(a, [n, c, h, wd], f);
   if (geo) {
-    const x3 = scratch("x3", c * kw * geo.ld);
-    buildShifted(xs, geo, x3);
-    const dyP = scratch("tmp", f * geo.len);
-    outputLayout(ys, geo, dyP);
-    rowWeightGrad(x3, geo, dyP, 0, geo.len, dw);
+    const part = new Float32Array(dw.length);
+    inChunks(geo, (c * kw + f) * geo.plane, (b0, gc) => {
+      const x3 = scratch("x3", c * kw * gc.ld);
+      buildShifted(xs.subarray(b0 * c * h * wd), gc, x3);
+      const dyP = scratch("tmp", f * gc.len);
+      outputLayout(ys.subarray(b0 * f * P), gc, dyP);
+      rowWeightGrad(x3, gc, dyP, 0, gc.len, b0 === 0 ? dw : part);
+      if (b0 > 0) { for (let i = 0; i < dw.length; i++) dw[i] += part[i]; }
+    });
     return dw;
   }
   if (perImage(fg, K, P)) {
@@ -360,14 +395,20 @@ registerKernel("Conv2dBackward", "cpu", ([dy, w, x], a: ConvGradAttrs) => {
   }
   const ys = cpuContiguous(dy) as Float32Array, ws = cpuContiguous(w) as Float32Array;
   const xs = cpuContiguous(x) as Float32Array;
-  const dy3 = scratch("dy3", f * kw * gt.ld);
-  buildShifted(ys, gt, dy3);
+  const wt = transposedWeightRows(ws, f, cg, g, kh, kw);
   const dx = cpuAllocF32Overwritten(n * c * h * wd);
-  rowForward(dy3, transposedWeightRows(ws, f, cg, g, kh, kw), gt, scratch("tmp", c * gt.len), dx);
-  const x3 = scratch("x3", c * kw * geo.ld);
-  buildShifted(xs, geo, x3);
-  const dw = new Float32Array(f * cg * kh * kw);
-  rowWeightGrad(x3, geo, dy3, rows.off, rows.ld, dw);
+  const dw = new Float32Array(f * cg * kh * kw), part = new Float32Array(dw.length);
+  const ohw = geo.oh * geo.ow, chw = c * h * wd;
+  inChunks(geo, (f * kw + c) * gt.plane + c * kw * geo.plane, (b0, gc) => {
+    const gtc = inputGradGeometry(gc), rc = outputRowsInShifted(gc, gtc)!;
+    const dy3 = scratch("dy3", f * kw * gtc.ld);
+    buildShifted(ys.subarray(b0 * f * ohw), gtc, dy3);
+    rowForward(dy3, wt, gtc, scratch("tmp", c * gtc.len), dx.subarray(b0 * chw));
+    const x3 = scratch("x3", c * kw * gc.ld);
+    buildShifted(xs.subarray(b0 * chw), gc, x3);
+    rowWeightGrad(x3, gc, dy3, rc.off, rc.ld, b0 === 0 ? dw : part);
+    if (b0 > 0) { for (let i = 0; i < dw.length; i++) dw[i] += part[i]; }
+  });
   return [cpuOutput(dx, [n, c, h, wd]), cpuOutput(dw, [f, cg, kh, kw])];
 });
 

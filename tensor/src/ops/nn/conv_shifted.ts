@@ -425,3 +425,14 @@ export function colFromShifted(
     }
   }
 }
+
+/**
+ * The same geometry for a batch of `n` images (the layout depends on the
+ * batch only through its length).
+ *
+ * @returns The geometry.
+ */
+export function withImages(geo: RowGeometry, n: number): RowGeometry {
+  const { cin, cout, g, h, w, kh, kw, ph, pw, dh, dw } = geo;
+  return rowGeometry(n, cin, cout, g, h, w, kh, kw, ph, pw, dh, dw)!;
+}

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import * as T from "@dendrite/tensor";
 import { gradcheck, gradients } from "@dendrite/autograd";
 import { assertClose } from "@dendrite/tensor/testing";
-import { _setConvAlgorithm, type ConvAlgorithm } from "./conv.ts";
+import { _setConvAlgorithm, type ConvAlgorithm, SHIFTED_BUDGET } from "./conv.ts";
 import { setBlasEnabled } from "../../cpu/blas.ts";
 
 interface Case {
@@ -144,5 +144,18 @@ Deno.test("conv2d adds the bias in every algorithm (shifted, im2col per image an
         setBlasEnabled(true);
       }
     }
+  }
+});
+
+Deno.test("shifted convolutions split into chunks of images give the same outputs and gradients", () => {
+  const whole = CASES.map((c) => run(c, "shifted"));
+  const prev = SHIFTED_BUDGET.floats;
+  SHIFTED_BUDGET.floats = 1; // one image per chunk
+  try {
+    CASES.forEach((c, k) => {
+      run(c, "shifted").forEach((t, i) => assertClose(t, whole[k][i], { atol: 1e-5, rtol: 1e-5 }));
+    });
+  } finally {
+    SHIFTED_BUDGET.floats = prev;
   }
 });
