@@ -20,6 +20,7 @@ import {
   cpuAllocF32,
   cpuAllocF32Overwritten,
   cpuContiguous,
+  cpuData,
   cpuOutput,
   type CpuStorage,
 } from "../../cpu/backend.ts";
@@ -62,6 +63,37 @@ function scratch(name: string, size: number): Float32Array {
     scratchBuffers.set(name, b);
   }
   return b.subarray(0, size);
+}
+
+/**
+ * What the "x3" scratch holds: the shifted copies of which input (storage
+ * array, offset and strides) for which layout and chunk. A forward kernel
+ * always builds its copies and records them here; a backward kernel for the
+ * same input finds them here and skips rebuilding (they hold the values the
+ * forward pass used, which are what the gradient is of).
+ */
+let x3Holds: { data: unknown; key: string } | null = null;
+
+/**
+ * The shifted copies of images `[b0, b0 + gc.n)` of `x` in the "x3" scratch:
+ * built when `build` or when the scratch holds something else, else reused.
+ */
+function shiftedInput(
+  x: TensorInfo,
+  xs: Float32Array,
+  b0: number,
+  gc: RowGeometry,
+  build: boolean,
+): Float32Array {
+  const x3 = scratch("x3", gc.cin * gc.kw * gc.ld);
+  const data = cpuData(x);
+  const key = `${x.offset}|${x.strides.join(",")}|${b0}|${JSON.stringify(gc)}`;
+  if (build || x3Holds?.data !== data || x3Holds.key !== key) {
+    x3Holds = null;
+    buildShifted(xs.subarray(b0 * gc.cin * gc.h * gc.w), gc, x3);
+    x3Holds = { data, key };
+  }
+  return x3;
 }
 
 /** Convolution geometry after normalisation. */
@@ -164,34 +196,35 @@ function perImage(fg: number, k: number, p: number): boolean {
  */
 function rowLayout(
   a: ConvAttrs,
-  shape: readonly number[],
+  x: TensorInfo,
   f: number,
   xs: Float32Array,
+  build: boolean,
 ): { geo: RowGeometry; x3: Float32Array } | undefined {
-  const geo = stride1Geometry(a, shape, f);
+  const geo = stride1Geometry(a, x.shape, f);
   if (!geo || geo.ws !== geo.ow) return undefined;
-  const x3 = scratch("x3", shape[1] * a.kw * geo.ld);
-  buildShifted(xs, geo, x3);
-  return { geo, x3 };
+  return { geo, x3: shiftedInput(x, xs, 0, geo, build) };
 }
 
 /**
  * Calls `fn(b, gi, col)` with the im2col matrix `[(C/g)·kh·kw, oh·ow]` of
- * every image `b` and group `gi` of `x` (one reused buffer).
+ * every image `b` and group `gi` of `x` (one reused buffer); `forward` says
+ * whether the shifted copies must be built afresh (see `shiftedInput`).
  */
 function eachImageCol(
+  x: TensorInfo,
   xs: Float32Array,
-  shape: readonly number[],
   f: number,
   a: ConvAttrs,
   oh: number,
   ow: number,
+  forward: boolean,
   fn: (b: number, gi: number, col: Float32Array) => void,
 ): void {
-  const [n, c, h, w] = shape;
+  const [n, c, h, w] = x.shape;
   const g = a.groups, cg = c / g, chw = c * h * w;
   const col = scratch("col", cg * a.kh * a.kw * oh * ow);
-  const rows = rowLayout(a, shape, f, xs);
+  const rows = rowLayout(a, x, f, xs, forward);
   for (let b = 0; b < n; b++) {
     const xb = xs.subarray(b * chw, (b + 1) * chw);
     for (let gi = 0; gi < g; gi++) {
@@ -228,14 +261,13 @@ function conv2dCpu(
   if (geo) {
     const wr = weightRows(ws, f, cg, kh, kw);
     inChunks(geo, (c * kw + f) * geo.plane, (b0, gc) => {
-      const x3 = scratch("x3", c * kw * gc.ld);
-      buildShifted(xs.subarray(b0 * c * h * wd), gc, x3);
+      const x3 = shiftedInput(x, xs, b0, gc, true);
       rowForward(x3, wr, gc, scratch("tmp", f * gc.len), out.subarray(b0 * f * P), bs);
     });
     return [cpuOutput(out, [n, f, oh, ow])];
   }
   if (perImage(fg, K, P)) {
-    eachImageCol(xs, x.shape, f, a, oh, ow, (b, gi, col) => {
+    eachImageCol(x, xs, f, a, oh, ow, true, (b, gi, col) => {
       const o = (b * f + gi * fg) * P;
       // The bias goes in first and the product is added to it.
       if (bs) {
@@ -324,8 +356,7 @@ function weightGradCpu(x: TensorInfo, dy: TensorInfo, a: ConvAttrs & { kh: numbe
   if (geo) {
     const part = new Float32Array(dw.length);
     inChunks(geo, (c * kw + f) * geo.plane, (b0, gc) => {
-      const x3 = scratch("x3", c * kw * gc.ld);
-      buildShifted(xs.subarray(b0 * c * h * wd), gc, x3);
+      const x3 = shiftedInput(x, xs, b0, gc, false);
       const dyP = scratch("tmp", f * gc.len);
       outputLayout(ys.subarray(b0 * f * P), gc, dyP);
       rowWeightGrad(x3, gc, dyP, 0, gc.len, b0 === 0 ? dw : part);
@@ -334,7 +365,7 @@ function weightGradCpu(x: TensorInfo, dy: TensorInfo, a: ConvAttrs & { kh: numbe
     return dw;
   }
   if (perImage(fg, K, P)) {
-    eachImageCol(xs, x.shape, f, a, oh, ow, (b, gi, col) => {
+    eachImageCol(x, xs, f, a, oh, ow, false, (b, gi, col) => {
       const dyOff = (b * f + gi * fg) * P;
       gemm(false, true, fg, K, P, ys, dyOff, P, col, 0, P, dw, gi * fg * K, K, true);
     });
@@ -404,8 +435,7 @@ registerKernel("Conv2dBackward", "cpu", ([dy, w, x], a: ConvGradAttrs) => {
     const dy3 = scratch("dy3", f * kw * gtc.ld);
     buildShifted(ys.subarray(b0 * f * ohw), gtc, dy3);
     rowForward(dy3, wt, gtc, scratch("tmp", c * gtc.len), dx.subarray(b0 * chw));
-    const x3 = scratch("x3", c * kw * gc.ld);
-    buildShifted(xs.subarray(b0 * chw), gc, x3);
+    const x3 = shiftedInput(x, xs, b0, gc, false);
     rowWeightGrad(x3, gc, dy3, rc.off, rc.ld, b0 === 0 ? dw : part);
     if (b0 > 0) { for (let i = 0; i < dw.length; i++) dw[i] += part[i]; }
   });

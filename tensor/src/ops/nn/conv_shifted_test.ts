@@ -159,3 +159,32 @@ Deno.test("shifted convolutions split into chunks of images give the same output
     SHIFTED_BUDGET.floats = prev;
   }
 });
+
+Deno.test("conv2d backward reuses the forward's shifted copies only for the same input", () => {
+  // Two forward passes with one geometry, then both backward passes in
+  // reverse order: the second forward overwrote the scratch the first one's
+  // backward would reuse, so that one must rebuild from its own input.
+  const g = new T.Generator(21);
+  const w = T.randn([16, 16, 3, 3], { rng: g, requiresGrad: true });
+  const x1 = T.randn([2, 16, 6, 6], { rng: g }), x2 = T.randn([2, 16, 6, 6], { rng: g });
+  const up = T.randn([2, 16, 6, 6], { rng: g });
+  const prev = _setConvAlgorithm("shifted");
+  let got: T.Tensor[];
+  try {
+    const y1 = T.conv2d(x1, w, { padding: 1 }), y2 = T.conv2d(x2, w, { padding: 1 });
+    const [g2] = gradients(y2, [w], { gradOutputs: [up] });
+    const [g1] = gradients(y1, [w], { gradOutputs: [up] });
+    got = [g1, g2];
+  } finally {
+    _setConvAlgorithm(prev);
+  }
+  _setConvAlgorithm("im2col");
+  try {
+    [x1, x2].forEach((x, i) => {
+      const [want] = gradients(T.conv2d(x, w, { padding: 1 }), [w], { gradOutputs: [up] });
+      assertClose(got[i], want, { atol: 1e-4, rtol: 1e-4 });
+    });
+  } finally {
+    _setConvAlgorithm(prev);
+  }
+});
