@@ -6,9 +6,10 @@
  * - stride 1, 16+ channels per group, native BLAS: `kh` GEMMs over
  *   row-shifted copies of the input (conv_shifted.ts), and a joint backward
  *   kernel for dx and dw;
- * - otherwise im2col + GEMM: one GEMM per image and group with native BLAS
- *   (the im2col matrix taken by block copies from the shifted layout when the
- *   stride is 1), one per group over the whole batch with the TypeScript GEMM.
+ * - otherwise im2col + GEMM: one GEMM per image and group when that product
+ *   is at least 2^15 multiply-adds (the im2col matrix taken by block copies
+ *   from the shifted layout when the stride is 1 and the output as wide as
+ *   its rows), else one per group over the whole batch.
  *
  * @module
  */
