@@ -105,9 +105,15 @@ export function gemmTs(
   ldc: number,
   accumulate = false,
 ): void {
-  if (!accumulate) { for (let i = 0; i < m; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + n); }
+  const small = m * n * k < 4096 || m < 4 || n < 4;
+  // With a single inner block (k ≤ KC) the micro-kernel stores C instead of
+  // adding to it, so C needs no zeroing pass.
+  const store = !accumulate && !small && k <= KC;
+  if (!accumulate && !store) {
+    for (let i = 0; i < m; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + n);
+  }
   if (k === 0) return;
-  if (m * n * k < 4096 || m < 4 || n < 4) {
+  if (small) {
     naive(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     return;
   }
@@ -123,7 +129,7 @@ export function gemmTs(
       for (let ic = 0; ic < m; ic += MC) {
         const mc = Math.min(MC, m - ic);
         packPanelA(transA, a, aOff, lda, ic, pc, mc, kc);
-        macroKernel(mc, nc, kc, c, cOff + ic * ldc + jc, ldc);
+        macroKernel(mc, nc, kc, c, cOff + ic * ldc + jc, ldc, store);
       }
     }
   }
@@ -188,6 +194,7 @@ function macroKernel(
   c: Float32Array,
   cBase: number,
   ldc: number,
+  store: boolean,
 ): void {
   const ap = packA, bp = packB;
   for (let j = 0; j < nc; j += 4) {
@@ -210,7 +217,15 @@ function macroKernel(
       }
       const h = Math.min(4, mc - i);
       const r0 = cBase + i * ldc + j;
-      if (w === 4 && h === 4) {
+      if (w === 4 && h === 4 && store) {
+        c[r0] = c00, c[r0 + 1] = c01, c[r0 + 2] = c02, c[r0 + 3] = c03;
+        const r1 = r0 + ldc;
+        c[r1] = c10, c[r1 + 1] = c11, c[r1 + 2] = c12, c[r1 + 3] = c13;
+        const r2 = r1 + ldc;
+        c[r2] = c20, c[r2 + 1] = c21, c[r2 + 2] = c22, c[r2 + 3] = c23;
+        const r3 = r2 + ldc;
+        c[r3] = c30, c[r3 + 1] = c31, c[r3 + 2] = c32, c[r3 + 3] = c33;
+      } else if (w === 4 && h === 4) {
         c[r0] += c00, c[r0 + 1] += c01, c[r0 + 2] += c02, c[r0 + 3] += c03;
         const r1 = r0 + ldc;
         c[r1] += c10, c[r1 + 1] += c11, c[r1 + 2] += c12, c[r1 + 3] += c13;
@@ -238,7 +253,10 @@ function macroKernel(
           c33,
         ];
         for (let ii = 0; ii < h; ii++) {
-          for (let jj = 0; jj < w; jj++) c[r0 + ii * ldc + jj] += acc[ii * 4 + jj];
+          for (let jj = 0; jj < w; jj++) {
+            const o = r0 + ii * ldc + jj;
+            c[o] = store ? acc[ii * 4 + jj] : c[o] + acc[ii * 4 + jj];
+          }
         }
       }
     }

@@ -56,6 +56,11 @@ function check(fn: typeof gemm, label: string): void {
             for (let i = 0; i < m; i++) {
               assert.equal(c[co + i * ldc + n], 123, `${label}: wrote past the row`);
             }
+            // accumulate adds the product to what C holds.
+            const c2 = new Float32Array(co + m * ldc).fill(0.5);
+            fn(tA, tB, m, n, k, a, ao, lda, b, bo, ldb, c2, co, ldc, true);
+            for (let i = 0; i < m; i++) got.set(c2.subarray(co + i * ldc, co + i * ldc + n), i * n);
+            assertClose(got, Array.from(want, (v) => v + 0.5), { atol: 1e-3, rtol: 1e-4 });
             cases++;
           }
         }

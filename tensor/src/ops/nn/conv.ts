@@ -53,6 +53,7 @@ import {
   weightRows,
   withImages,
 } from "./conv_shifted.ts";
+import { winogradConv, type WinogradShape } from "./conv_winograd.ts";
 
 /** Reused work buffers (fully overwritten by each use), so large im2col
  * matrices are not allocated and zeroed on every call. */
@@ -102,8 +103,11 @@ interface ConvAttrs extends Window2d {
   groups: number;
 }
 
-/** The CPU convolution algorithm: "auto" picks per call (see `shiftedGeometry`). */
-export type ConvAlgorithm = "auto" | "im2col" | "shifted";
+/**
+ * The CPU convolution algorithm: "auto" picks per call (see `shiftedGeometry`
+ * and `winogradApplies`).
+ */
+export type ConvAlgorithm = "auto" | "im2col" | "shifted" | "winograd";
 let convAlgorithm: ConvAlgorithm = "auto";
 
 /**
@@ -150,6 +154,39 @@ function shiftedGeometry(
   const cg = shape[1] / a.groups;
   const useful = geo.oh * geo.ow;
   return cg >= 16 && a.kh * a.kw > 1 && geo.plane <= 2 * useful ? geo : undefined;
+}
+
+/**
+ * Whether a convolution runs as Winograd F(2×2, 3×3) (conv_winograd.ts):
+ * stride 1, a 3×3 kernel without dilation, and, unless forced, no native
+ * BLAS (with OpenBLAS the products are fast enough that the transforms,
+ * in TypeScript, would cost more than the multiply-adds they save) and at
+ * least 8 input and output channels per group (fewer channels leave too
+ * few products per transformed value).
+ */
+function winogradApplies(a: ConvAttrs, cg: number, fg: number): boolean {
+  if (a.sh !== 1 || a.sw !== 1 || a.kh !== 3 || a.kw !== 3 || a.dh !== 1 || a.dw !== 1) {
+    return false;
+  }
+  if (convAlgorithm === "winograd") return true;
+  if (convAlgorithm !== "auto" || blasInfo().enabled) return false;
+  return (cg >= 8 || cg === 1) && fg >= 8;
+}
+
+/** The Winograd kernel's view of a convolution of `x`-shaped input. */
+function winogradShape(a: ConvAttrs, [n, c, h, w]: readonly number[], f: number): WinogradShape {
+  return {
+    n,
+    c,
+    h,
+    w,
+    f,
+    groups: a.groups,
+    ph: a.ph,
+    pw: a.pw,
+    oh: h + 2 * a.ph - 2,
+    ow: w + 2 * a.pw - 2,
+  };
 }
 
 /**
@@ -267,6 +304,10 @@ function conv2dCpu(
     });
     return [cpuOutput(out, [n, f, oh, ow])];
   }
+  if (winogradApplies(a, cg, fg)) {
+    winogradConv(xs, ws, winogradShape(a, x.shape, f), bs, out);
+    return [cpuOutput(out, [n, f, oh, ow])];
+  }
   if (perImage(fg, K, P)) {
     eachImageCol(x, xs, f, a, oh, ow, true, (b, gi, col) => {
       const o = (b * f + gi * fg) * P;
@@ -315,6 +356,23 @@ function inputGradCpu(dy: TensorInfo, w: TensorInfo, a: ConvGradAttrs): Float32A
       buildShifted(ys.subarray(b0 * f * P), gc, dy3);
       rowForward(dy3, wt, gc, scratch("tmp", c * gc.len), dx.subarray(b0 * c * h * wd));
     });
+    return dx;
+  }
+  if (a.ph <= 2 && a.pw <= 2 && winogradApplies(a, fg, cg)) {
+    // dx is the convolution of dy with the flipped weights, each group's
+    // [fg, cg] block transposed, padded by 2 − p.
+    const wt = new Float32Array(ws.length);
+    for (let gi = 0; gi < g; gi++) {
+      for (let fi = 0; fi < fg; fi++) {
+        for (let ci = 0; ci < cg; ci++) {
+          const src = ((gi * fg + fi) * cg + ci) * 9, dst = ((gi * cg + ci) * fg + fi) * 9;
+          for (let t = 0; t < 9; t++) wt[dst + t] = ws[src + 8 - t];
+        }
+      }
+    }
+    const dx = cpuAllocF32Overwritten(n * c * h * wd);
+    const flipped = { ...a, ph: 2 - a.ph, pw: 2 - a.pw };
+    winogradConv(ys, wt, winogradShape(flipped, dy.shape, c), undefined, dx);
     return dx;
   }
   // col2im adds into dx: it starts from zeros.

@@ -80,7 +80,7 @@ Deno.test("conv2d with shifted GEMMs passes gradcheck", () => {
   }
 });
 
-Deno.test("conv2d picks shifted GEMMs for wide stride-1 layers with BLAS, im2col without", () => {
+Deno.test("conv2d picks shifted GEMMs for wide stride-1 layers with BLAS; without, Winograd for 3×3 and im2col for other kernels", () => {
   // Same numbers from "auto" as from the algorithm it should pick, bit for bit.
   const c: Case = { x: [2, 32, 8, 8], w: [16, 32, 3, 3], padding: 1 };
   const same = (a: T.Tensor[], b: T.Tensor[]) =>
@@ -88,7 +88,9 @@ Deno.test("conv2d picks shifted GEMMs for wide stride-1 layers with BLAS, im2col
   same(run(c, "auto"), run(c, "shifted"));
   setBlasEnabled(false);
   try {
-    same(run(c, "auto"), run(c, "im2col"));
+    same(run(c, "auto"), run(c, "winograd"));
+    const c32: Case = { x: [2, 32, 8, 8], w: [16, 32, 3, 2], padding: 1 };
+    same(run(c32, "auto"), run(c32, "im2col"));
   } finally {
     setBlasEnabled(true);
   }
@@ -97,7 +99,7 @@ Deno.test("conv2d picks shifted GEMMs for wide stride-1 layers with BLAS, im2col
 Deno.test("conv2d: the joint backward kernel gives the gradients of the two separate ones", () => {
   // Both inputs requiring gradients take the joint kernel (Conv2dBackward);
   // one at a time takes Conv2dBackwardInput or Conv2dBackwardWeight.
-  for (const algo of ["shifted", "im2col"] as const) {
+  for (const algo of ["shifted", "im2col", "winograd"] as const) {
     const prev = _setConvAlgorithm(algo);
     try {
       for (const c of CASES) {

@@ -1,0 +1,118 @@
+// The Winograd F(2×2, 3×3) convolution agrees with im2col + GEMM on outputs
+// and both gradients (its input gradient is a Winograd convolution too),
+// with and without native BLAS and with one image per chunk; it passes
+// gradcheck; and the TypeScript path picks it for 3×3 stride-1 layers.
+import assert from "node:assert/strict";
+import * as T from "@dendrite/tensor";
+import { gradcheck, gradients } from "@dendrite/autograd";
+import { assertClose } from "@dendrite/tensor/testing";
+import { _setConvAlgorithm, type ConvAlgorithm } from "./conv.ts";
+import { WINOGRAD_CHUNK, winogradWeights } from "./conv_winograd.ts";
+import { setBlasEnabled } from "../../cpu/blas.ts";
+
+interface Case {
+  x: number[];
+  w: number[];
+  padding?: number | [number, number];
+  groups?: number;
+  bias?: boolean;
+}
+
+const CASES: Case[] = [
+  // Products as GEMMs (8+ channels per group); odd output sizes crop the last tiles.
+  { x: [2, 16, 7, 9], w: [8, 16, 3, 3], padding: 1, bias: true },
+  { x: [3, 8, 6, 5], w: [16, 8, 3, 3], padding: 0 },
+  { x: [2, 16, 5, 6], w: [16, 8, 3, 3], padding: [0, 2], groups: 2 },
+  // Padding beyond the kernel's reach: the input gradient falls back to im2col.
+  { x: [1, 8, 4, 4], w: [8, 8, 3, 3], padding: 3 },
+  // One input channel per group: products fused with the output transform.
+  { x: [3, 1, 7, 6], w: [8, 1, 3, 3], padding: 1, bias: true },
+  { x: [2, 4, 5, 5], w: [8, 1, 3, 3], padding: 1, groups: 4 },
+  { x: [2, 3, 6, 5], w: [3, 1, 3, 3], padding: 2, groups: 3 },
+  // Few channels, through the GEMMs (forced only).
+  { x: [2, 3, 5, 4], w: [5, 3, 3, 3], padding: 1 },
+];
+
+function run(c: Case, algo: ConvAlgorithm): T.Tensor[] {
+  const g = new T.Generator(11);
+  const x = T.randn(c.x, { rng: g, requiresGrad: true });
+  const w = T.randn(c.w, { rng: g, requiresGrad: true });
+  const b = c.bias ? T.randn([c.w[0]], { rng: g, requiresGrad: true }) : undefined;
+  const prev = _setConvAlgorithm(algo);
+  try {
+    const y = T.conv2d(x, w, { bias: b, padding: c.padding, groups: c.groups });
+    const up = T.randn(y.shape, { rng: g });
+    const [dx, dw] = gradients(y, [x, w], { gradOutputs: [up] });
+    return [y, dx, dw];
+  } finally {
+    _setConvAlgorithm(prev);
+  }
+}
+
+for (const blas of [true, false]) {
+  for (const tiles of [WINOGRAD_CHUNK.tiles, 1]) {
+    const chunk = tiles === 1 ? "one image per chunk" : "default chunks";
+    Deno.test(`conv2d: Winograd equals im2col on outputs and gradients (BLAS ${blas ? "on" : "off"}, ${chunk})`, () => {
+      setBlasEnabled(blas);
+      const saved = WINOGRAD_CHUNK.tiles;
+      WINOGRAD_CHUNK.tiles = tiles;
+      try {
+        for (const c of CASES) {
+          const ref = run(c, "im2col"), got = run(c, "winograd");
+          ref.forEach((r, i) => {
+            assert.deepEqual(got[i].shape, r.shape);
+            assertClose(got[i], r, { atol: 2e-5, rtol: 1e-4 });
+          });
+        }
+      } finally {
+        WINOGRAD_CHUNK.tiles = saved;
+        setBlasEnabled(true);
+      }
+    });
+  }
+}
+
+Deno.test("conv2d with Winograd passes gradcheck", () => {
+  const prev = _setConvAlgorithm("winograd");
+  try {
+    const g = new T.Generator(5);
+    const x = T.randn([2, 4, 5, 4], { rng: g, requiresGrad: true });
+    const w = T.randn([4, 2, 3, 3], { rng: g, requiresGrad: true });
+    gradcheck(
+      (x: T.Tensor, w: T.Tensor) => T.conv2d(x, w, { padding: [1, 2], groups: 2 }),
+      [x, w],
+      { eps: 1e-2, atol: 3e-3, rtol: 2e-2 },
+    );
+  } finally {
+    _setConvAlgorithm(prev);
+  }
+});
+
+Deno.test("Winograd weight transform: G g Gᵀ of a known kernel", () => {
+  // g = [[1, 2, 3], [4, 5, 6], [7, 8, 9]]; G·g rows: g0, (g0+g1+g2)/2, (g0−g1+g2)/2, g2.
+  const u = winogradWeights(Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), 1, 1);
+  const gg = [[1, 2, 3], [6, 7.5, 9], [2, 2.5, 3], [7, 8, 9]];
+  const want = gg.flatMap(([a, b, c]) => [a, (a + b + c) / 2, (a - b + c) / 2, c]);
+  assert.deepEqual(Array.from(u), want);
+});
+
+Deno.test("without BLAS, 3×3 stride-1 layers of 1 or 8+ channels run as Winograd", () => {
+  setBlasEnabled(false);
+  try {
+    const g = new T.Generator(2);
+    for (const [xs, ws] of [[[2, 16, 6, 6], [16, 16, 3, 3]], [[2, 1, 8, 8], [8, 1, 3, 3]]]) {
+      const x = T.randn(xs, { rng: g }), w = T.randn(ws, { rng: g });
+      const auto = T.conv2d(x, w, { padding: 1 }).dataSync();
+      const prev = _setConvAlgorithm("winograd");
+      const wino = T.conv2d(x, w, { padding: 1 }).dataSync();
+      _setConvAlgorithm("im2col");
+      const im2col = T.conv2d(x, w, { padding: 1 }).dataSync();
+      _setConvAlgorithm(prev);
+      // The algorithms round differently, so equal bits identify Winograd.
+      assert.deepEqual(auto, wino);
+      assert.notDeepEqual(auto, im2col);
+    }
+  } finally {
+    setBlasEnabled(true);
+  }
+});
