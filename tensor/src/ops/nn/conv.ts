@@ -6,6 +6,9 @@
  * - stride 1, 16+ channels per group, native BLAS: `kh` GEMMs over
  *   row-shifted copies of the input (conv_shifted.ts), and a joint backward
  *   kernel for dx and dw;
+ * - stride 1, 3×3 kernel without dilation, no native BLAS, 1 or 8+
+ *   channels per group: Winograd F(2×2, 3×3) (conv_winograd.ts), for the
+ *   output and the input gradient;
  * - otherwise im2col + GEMM: one GEMM per image and group when that product
  *   is at least 2^15 multiply-adds (the im2col matrix taken by block copies
  *   from the shifted layout when the stride is 1 and the output as wide as
