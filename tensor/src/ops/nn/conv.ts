@@ -8,7 +8,7 @@
  *   kernel for dx and dw;
  * - stride 1, 3×3 kernel without dilation, no native BLAS, 1 or 8+
  *   channels per group: Winograd F(2×2, 3×3) (conv_winograd.ts), for the
- *   output and the input gradient;
+ *   output and both gradients;
  * - otherwise im2col + GEMM: one GEMM per image and group when that product
  *   is at least 2^15 multiply-adds (the im2col matrix taken by block copies
  *   from the shifted layout when the stride is 1 and the output as wide as
@@ -56,7 +56,7 @@ import {
   weightRows,
   withImages,
 } from "./conv_shifted.ts";
-import { winogradConv, type WinogradShape } from "./conv_winograd.ts";
+import { winogradConv, type WinogradShape, winogradWeightGrad } from "./conv_winograd.ts";
 
 /** Reused work buffers (fully overwritten by each use), so large im2col
  * matrices are not allocated and zeroed on every call. */
@@ -425,6 +425,10 @@ function weightGradCpu(x: TensorInfo, dy: TensorInfo, a: ConvAttrs & { kh: numbe
       if (b0 > 0) { for (let i = 0; i < dw.length; i++) dw[i] += part[i]; }
     });
     return dw;
+  }
+  // With one channel per group the 16 products would be matrix-vector ones.
+  if (cg > 1 && winogradApplies(a, cg, fg)) {
+    return winogradWeightGrad(xs, ys, winogradShape(a, x.shape, f));
   }
   if (perImage(fg, K, P)) {
     eachImageCol(x, xs, f, a, oh, ow, false, (b, gi, col) => {

@@ -11,6 +11,10 @@
  * im2col. The transforms are additions and halvings; the weights' transform
  * is computed in doubles and rounded once.
  *
+ * The weight gradient is the adjoint: `dw = Gᵀ [Σₜ (A dyₜ Aᵀ) ⊙ (Bᵀ dₜ B)] G`
+ * over the 2×2 tiles `dyₜ` of the output gradient, again 16 GEMMs, with the
+ * tiles as their inner dimension.
+ *
  * The batch runs in chunks of about {@link WINOGRAD_CHUNK} tiles, so the
  * transformed inputs and products stay in cache between the three phases.
  *
@@ -328,4 +332,125 @@ export function winogradConv(
     }
     outputTransform(m, s, b0, cb, bias, out);
   }
+}
+
+/**
+ * Writes `Z[ξ][fi][t] = (A dyₜ Aᵀ)[ξ]` for every output channel and 2×2
+ * tile `dyₜ` of images `b0 .. b0 + nb` of the output gradient (zeros past
+ * odd edges), with `A = [[1, 0], [1, 1], [1, −1], [0, −1]]`: the adjoint of
+ * the output transform.
+ */
+function gradTransform(
+  ys: Float32Array,
+  s: WinogradShape,
+  b0: number,
+  nb: number,
+  z: Float32Array,
+): void {
+  const { f, oh, ow } = s;
+  const th = Math.ceil(oh / 2), tw = Math.ceil(ow / 2);
+  const tiles = nb * th * tw, xi = f * tiles;
+  for (let bi = 0; bi < nb; bi++) {
+    for (let fi = 0; fi < f; fi++) {
+      const plane = ((b0 + bi) * f + fi) * oh * ow;
+      let zo = fi * tiles + bi * th * tw;
+      for (let ty = 0; ty < th; ty++) {
+        const oy = 2 * ty, two = oy + 1 < oh;
+        for (let tx = 0; tx < tw; tx++, zo++) {
+          const o = plane + oy * ow + 2 * tx, right = 2 * tx + 1 < ow;
+          const a = ys[o], b = right ? ys[o + 1] : 0;
+          const c = two ? ys[o + ow] : 0, d = two && right ? ys[o + ow + 1] : 0;
+          // A·dy (4×2), then (A·dy)·Aᵀ row by row.
+          const q10 = a + c, q11 = b + d, q20 = a - c, q21 = b - d;
+          z[zo] = a;
+          z[zo + xi] = a + b;
+          z[zo + 2 * xi] = a - b;
+          z[zo + 3 * xi] = -b;
+          z[zo + 4 * xi] = q10;
+          z[zo + 5 * xi] = q10 + q11;
+          z[zo + 6 * xi] = q10 - q11;
+          z[zo + 7 * xi] = -q11;
+          z[zo + 8 * xi] = q20;
+          z[zo + 9 * xi] = q20 + q21;
+          z[zo + 10 * xi] = q20 - q21;
+          z[zo + 11 * xi] = -q21;
+          z[zo + 12 * xi] = -c;
+          z[zo + 13 * xi] = -c - d;
+          z[zo + 14 * xi] = d - c;
+          z[zo + 15 * xi] = d;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The weight gradient `[f, c/groups, 3, 3]` of {@link winogradConv}'s
+ * convolution, from the contiguous input `xs` and output gradient `ys`.
+ *
+ * @param xs The input, `[n, c, h, w]`.
+ * @param ys The output gradient, `[n, f, oh, ow]`.
+ * @param s The geometry.
+ * @returns The weight gradient.
+ */
+export function winogradWeightGrad(
+  xs: Float32Array,
+  ys: Float32Array,
+  s: WinogradShape,
+): Float32Array {
+  const { n, c, f, groups: g } = s;
+  const cg = c / g, fg = f / g;
+  const perImage = Math.ceil(s.oh / 2) * Math.ceil(s.ow / 2);
+  const nb = Math.max(1, Math.min(n, Math.floor(WINOGRAD_CHUNK.tiles / perImage)));
+  const v = new Float32Array(16 * c * nb * perImage);
+  const z = new Float32Array(16 * f * nb * perImage);
+  // dU[ξ][f][c/g], summed over the chunks.
+  const du = new Float32Array(16 * f * cg);
+  for (let b0 = 0; b0 < n; b0 += nb) {
+    const cb = Math.min(nb, n - b0), tiles = cb * perImage;
+    inputTransform(xs, s, b0, cb, v);
+    gradTransform(ys, s, b0, cb, z);
+    for (let xi = 0; xi < 16; xi++) {
+      for (let gi = 0; gi < g; gi++) {
+        gemm(
+          false,
+          true,
+          fg,
+          cg,
+          tiles,
+          z,
+          (xi * f + gi * fg) * tiles,
+          tiles,
+          v,
+          (xi * c + gi * cg) * tiles,
+          tiles,
+          du,
+          (xi * f + gi * fg) * cg,
+          cg,
+          b0 > 0,
+        );
+      }
+    }
+  }
+  // dw = Gᵀ·dU·G with Gᵀ = [[1, ½, ½, 0], [0, ½, −½, 0], [0, ½, ½, 1]].
+  const plane = f * cg, dw = new Float32Array(plane * 9);
+  for (let fc = 0; fc < plane; fc++) {
+    const t = new Array<number>(12);
+    // t = Gᵀ·dU (3×4), column by column.
+    for (let j = 0; j < 4; j++) {
+      const d0 = du[j * plane + fc], d1 = du[(4 + j) * plane + fc];
+      const d2 = du[(8 + j) * plane + fc], d3 = du[(12 + j) * plane + fc];
+      t[j] = d0 + 0.5 * (d1 + d2);
+      t[4 + j] = 0.5 * (d1 - d2);
+      t[8 + j] = 0.5 * (d1 + d2) + d3;
+    }
+    // dw = t·G (3×3), row by row.
+    for (let i = 0; i < 3; i++) {
+      const r0 = t[i * 4], r1 = t[i * 4 + 1], r2 = t[i * 4 + 2], r3 = t[i * 4 + 3];
+      dw[fc * 9 + i * 3] = r0 + 0.5 * (r1 + r2);
+      dw[fc * 9 + i * 3 + 1] = 0.5 * (r1 - r2);
+      dw[fc * 9 + i * 3 + 2] = 0.5 * (r1 + r2) + r3;
+    }
+  }
+  return dw;
 }

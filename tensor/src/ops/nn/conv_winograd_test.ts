@@ -1,5 +1,5 @@
 // The Winograd F(2×2, 3×3) convolution agrees with im2col + GEMM on outputs
-// and both gradients (its input gradient is a Winograd convolution too),
+// and both gradients (both computed by Winograd transforms too),
 // with and without native BLAS and with one image per chunk; it passes
 // gradcheck; and the TypeScript path picks it for 3×3 stride-1 layers.
 import assert from "node:assert/strict";
