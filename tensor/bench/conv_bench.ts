@@ -2,8 +2,10 @@
  * `deno bench` for the CPU conv2d (W2 of ../shared/bench/spec.json): batch 64,
  * 3x3 kernels, padding 1, no bias, 1 -> 32 channels at 28x28 and 32 -> 64 at
  * 14x14; forward (no gradient recorded) and forward+backward (dx and dw for a
- * fixed random dy); each with native BLAS (baseline) and with the TypeScript
- * GEMM. The BLAS variants are ignored when no BLAS library loads.
+ * fixed random dy); each with native BLAS (baseline), with the TypeScript
+ * kernels (Winograd for these layers), and with the TypeScript kernels made
+ * to use im2col + GEMM instead, which shows what Winograd saves. The BLAS
+ * variants are ignored when no BLAS library loads.
  *
  * Run: `deno bench -A tensor/bench/conv_bench.ts`
  *
@@ -19,6 +21,7 @@ import {
   type Tensor,
 } from "@dendrite/tensor";
 import { gradients } from "@dendrite/autograd";
+import { _setConvAlgorithm, type ConvAlgorithm } from "../src/ops/nn/conv.ts";
 
 const haveBlas = blasInfo().enabled;
 const rng = new Generator(1234);
@@ -36,8 +39,12 @@ for (const [cin, cout, hw] of [[1, 32, 28], [32, 64, 14]]) {
   const xg = x.detach().requiresGrad_(), wg = w.detach().requiresGrad_();
   const dy = randn([64, cout, hw, hw], { rng });
   const shape = `64x${cin}x${hw}x${hw} -> ${cout}`;
-  for (const blas of [true, false]) {
-    const tag = blas ? "blas" : "ts";
+  const variants: [string, boolean, ConvAlgorithm][] = [
+    ["blas", true, "auto"],
+    ["ts", false, "auto"],
+    ["ts, im2col", false, "im2col"],
+  ];
+  for (const [tag, blas, algo] of variants) {
     const common = { baseline: blas, ignore: blas && !haveBlas, ...(blas ? {} : { n: 20 }) };
     Deno.bench({
       name: `conv2d ${shape} forward [${tag}]`,
@@ -45,11 +52,13 @@ for (const [cin, cout, hw] of [[1, 32, 28], [32, 64, 14]]) {
       ...common,
       async fn() {
         setBlasEnabled(blas);
+        const prevAlgo = _setConvAlgorithm(algo);
         const prev = setGradEnabled(false);
         try {
           await readBack(conv2d(x, w, { padding: 1 }));
         } finally {
           setGradEnabled(prev);
+          _setConvAlgorithm(prevAlgo);
           setBlasEnabled(true);
         }
       },
@@ -60,10 +69,12 @@ for (const [cin, cout, hw] of [[1, 32, 28], [32, 64, 14]]) {
       ...common,
       async fn() {
         setBlasEnabled(blas);
+        const prevAlgo = _setConvAlgorithm(algo);
         try {
           const y = conv2d(xg, wg, { padding: 1 });
           await readBack(...gradients(y, [xg, wg], { gradOutputs: [dy] }));
         } finally {
+          _setConvAlgorithm(prevAlgo);
           setBlasEnabled(true);
         }
       },
