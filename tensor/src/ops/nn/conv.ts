@@ -176,6 +176,20 @@ function winogradApplies(a: ConvAttrs, cg: number, fg: number): boolean {
   return (cg >= 8 || cg === 1) && fg >= 8;
 }
 
+/**
+ * Whether every element is finite. Winograd's transforms mix values that a
+ * direct convolution keeps apart (an infinity meets a subtraction before
+ * the products that would cancel it), so a NaN or infinity would spread to
+ * outputs outside its receptive field and infinities would turn into NaN;
+ * such operands take im2col, which gives PyTorch's pattern. One branch-free
+ * pass: `x·0` is NaN exactly when `x` is not finite.
+ */
+function allFinite(a: Float32Array): boolean {
+  let acc = 0;
+  for (let i = 0; i < a.length; i++) acc += a[i] * 0;
+  return acc === 0;
+}
+
 /** The Winograd kernel's view of a convolution of `x`-shaped input. */
 function winogradShape(a: ConvAttrs, [n, c, h, w]: readonly number[], f: number): WinogradShape {
   return {
@@ -307,7 +321,7 @@ function conv2dCpu(
     });
     return [cpuOutput(out, [n, f, oh, ow])];
   }
-  if (winogradApplies(a, cg, fg)) {
+  if (winogradApplies(a, cg, fg) && allFinite(ws) && allFinite(xs)) {
     winogradConv(xs, ws, winogradShape(a, x.shape, f), bs, out);
     return [cpuOutput(out, [n, f, oh, ow])];
   }
@@ -361,7 +375,7 @@ function inputGradCpu(dy: TensorInfo, w: TensorInfo, a: ConvGradAttrs): Float32A
     });
     return dx;
   }
-  if (a.ph <= 2 && a.pw <= 2 && winogradApplies(a, fg, cg)) {
+  if (a.ph <= 2 && a.pw <= 2 && winogradApplies(a, fg, cg) && allFinite(ws) && allFinite(ys)) {
     // dx is the convolution of dy with the flipped weights, each group's
     // [fg, cg] block transposed, padded by 2 − p.
     const wt = new Float32Array(ws.length);
@@ -427,7 +441,7 @@ function weightGradCpu(x: TensorInfo, dy: TensorInfo, a: ConvAttrs & { kh: numbe
     return dw;
   }
   // With one channel per group the 16 products would be matrix-vector ones.
-  if (cg > 1 && winogradApplies(a, cg, fg)) {
+  if (cg > 1 && winogradApplies(a, cg, fg) && allFinite(xs) && allFinite(ys)) {
     return winogradWeightGrad(xs, ys, winogradShape(a, x.shape, f));
   }
   if (perImage(fg, K, P)) {

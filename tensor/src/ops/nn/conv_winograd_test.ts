@@ -116,3 +116,45 @@ Deno.test("without BLAS, 3×3 stride-1 layers of 1 or 8+ channels run as Winogra
     setBlasEnabled(true);
   }
 });
+
+Deno.test("Winograd leaves NaN and infinities where im2col puts them (non-finite operands take im2col)", () => {
+  setBlasEnabled(false);
+  try {
+    const g = new T.Generator(4);
+    const xv = T.randn([1, 8, 6, 6], { rng: g }).dataSync() as Float32Array;
+    // A NaN and an infinity at the far corner of their 4×4 input patches: a
+    // Winograd tile would mix them into outputs that do not see them.
+    xv[3 * 6 + 3] = NaN;
+    xv[36 + 5 * 6 + 5] = Infinity;
+    const x = T.tensor(xv).reshape([1, 8, 6, 6]).requiresGrad_();
+    const w = T.randn([8, 8, 3, 3], { rng: g, requiresGrad: true });
+    const outs = (algo: ConvAlgorithm) => {
+      const prev = _setConvAlgorithm(algo);
+      try {
+        const y = T.conv2d(x, w, { padding: 1 });
+        const [dx, dw] = gradients(y, [x, w], { gradOutputs: [T.onesLike(y)] });
+        return [y, dx, dw].map((t) => Array.from(t.dataSync()));
+      } finally {
+        _setConvAlgorithm(prev);
+      }
+    };
+    const ref = outs("im2col");
+    for (const algo of ["auto", "winograd"] as const) {
+      outs(algo).forEach((got, i) => {
+        got.forEach((v, j) => {
+          const r = ref[i][j];
+          if (Number.isFinite(r)) {
+            assert.ok(
+              Math.abs(v - r) <= 1e-4 * (1 + Math.abs(r)),
+              `${algo} ${i}[${j}]: ${v} vs ${r}`,
+            );
+          } else assert.ok(Object.is(v, r), `${algo} ${i}[${j}]: ${v} vs ${r}`);
+        });
+      });
+    }
+    // The finite outputs around the NaN stay finite (the test would be empty otherwise).
+    assert.ok(ref[0].some(Number.isFinite) && ref[0].some(Number.isNaN));
+  } finally {
+    setBlasEnabled(true);
+  }
+});
