@@ -163,9 +163,12 @@ function shiftedGeometry(
  * Whether a convolution runs as Winograd F(2×2, 3×3) (conv_winograd.ts):
  * stride 1, a 3×3 kernel without dilation, and, unless forced, no native
  * BLAS (with OpenBLAS the products are fast enough that the transforms,
- * in TypeScript, would cost more than the multiply-adds they save) and at
- * least 8 input and output channels per group (fewer channels leave too
- * few products per transformed value).
+ * in TypeScript, would cost more than the multiply-adds they save), at
+ * least 8 output channels per group, and 1 or at least 8 input channels per
+ * group (one: the products are fused with the output transform; 2 to 7
+ * leave the 16 GEMMs too thin to pay for the transforms). `cg` and `fg` are
+ * the input and output channels per group of the convolution that runs
+ * (for dx, those of `dy` and `dx`).
  */
 function winogradApplies(a: ConvAttrs, cg: number, fg: number): boolean {
   if (a.sh !== 1 || a.sw !== 1 || a.kh !== 3 || a.kw !== 3 || a.dh !== 1 || a.dw !== 1) {
