@@ -6,9 +6,9 @@
  * - stride 1, 16+ channels per group, native BLAS: `kh` GEMMs over
  *   row-shifted copies of the input (conv_shifted.ts), and a joint backward
  *   kernel for dx and dw;
- * - stride 1, 3×3 kernel without dilation, no native BLAS, 1 or 8+
- *   channels per group: Winograd F(2×2, 3×3) (conv_winograd.ts), for the
- *   output and both gradients;
+ * - stride 1, 3×3 kernel without dilation, no native BLAS: Winograd
+ *   F(2×2, 3×3) (conv_winograd.ts) for the output and dx, and for dw with
+ *   4+ input channels per group;
  * - otherwise im2col + GEMM: one GEMM per image and group when that product
  *   is at least 2^15 multiply-adds (the im2col matrix taken by block copies
  *   from the shifted layout when the stride is 1 and the output as wide as
@@ -163,20 +163,17 @@ function shiftedGeometry(
  * Whether a convolution runs as Winograd F(2×2, 3×3) (conv_winograd.ts):
  * stride 1, a 3×3 kernel without dilation, and, unless forced, no native
  * BLAS (with OpenBLAS the products are fast enough that the transforms,
- * in TypeScript, would cost more than the multiply-adds they save), at
- * least 8 output channels per group, and 1 or at least 8 input channels per
- * group (one: the products are fused with the output transform; 2 to 7
- * leave the 16 GEMMs too thin to pay for the transforms). `cg` and `fg` are
- * the input and output channels per group of the convolution that runs
- * (for dx, those of `dy` and `dx`).
+ * in TypeScript, would cost more than the multiply-adds they save). Without
+ * BLAS it was faster than im2col for the output and dx at every channel
+ * count measured (1 to 256 per group, depthwise included, 1×1 to 28×28);
+ * the weight gradient has its own rule (`weightGradCpu`).
  */
-function winogradApplies(a: ConvAttrs, cg: number, fg: number): boolean {
+function winogradApplies(a: ConvAttrs): boolean {
   if (a.sh !== 1 || a.sw !== 1 || a.kh !== 3 || a.kw !== 3 || a.dh !== 1 || a.dw !== 1) {
     return false;
   }
   if (convAlgorithm === "winograd") return true;
-  if (convAlgorithm !== "auto" || blasInfo().enabled) return false;
-  return (cg >= 8 || cg === 1) && fg >= 8;
+  return convAlgorithm === "auto" && !blasInfo().enabled;
 }
 
 /**
@@ -324,7 +321,7 @@ function conv2dCpu(
     });
     return [cpuOutput(out, [n, f, oh, ow])];
   }
-  if (winogradApplies(a, cg, fg) && allFinite(ws) && allFinite(xs)) {
+  if (winogradApplies(a) && allFinite(ws) && allFinite(xs)) {
     winogradConv(xs, ws, winogradShape(a, x.shape, f), bs, out);
     return [cpuOutput(out, [n, f, oh, ow])];
   }
@@ -378,7 +375,7 @@ function inputGradCpu(dy: TensorInfo, w: TensorInfo, a: ConvGradAttrs): Float32A
     });
     return dx;
   }
-  if (a.ph <= 2 && a.pw <= 2 && winogradApplies(a, fg, cg) && allFinite(ws) && allFinite(ys)) {
+  if (a.ph <= 2 && a.pw <= 2 && winogradApplies(a) && allFinite(ws) && allFinite(ys)) {
     // dx is the convolution of dy with the flipped weights, each group's
     // [fg, cg] block transposed, padded by 2 − p.
     const wt = new Float32Array(ws.length);
@@ -443,8 +440,12 @@ function weightGradCpu(x: TensorInfo, dy: TensorInfo, a: ConvAttrs & { kh: numbe
     });
     return dw;
   }
-  // With one channel per group the 16 products would be matrix-vector ones.
-  if (cg > 1 && winogradApplies(a, cg, fg) && allFinite(xs) && allFinite(ys)) {
+  // The 16 products are [fg × tiles]·[tiles × cg]: with fewer than 4 input
+  // channels per group they are too thin for the packed GEMM (forward and
+  // dw, 3 → 32 channels at 28×28: 49 ms with im2col, 81 with Winograd;
+  // forward and both gradients, 1 → 32: 43 ms with im2col's dw, 70 without).
+  const thickEnough = cg >= 4 || convAlgorithm === "winograd";
+  if (thickEnough && winogradApplies(a) && allFinite(xs) && allFinite(ys)) {
     return winogradWeightGrad(xs, ys, winogradShape(a, x.shape, f));
   }
   if (perImage(fg, K, P)) {

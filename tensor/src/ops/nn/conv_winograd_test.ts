@@ -96,21 +96,38 @@ Deno.test("Winograd weight transform: G g Gᵀ of a known kernel", () => {
   assert.deepEqual(Array.from(u), want);
 });
 
-Deno.test("without BLAS, 3×3 stride-1 layers of 1 or 8+ channels run as Winograd", () => {
+Deno.test("without BLAS, 3×3 stride-1 layers run as Winograd, and their dw with 4+ input channels per group", () => {
   setBlasEnabled(false);
   try {
     const g = new T.Generator(2);
-    for (const [xs, ws] of [[[2, 16, 6, 6], [16, 16, 3, 3]], [[2, 1, 8, 8], [8, 1, 3, 3]]]) {
-      const x = T.randn(xs, { rng: g }), w = T.randn(ws, { rng: g });
-      const auto = T.conv2d(x, w, { padding: 1 }).dataSync();
-      const prev = _setConvAlgorithm("winograd");
-      const wino = T.conv2d(x, w, { padding: 1 }).dataSync();
-      _setConvAlgorithm("im2col");
-      const im2col = T.conv2d(x, w, { padding: 1 }).dataSync();
-      _setConvAlgorithm(prev);
-      // The algorithms round differently, so equal bits identify Winograd.
-      assert.deepEqual(auto, wino);
-      assert.notDeepEqual(auto, im2col);
+    const cases: [number[], number[], number, boolean][] = [
+      // [x, w, groups, dw by Winograd]
+      [[2, 16, 6, 6], [16, 16, 3, 3], 1, true],
+      [[2, 1, 8, 8], [8, 1, 3, 3], 1, false],
+      [[2, 3, 7, 7], [8, 3, 3, 3], 1, false],
+      [[2, 8, 6, 6], [8, 1, 3, 3], 8, false],
+      [[2, 8, 5, 5], [4, 4, 3, 3], 2, true],
+    ];
+    for (const [xs, ws, groups, dwWinograd] of cases) {
+      const x = T.randn(xs, { rng: g, requiresGrad: true });
+      const w = T.randn(ws, { rng: g, requiresGrad: true });
+      const up = T.randn([xs[0], ws[0], xs[2], xs[3]], { rng: g });
+      const outs = (algo: ConvAlgorithm) => {
+        const prev = _setConvAlgorithm(algo);
+        try {
+          const y = T.conv2d(x, w, { padding: 1, groups });
+          return [y, ...gradients(y, [x, w], { gradOutputs: [up] })].map((t) => t.dataSync());
+        } finally {
+          _setConvAlgorithm(prev);
+        }
+      };
+      const [auto, wino, im2col] = [outs("auto"), outs("winograd"), outs("im2col")];
+      // The algorithms round differently, so equal bits identify the one used.
+      assert.deepEqual(auto[0], wino[0]);
+      assert.notDeepEqual(auto[0], im2col[0]);
+      assert.deepEqual(auto[1], wino[1]);
+      assert.deepEqual(auto[2], dwWinograd ? wino[2] : im2col[2]);
+      assert.notDeepEqual(auto[2], dwWinograd ? im2col[2] : wino[2]);
     }
   } finally {
     setBlasEnabled(true);
