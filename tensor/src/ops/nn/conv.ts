@@ -6,9 +6,9 @@
  * - stride 1, 16+ channels per group, native BLAS: `kh` GEMMs over
  *   row-shifted copies of the input (conv_shifted.ts), and a joint backward
  *   kernel for dx and dw;
- * - stride 1, 3×3 kernel without dilation, no native BLAS: Winograd
- *   F(2×2, 3×3) (conv_winograd.ts) for the output and dx, and for dw with
- *   4+ input channels per group;
+ * - stride 1, 3×3 kernel without dilation, no native BLAS (or, with it,
+ *   depthwise-like layers): Winograd F(2×2, 3×3) (conv_winograd.ts) for the
+ *   output and dx, and for dw with 4+ input channels per group;
  * - otherwise im2col + GEMM: one GEMM per image and group when that product
  *   is at least 2^15 multiply-adds (the im2col matrix taken by block copies
  *   from the shifted layout when the stride is 1 and the output as wide as
@@ -117,7 +117,9 @@ let convAlgorithm: ConvAlgorithm = "auto";
  * Forces the CPU convolution algorithm (internal: tests and benchmarks
  * compare the two; not exported from the package).
  *
- * @param algo "auto", "im2col" or "shifted" (stride-1 convolutions only).
+ * @param algo "auto", "im2col", "shifted" (stride-1 convolutions only) or
+ *   "winograd" (3×3 stride-1 convolutions without dilation; im2col for the
+ *   others).
  * @returns The previous setting.
  */
 export function _setConvAlgorithm(algo: ConvAlgorithm): ConvAlgorithm {
@@ -150,7 +152,7 @@ function shiftedGeometry(
   shape: readonly number[],
   f: number,
 ): RowGeometry | undefined {
-  if (convAlgorithm === "im2col") return undefined;
+  if (convAlgorithm === "im2col" || convAlgorithm === "winograd") return undefined;
   const geo = stride1Geometry(a, shape, f);
   if (!geo || convAlgorithm === "shifted") return geo;
   if (!blasInfo().enabled) return undefined;
@@ -160,20 +162,25 @@ function shiftedGeometry(
 }
 
 /**
- * Whether a convolution runs as Winograd F(2×2, 3×3) (conv_winograd.ts):
- * stride 1, a 3×3 kernel without dilation, and, unless forced, no native
- * BLAS (with OpenBLAS the products are fast enough that the transforms,
- * in TypeScript, would cost more than the multiply-adds they save). Without
- * BLAS it was faster than im2col for the output and dx at every channel
- * count measured (1 to 256 per group, depthwise included, 1×1 to 28×28);
- * the weight gradient has its own rule (`weightGradCpu`).
+ * Whether a convolution with `cg` input and `fg` output channels per group
+ * runs as Winograd F(2×2, 3×3) (conv_winograd.ts): stride 1, a 3×3 kernel
+ * without dilation, and, unless forced:
+ * - without native BLAS, always: it was faster than im2col for the output
+ *   and dx at every channel count measured (1 to 256 per group, depthwise
+ *   included, 1×1 to 28×28 images); the weight gradient has its own rule
+ *   (`weightGradCpu`);
+ * - with BLAS, only for depthwise-like layers (1 input and at most 2 output
+ *   channels per group), whose products are too small for BLAS (64
+ *   depthwise channels at 28×28: 59 → 42 ms); elsewhere OpenBLAS's products
+ *   are fast enough that the transforms, in TypeScript, cost more than the
+ *   multiply-adds they save (1 → 32 channels: 3.5 ms against 7.7).
  */
-function winogradApplies(a: ConvAttrs): boolean {
+function winogradApplies(a: ConvAttrs, cg: number, fg: number): boolean {
   if (a.sh !== 1 || a.sw !== 1 || a.kh !== 3 || a.kw !== 3 || a.dh !== 1 || a.dw !== 1) {
     return false;
   }
   if (convAlgorithm === "winograd") return true;
-  return convAlgorithm === "auto" && !blasInfo().enabled;
+  return convAlgorithm === "auto" && (!blasInfo().enabled || (cg === 1 && fg <= 2));
 }
 
 /**
@@ -321,7 +328,7 @@ function conv2dCpu(
     });
     return [cpuOutput(out, [n, f, oh, ow])];
   }
-  if (winogradApplies(a) && allFinite(ws) && allFinite(xs)) {
+  if (winogradApplies(a, cg, fg) && allFinite(ws) && allFinite(xs)) {
     winogradConv(xs, ws, winogradShape(a, x.shape, f), bs, out);
     return [cpuOutput(out, [n, f, oh, ow])];
   }
@@ -375,7 +382,8 @@ function inputGradCpu(dy: TensorInfo, w: TensorInfo, a: ConvGradAttrs): Float32A
     });
     return dx;
   }
-  if (a.ph <= 2 && a.pw <= 2 && winogradApplies(a) && allFinite(ws) && allFinite(ys)) {
+  // (dx's convolution has fg input and cg output channels per group.)
+  if (a.ph <= 2 && a.pw <= 2 && winogradApplies(a, fg, cg) && allFinite(ws) && allFinite(ys)) {
     // dx is the convolution of dy with the flipped weights, each group's
     // [fg, cg] block transposed, padded by 2 − p.
     const wt = new Float32Array(ws.length);
@@ -445,7 +453,7 @@ function weightGradCpu(x: TensorInfo, dy: TensorInfo, a: ConvAttrs & { kh: numbe
   // dw, 3 → 32 channels at 28×28: 49 ms with im2col, 81 with Winograd;
   // forward and both gradients, 1 → 32: 43 ms with im2col's dw, 70 without).
   const thickEnough = cg >= 4 || convAlgorithm === "winograd";
-  if (thickEnough && winogradApplies(a) && allFinite(xs) && allFinite(ys)) {
+  if (thickEnough && winogradApplies(a, cg, fg) && allFinite(xs) && allFinite(ys)) {
     return winogradWeightGrad(xs, ys, winogradShape(a, x.shape, f));
   }
   if (perImage(fg, K, P)) {

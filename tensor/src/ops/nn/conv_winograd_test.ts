@@ -134,6 +134,31 @@ Deno.test("without BLAS, 3×3 stride-1 layers run as Winograd, and their dw with
   }
 });
 
+Deno.test("with BLAS, only depthwise-like 3×3 layers run as Winograd", () => {
+  const g = new T.Generator(3);
+  const cases: [number[], number[], number, boolean][] = [
+    [[2, 8, 6, 6], [8, 1, 3, 3], 8, true],
+    [[2, 8, 6, 6], [16, 1, 3, 3], 8, true],
+    [[2, 8, 6, 6], [32, 1, 3, 3], 8, false],
+    [[2, 16, 6, 6], [16, 16, 3, 3], 1, false],
+    [[2, 1, 8, 8], [8, 1, 3, 3], 1, false],
+  ];
+  for (const [xs, ws, groups, winograd] of cases) {
+    const x = T.randn(xs, { rng: g }), w = T.randn(ws, { rng: g });
+    const y = (algo: ConvAlgorithm) => {
+      const prev = _setConvAlgorithm(algo);
+      try {
+        return T.conv2d(x, w, { padding: 1, groups }).dataSync();
+      } finally {
+        _setConvAlgorithm(prev);
+      }
+    };
+    const auto = y("auto"), wino = y("winograd");
+    if (winograd) assert.deepEqual(auto, wino);
+    else assert.notDeepEqual(auto, wino, `${xs} ${ws} ${groups}`);
+  }
+});
+
 Deno.test("Winograd leaves NaN and infinities where im2col puts them (non-finite operands take im2col)", () => {
   setBlasEnabled(false);
   try {
