@@ -112,12 +112,17 @@ registerKernel(
       db[ch] = sumDy;
       const gamma = ws ? ws[ch] : 1;
       if (a.training) {
+        // dx = k·(m·dy − Σdy − x̂·Σdy·x̂) with x̂ = (x − μ)·inv, k = γ·inv / m,
+        // as dy·(γ·inv) + (x − μ)·(−k·inv·Σdy·x̂) − k·Σdy: the same terms
+        // with the per-channel factors folded (two multiplies and two adds
+        // per element instead of four and three), still from x − μ, so a
+        // large mean cancels exactly as before.
         const k = gamma * inv / m;
+        const cy = gamma * inv, cx = -k * inv * sumDyXhat, c0 = -k * sumDy;
         for (let i = 0; i < n; i++) {
           const base = (i * c + ch) * s;
           for (let j = 0; j < s; j++) {
-            const xhat = (xs[base + j] - mu) * inv;
-            dx[base + j] = k * (m * gs[base + j] - sumDy - xhat * sumDyXhat);
+            dx[base + j] = gs[base + j] * cy + (xs[base + j] - mu) * cx + c0;
           }
         }
       } else {
