@@ -57,18 +57,7 @@ import {
   withImages,
 } from "./conv_shifted.ts";
 import { winogradConv, type WinogradShape, winogradWeightGrad } from "./conv_winograd.ts";
-
-/** Reused work buffers (fully overwritten by each use), so large im2col
- * matrices are not allocated and zeroed on every call. */
-const scratchBuffers = new Map<string, Float32Array>();
-function scratch(name: string, size: number): Float32Array {
-  let b = scratchBuffers.get(name);
-  if (!b || b.length < size) {
-    b = new Float32Array(size);
-    scratchBuffers.set(name, b);
-  }
-  return b.subarray(0, size);
-}
+import { scratch } from "./scratch.ts";
 
 /**
  * What the "x3" scratch holds: the shifted copies of which input (storage

@@ -21,6 +21,7 @@
  * @module
  */
 import { gemm } from "../../cpu/gemm.ts";
+import { scratch } from "./scratch.ts";
 
 /**
  * Tiles (2×2 output blocks) per chunk of images: the transformed input
@@ -28,18 +29,6 @@ import { gemm } from "../../cpu/gemm.ts";
  * in the core's cache. Exported so tests can force one image per chunk.
  */
 export const WINOGRAD_CHUNK = { tiles: 512 };
-
-/** Reused work buffers (every use overwrites what it reads), so the
- * transformed data do not fault in fresh pages on every call. */
-const buffers = new Map<string, Float32Array>();
-function scratch(name: string, size: number): Float32Array {
-  let b = buffers.get(name);
-  if (!b || b.length < size) {
-    b = new Float32Array(size);
-    buffers.set(name, b);
-  }
-  return b.subarray(0, size);
-}
 
 /** A convolution's shape as the Winograd kernel sees it (stride 1, 3×3). */
 export interface WinogradShape {
@@ -316,8 +305,8 @@ export function winogradConv(
   const u = winogradWeights(ws, f, cg);
   const perImage = Math.ceil(s.oh / 2) * Math.ceil(s.ow / 2);
   const nb = Math.max(1, Math.min(n, Math.floor(WINOGRAD_CHUNK.tiles / perImage)));
-  const v = scratch("v", 16 * c * nb * perImage);
-  const m = cg === 1 ? v : scratch("m", 16 * f * nb * perImage);
+  const v = scratch("winograd-v", 16 * c * nb * perImage);
+  const m = cg === 1 ? v : scratch("winograd-m", 16 * f * nb * perImage);
   for (let b0 = 0; b0 < n; b0 += nb) {
     const cb = Math.min(nb, n - b0), tiles = cb * perImage;
     inputTransform(xs, s, b0, cb, v);
@@ -417,8 +406,8 @@ export function winogradWeightGrad(
   const cg = c / g, fg = f / g;
   const perImage = Math.ceil(s.oh / 2) * Math.ceil(s.ow / 2);
   const nb = Math.max(1, Math.min(n, Math.floor(WINOGRAD_CHUNK.tiles / perImage)));
-  const v = scratch("v", 16 * c * nb * perImage);
-  const z = scratch("m", 16 * f * nb * perImage);
+  const v = scratch("winograd-v", 16 * c * nb * perImage);
+  const z = scratch("winograd-m", 16 * f * nb * perImage);
   // dU[ξ][f][c/g], summed over the chunks.
   const du = new Float32Array(16 * f * cg);
   for (let b0 = 0; b0 < n; b0 += nb) {
