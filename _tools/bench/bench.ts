@@ -42,7 +42,7 @@ import {
   type Spec,
   type Workload,
 } from "./protocol.ts";
-import { readBack } from "./read_back.ts";
+import { readBack } from "../../tensor/bench/read_back.ts";
 
 type Outcome = BenchResult | { error: string };
 

@@ -31,7 +31,7 @@ import {
   Sequential,
 } from "@dendrite/layers";
 import { type BenchResult, parseArgs, selected, timeBench } from "./protocol.ts";
-import { readBack } from "./read_back.ts";
+import { readBack } from "../../tensor/bench/read_back.ts";
 
 const args = parseArgs(Deno.args);
 const only = args.only?.split(",").filter(Boolean);

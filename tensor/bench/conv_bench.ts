@@ -22,16 +22,10 @@ import {
 } from "@dendrite/tensor";
 import { gradients } from "@dendrite/autograd";
 import { _setConvAlgorithm, type ConvAlgorithm } from "../src/ops/nn/conv.ts";
+import { readBack } from "./read_back.ts";
 
 const haveBlas = blasInfo().enabled;
 const rng = new Generator(1234);
-
-/** Awaits one element of each tensor, as a step of the shared benchmark protocol does. */
-async function readBack(...ts: Tensor[]): Promise<number> {
-  let s = 0;
-  for (const t of ts) s += Number((await t.reshape([-1]).slice([[0, 1]]).data())[0]);
-  return s;
-}
 
 for (const [cin, cout, hw] of [[1, 32, 28], [32, 64, 14]]) {
   const x = randn([64, cin, hw, hw], { rng });

@@ -10,14 +10,10 @@
  * @module
  */
 import { blasInfo, Generator, matmul, randn, setBlasEnabled, type Tensor } from "@dendrite/tensor";
+import { readBack } from "./read_back.ts";
 
 const haveBlas = blasInfo().enabled;
 const rng = new Generator(1234);
-
-/** Awaits one element of the result, as a step of the shared benchmark protocol does. */
-async function readBack(t: Tensor): Promise<number> {
-  return Number((await t.reshape([-1]).slice([[0, 1]]).data())[0]);
-}
 
 for (const n of [256, 512, 1024]) {
   const a = randn([n, n], { rng }), b = randn([n, n], { rng });

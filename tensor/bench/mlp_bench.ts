@@ -15,6 +15,7 @@ import * as T from "@dendrite/tensor";
 import { noGrad } from "@dendrite/autograd";
 import { crossEntropy } from "@dendrite/losses";
 import { Adam } from "@dendrite/optimizers";
+import { readBack } from "./read_back.ts";
 
 const haveBlas = T.blasInfo().enabled;
 const rng = new T.Generator(1234);
@@ -42,11 +43,6 @@ function forward(x: T.Tensor, ws: T.Tensor[], bs: T.Tensor[]): T.Tensor {
 /** Softmax cross-entropy over one-hot targets, averaged over the batch. */
 function softmaxCrossEntropy(logits: T.Tensor, oneHot: T.Tensor): T.Tensor {
   return T.mean(T.logSoftmax(logits, 1).mul(oneHot).sum(1)).neg();
-}
-
-/** Awaits one element, as a step of the shared benchmark protocol does. */
-async function readBack(t: T.Tensor): Promise<number> {
-  return Number((await t.reshape([-1]).slice([[0, 1]]).data())[0]);
 }
 
 const x = T.randn([batch, sizes[0]], { rng });

@@ -26,16 +26,10 @@ import {
   ReLU,
   Sequential,
 } from "@dendrite/layers";
+import { readBack } from "./read_back.ts";
 
 const gpu = await T.initWebGPU({ allowSoftware: true }).then(() => true, () => false);
 const rng = new T.Generator(1234);
-
-/** Awaits one element of each tensor (the work is then finished). */
-async function readBack(...ts: T.Tensor[]): Promise<number> {
-  let s = 0;
-  for (const t of ts) s += Number((await t.reshape([-1]).slice([[0, 1]]).data())[0]);
-  return s;
-}
 
 const onGpu = async (t: T.Tensor) => gpu ? await t.to("webgpu") : t;
 const x = await onGpu(T.randn([8, 32, 14, 14], { rng }));

@@ -11,16 +11,10 @@
  * @module
  */
 import { Generator, initWebGPU, matmul, randn, type Tensor, tidy } from "@dendrite/tensor";
+import { readBack } from "./read_back.ts";
 
 const gpu = await initWebGPU({ allowSoftware: true }).then(() => true, () => false);
 const rng = new Generator(1234);
-
-/** Awaits one element of the result, so that the work has finished, and frees it. */
-async function readBack(t: Tensor): Promise<number> {
-  const v = Number((await t.reshape([-1]).slice([[0, 1]]).data())[0]);
-  t.dispose();
-  return v;
-}
 
 /** A random `[rows, cols]` matrix on the WebGPU device (or null without one). */
 async function onGpu(shape: number[]): Promise<Tensor | null> {
@@ -36,7 +30,7 @@ for (const n of [256, 512]) {
     ignore: !gpu,
     ...(n >= 512 ? { n: 20, warmup: 3 } : {}),
     async fn() {
-      await readBack(tidy(() => matmul(a!, b!)));
+      await tidy(() => readBack(matmul(a!, b!)));
     },
   });
   Deno.bench({
@@ -45,7 +39,7 @@ for (const n of [256, 512]) {
     ignore: !gpu,
     ...(n >= 512 ? { n: 20, warmup: 3 } : {}),
     async fn() {
-      await readBack(tidy(() => matmul(a!.transpose(), b!)));
+      await tidy(() => readBack(matmul(a!.transpose(), b!)));
     },
   });
 }
@@ -58,7 +52,7 @@ Deno.bench({
   baseline: true,
   ignore: !gpu,
   async fn() {
-    await readBack(tidy(() => matmul(A!, v!)));
+    await tidy(() => readBack(matmul(A!, v!)));
   },
 });
 const B = await onGpu([k, 1024]);
@@ -67,6 +61,6 @@ Deno.bench({
   group: "webgpu matvec",
   ignore: !gpu,
   async fn() {
-    await readBack(tidy(() => matmul(v!, B!)));
+    await tidy(() => readBack(matmul(v!, B!)));
   },
 });

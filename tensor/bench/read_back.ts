@@ -1,7 +1,9 @@
 /**
- * The benchmark protocol's end of a step for Dendrite tensors (shared by
- * `bench.ts` and `gpu_bench.ts`): await one element read back from each
- * result, which on WebGPU also waits for the queued GPU work.
+ * The benchmark protocol's end of a step for Dendrite tensors (shared by the
+ * `deno bench` files here and by `_tools/bench/bench.ts` and `gpu_bench.ts`):
+ * await one element read back from each result, which on WebGPU also waits
+ * for the queued GPU work. Not a benchmark itself (`deno bench` runs
+ * `*_bench.ts` files only).
  *
  * @module
  */
