@@ -282,6 +282,12 @@ function singleChannelOutput(
   }
 }
 
+/** Tiles per image, and images per chunk (about {@link WINOGRAD_CHUNK} tiles). */
+function chunking(s: WinogradShape): { perImage: number; nb: number } {
+  const perImage = Math.ceil(s.oh / 2) * Math.ceil(s.ow / 2);
+  return { perImage, nb: Math.max(1, Math.min(s.n, Math.floor(WINOGRAD_CHUNK.tiles / perImage))) };
+}
+
 /**
  * The Winograd convolution of contiguous `[n, c, h, w]` input `xs` with
  * `[f, c/groups, 3, 3]` weights `ws` (stride 1, no dilation) into
@@ -303,8 +309,7 @@ export function winogradConv(
   const { n, c, f, groups: g } = s;
   const cg = c / g, fg = f / g;
   const u = winogradWeights(ws, f, cg);
-  const perImage = Math.ceil(s.oh / 2) * Math.ceil(s.ow / 2);
-  const nb = Math.max(1, Math.min(n, Math.floor(WINOGRAD_CHUNK.tiles / perImage)));
+  const { perImage, nb } = chunking(s);
   const v = scratch("winograd-v", 16 * c * nb * perImage);
   const m = cg === 1 ? v : scratch("winograd-m", 16 * f * nb * perImage);
   for (let b0 = 0; b0 < n; b0 += nb) {
@@ -404,8 +409,7 @@ export function winogradWeightGrad(
 ): Float32Array {
   const { n, c, f, groups: g } = s;
   const cg = c / g, fg = f / g;
-  const perImage = Math.ceil(s.oh / 2) * Math.ceil(s.ow / 2);
-  const nb = Math.max(1, Math.min(n, Math.floor(WINOGRAD_CHUNK.tiles / perImage)));
+  const { perImage, nb } = chunking(s);
   const v = scratch("winograd-v", 16 * c * nb * perImage);
   const z = scratch("winograd-m", 16 * f * nb * perImage);
   // dU[ξ][f][c/g], summed over the chunks.
