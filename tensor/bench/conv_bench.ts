@@ -18,7 +18,6 @@ import {
   randn,
   setBlasEnabled,
   setGradEnabled,
-  type Tensor,
 } from "@dendrite/tensor";
 import { gradients } from "@dendrite/autograd";
 import { _setConvAlgorithm, type ConvAlgorithm } from "../src/ops/nn/conv.ts";

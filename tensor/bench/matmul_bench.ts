@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { blasInfo, Generator, matmul, randn, setBlasEnabled, type Tensor } from "@dendrite/tensor";
+import { blasInfo, Generator, matmul, randn, setBlasEnabled } from "@dendrite/tensor";
 import { readBack } from "./read_back.ts";
 
 const haveBlas = blasInfo().enabled;
