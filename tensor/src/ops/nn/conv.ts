@@ -45,14 +45,14 @@ import { col2im, im2col, outSize, type Window2d } from "./im2col.ts";
 import {
   buildShifted,
   colFromShifted,
-  inputGradGeometry,
-  outputLayout,
-  outputRowsInShifted,
   rowForward,
   type RowGeometry,
   rowGeometry,
+  rowInputGrad,
   rowWeightGrad,
-  transposedWeightRows,
+  stackedLength,
+  stackedWeights,
+  stackOutputRows,
   weightRows,
   withImages,
 } from "./conv_shifted.ts";
@@ -361,13 +361,13 @@ function inputGradCpu(dy: TensorInfo, w: TensorInfo, a: ConvGradAttrs): Float32A
   const ys = cpuContiguous(dy) as Float32Array, ws = cpuContiguous(w) as Float32Array;
   const geo = shiftedGeometry(a, [n, c, h, wd], f);
   if (geo) {
-    const gt = inputGradGeometry(geo);
-    const wt = transposedWeightRows(ws, f, cg, g, kh, kw);
+    const wst = stackedWeights(ws, f, cg, g, kh, kw);
     const dx = cpuAllocF32Overwritten(n * c * h * wd);
-    inChunks(gt, (f * kw + c) * gt.plane, (b0, gc) => {
-      const dy3 = scratch("dy3", f * kw * gc.ld);
-      buildShifted(ys.subarray(b0 * f * P), gc, dy3);
-      rowForward(dy3, wt, gc, scratch("tmp", c * gc.len), dx.subarray(b0 * c * h * wd));
+    inChunks(geo, (f * kh + c * kw) * geo.plane, (b0, gc) => {
+      const k3 = stackedLength(gc);
+      const d3 = scratch("dy3", f * kh * k3);
+      stackOutputRows(ys.subarray(b0 * f * P), gc, d3);
+      rowInputGrad(d3, wst, gc, scratch("tmp", c * kw * k3), dx.subarray(b0 * c * h * wd));
     });
     return dx;
   }
@@ -428,11 +428,11 @@ function weightGradCpu(x: TensorInfo, dy: TensorInfo, a: ConvAttrs & { kh: numbe
   const geo = shiftedGeometry(a, [n, c, h, wd], f);
   if (geo) {
     const part = new Float32Array(dw.length);
-    inChunks(geo, (c * kw + f) * geo.plane, (b0, gc) => {
+    inChunks(geo, (c * kw + f * kh) * geo.plane, (b0, gc) => {
       const x3 = shiftedInput(x, xs, b0, gc, false);
-      const dyP = scratch("tmp", f * gc.len);
-      outputLayout(ys.subarray(b0 * f * P), gc, dyP);
-      rowWeightGrad(x3, gc, dyP, 0, gc.len, b0 === 0 ? dw : part);
+      const d3 = scratch("dy3", f * kh * stackedLength(gc));
+      stackOutputRows(ys.subarray(b0 * f * P), gc, d3);
+      rowWeightGrad(x3, gc, d3, b0 === 0 ? dw : part);
       if (b0 > 0) { for (let i = 0; i < dw.length; i++) dw[i] += part[i]; }
     });
     return dw;
@@ -484,21 +484,16 @@ registerKernel(
 
 /**
  * Both gradients of a convolution in one kernel (CPU only; other backends
- * run the two kernels above). In the shifted layout of a "same" convolution
- * the copies of `dy` built for dx already hold `dy` as the weight gradient
- * needs it, which saves laying it out a second time. (Taking dw as the weight
- * gradient of dx's convolution instead, from those copies and one copy of
- * `x`, moves less memory but gives OpenBLAS a thinner product: 0.6 ms slower
- * for 32→64 channels at 14×14.)
+ * run the two kernels above): with shifted GEMMs, `dy` is stacked by kernel
+ * row once for both products, and the shifted copies of `x` that the forward
+ * pass built are reused when they are still in the scratch.
  */
 registerKernel("Conv2dBackward", "cpu", ([dy, w, x], a: ConvGradAttrs) => {
   const [n, f] = dy.shape;
   const [, cg, kh, kw] = w.shape;
   const { groups: g, h, w: wd, c } = a;
   const geo = shiftedGeometry(a, [n, c, h, wd], f);
-  const gt = geo && inputGradGeometry(geo);
-  const rows = geo && gt && outputRowsInShifted(geo, gt);
-  if (!geo || !gt || !rows) {
+  if (!geo) {
     const wa = { ...a, kh, kw };
     return [
       cpuOutput(inputGradCpu(dy, w, a), [n, c, h, wd]),
@@ -507,17 +502,17 @@ registerKernel("Conv2dBackward", "cpu", ([dy, w, x], a: ConvGradAttrs) => {
   }
   const ys = cpuContiguous(dy) as Float32Array, ws = cpuContiguous(w) as Float32Array;
   const xs = cpuContiguous(x) as Float32Array;
-  const wt = transposedWeightRows(ws, f, cg, g, kh, kw);
+  const wst = stackedWeights(ws, f, cg, g, kh, kw);
   const dx = cpuAllocF32Overwritten(n * c * h * wd);
   const dw = new Float32Array(f * cg * kh * kw), part = new Float32Array(dw.length);
   const ohw = geo.oh * geo.ow, chw = c * h * wd;
-  inChunks(geo, (f * kw + c) * gt.plane + c * kw * geo.plane, (b0, gc) => {
-    const gtc = inputGradGeometry(gc), rc = outputRowsInShifted(gc, gtc)!;
-    const dy3 = scratch("dy3", f * kw * gtc.ld);
-    buildShifted(ys.subarray(b0 * f * ohw), gtc, dy3);
-    rowForward(dy3, wt, gtc, scratch("tmp", c * gtc.len), dx.subarray(b0 * chw));
+  inChunks(geo, (f * kh + 2 * c * kw) * geo.plane, (b0, gc) => {
+    const k3 = stackedLength(gc);
+    const d3 = scratch("dy3", f * kh * k3);
+    stackOutputRows(ys.subarray(b0 * f * ohw), gc, d3);
+    rowInputGrad(d3, wst, gc, scratch("tmp", c * kw * k3), dx.subarray(b0 * chw));
     const x3 = shiftedInput(x, xs, b0, gc, false);
-    rowWeightGrad(x3, gc, dy3, rc.off, rc.ld, b0 === 0 ? dw : part);
+    rowWeightGrad(x3, gc, d3, b0 === 0 ? dw : part);
     if (b0 > 0) { for (let i = 0; i < dw.length; i++) dw[i] += part[i]; }
   });
   return [cpuOutput(dx, [n, c, h, wd]), cpuOutput(dw, [f, cg, kh, kw])];

@@ -16,10 +16,17 @@
  * 14×14, where padding both axes cost 31%), and when the output is as wide as
  * the rows every copy in and out moves whole planes.
  *
- * The input gradient is the same convolution of `dy` with the flipped,
- * transposed weights (padding `dh·(kh−1) − ph`), and the weight gradient is
- * one GEMM per kernel row of `dy` (in the output layout, gaps zero) against
- * the shifted copies of the input.
+ * The gradients start from `dy` stacked by kernel row (`stackOutputRows`):
+ * row `(i, f)` holds `dy` of channel `f` in the output layout, moved
+ * `i·dh·ws` positions along, so that it lines up with the positions of the
+ * shifted copies that kernel row `i` read. The weight gradient is then one
+ * GEMM, `x3 · d3ᵀ`, and the input gradient one GEMM, `W · d3`, which gives the
+ * gradient of every shifted copy, followed by one pass that adds each copy's
+ * gradient back at its shift (`unshiftInto`). Both products are wider than
+ * per-row ones (for 32→64 channels at 14×14 with OpenBLAS: dw 3.5 → 2.7 ms,
+ * dx 3.0 → 2.1 ms), and `dy` is copied whole instead of column by column with
+ * the wrapped-around columns zeroed (1.8 ms of copies for the same layer's
+ * earlier input gradient, the convolution of `dy` with the flipped kernel).
  *
  * @module
  */
@@ -98,44 +105,27 @@ function copy(dst: Float32Array, d: number, src: Float32Array, s: number, count:
  * Builds the `kw` shifted copies of `x [n, cin, h, w]`: `x3 [(cin·kw), ld]`
  * (every element written, so `x3` may hold anything before).
  *
- * When rows are as wide as the image, one copy per channel (the shift
- * closest to zero) is built plane by plane and the others are the whole row
- * moved by the difference of the shifts (`copyWithin`), with the columns that
- * wrapped around from a neighbouring row set to zero; otherwise every copy is
+ * When rows are as wide as the image, copies are built plane by plane (a
+ * block copy of the plane moved by the shift, then the columns that came
+ * from a neighbouring row set to zero). Where one shift is zero, that copy
+ * holds every column, and the others are it moved by their shift as a whole
+ * row (`copyWithin`, 0.66 → 0.46 ms for 64 images of 32 channels at 14×14);
+ * a copy with a nonzero shift lacks the columns it shifted out, so without a
+ * zero shift every copy is built from `x`. Rows wider than the image are
  * built element by element.
  */
 export function buildShifted(x: Float32Array, geo: RowGeometry, x3: Float32Array): void {
-  const { n, cin, h, w, kw, pw, dw, ws, plane, lead, ld } = geo;
-  const hw = h * w;
-  const shift = (j: number) => j * dw - pw;
-  let j0 = 0;
-  for (let j = 1; j < kw; j++) if (Math.abs(shift(j)) < Math.abs(shift(j0))) j0 = j;
+  const { cin, w, kw, pw, dw, ws, ld } = geo;
+  let j0 = -1;
+  for (let j = 0; j < kw; j++) if (j * dw === pw) j0 = j;
   for (let ci = 0; ci < cin; ci++) {
-    if (ws !== w) {
-      for (let j = 0; j < kw; j++) buildRowSlow(x, geo, ci, shift(j), x3, (ci * kw + j) * ld);
-      continue;
+    for (let j = 0; j < kw; j++) {
+      const row = (ci * kw + j) * ld, s = j * dw - pw;
+      if (ws !== w) buildRowSlow(x, geo, ci, s, x3, row);
+      else if (j0 < 0 || j === j0) buildPlanes(x, geo, ci, s, x3, row);
     }
-    const r0 = (ci * kw + j0) * ld, s = shift(j0);
-    x3.fill(0, r0, r0 + lead);
-    for (let b = 0; b < n; b++) {
-      const base = r0 + lead + b * plane, src = (b * cin + ci) * hw;
-      if (Math.abs(s) >= w) x3.fill(0, base, base + hw);
-      else if (s >= 0) {
-        copy(x3, base, x, src + s, hw - s);
-        for (let y = 0; y < h; y++) {
-          const e = base + y * w + w;
-          for (let k = e - s; k < e; k++) x3[k] = 0;
-        }
-      } else {
-        copy(x3, base - s, x, src, hw + s);
-        for (let y = 0; y < h; y++) {
-          const e = base + y * w;
-          for (let k = e; k < e - s; k++) x3[k] = 0;
-        }
-      }
-      x3.fill(0, base + hw, base + plane);
-    }
-    x3.fill(0, r0 + lead + n * plane, r0 + ld);
+    if (ws !== w || j0 < 0) continue;
+    const r0 = (ci * kw + j0) * ld;
     for (let j = 0; j < kw; j++) {
       if (j === j0) continue;
       const row = (ci * kw + j) * ld, d = (j - j0) * dw, e = Math.abs(d);
@@ -159,6 +149,39 @@ export function buildShifted(x: Float32Array, geo: RowGeometry, x3: Float32Array
       }
     }
   }
+}
+
+/** One shifted copy of channel `ci`, plane by plane (rows as wide as the image). */
+function buildPlanes(
+  x: Float32Array,
+  geo: RowGeometry,
+  ci: number,
+  s: number,
+  x3: Float32Array,
+  row: number,
+): void {
+  const { n, cin, h, w, plane, lead, ld } = geo;
+  const hw = h * w;
+  x3.fill(0, row, row + lead);
+  for (let b = 0; b < n; b++) {
+    const base = row + lead + b * plane, src = (b * cin + ci) * hw;
+    if (Math.abs(s) >= w) x3.fill(0, base, base + hw);
+    else if (s >= 0) {
+      copy(x3, base, x, src + s, hw - s);
+      for (let y = 0; y < h; y++) {
+        const e = base + y * w + w;
+        for (let k = e - s; k < e; k++) x3[k] = 0;
+      }
+    } else {
+      copy(x3, base - s, x, src, hw + s);
+      for (let y = 0; y < h; y++) {
+        const e = base + y * w;
+        for (let k = e; k < e - s; k++) x3[k] = 0;
+      }
+    }
+    x3.fill(0, base + hw, base + plane);
+  }
+  x3.fill(0, row + lead + n * plane, row + ld);
 }
 
 /** One shifted copy of channel `ci`, element by element (rows wider than the image). */
@@ -200,37 +223,6 @@ export function weightRows(
       for (let i = 0; i < kh; i++) {
         const src = ((fi * cg + ci) * kh + i) * kw, dst = (i * f + fi) * k + ci * kw;
         for (let j = 0; j < kw; j++) out[dst + j] = wt[src + j];
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * The weight rows of the input gradient: the convolution of `dy` with the
- * kernel flipped in both axes and its channel axes swapped within each group,
- * `[kh, C, Fg·kw]`.
- */
-export function transposedWeightRows(
-  wt: Float32Array,
-  f: number,
-  cg: number,
-  g: number,
-  kh: number,
-  kw: number,
-): Float32Array {
-  const fg = f / g, c = cg * g, k = fg * kw;
-  const out = new Float32Array(kh * c * k);
-  for (let gi = 0; gi < g; gi++) {
-    for (let fo = 0; fo < fg; fo++) {
-      const fi = gi * fg + fo;
-      for (let ci = 0; ci < cg; ci++) {
-        const cc = gi * cg + ci;
-        for (let i = 0; i < kh; i++) {
-          const src = ((fi * cg + ci) * kh + (kh - 1 - i)) * kw;
-          const dst = (i * c + cc) * k + fo * kw;
-          for (let j = 0; j < kw; j++) out[dst + j] = wt[src + kw - 1 - j];
-        }
       }
     }
   }
@@ -293,112 +285,222 @@ export function rowForward(
 }
 
 /**
- * Copies `dy [n, cout, oh, ow]` into the `[cout, len]` output layout, zero
- * between images (every element written).
+ * Row length of `dy` stacked by kernel row (`stackOutputRows`): the layout's
+ * length plus the reach of the kernel rows, `len + dh·(kh−1)·ws` (at most
+ * `ld`, and at least `lead + len`).
+ *
+ * @returns The row length.
  */
-export function outputLayout(dy: Float32Array, geo: RowGeometry, dyP: Float32Array): void {
-  const { n, cout: f, oh, ow, ws, plane, len } = geo;
-  const ohw = oh * ow;
-  for (let fi = 0; fi < f; fi++) {
-    for (let b = 0; b < n; b++) {
-      const src = (b * f + fi) * ohw, dst = fi * len + b * plane;
-      if (ws === ow) copy(dyP, dst, dy, src, ohw);
-      else {
-        for (let y = 0; y < oh; y++) {
-          const d = dst + y * ws, s = src + y * ow;
-          for (let x0 = 0; x0 < ow; x0++) dyP[d + x0] = dy[s + x0];
-          dyP.fill(0, d + ow, d + ws);
+export function stackedLength(geo: RowGeometry): number {
+  return geo.len + geo.dh * (geo.kh - 1) * geo.ws;
+}
+
+/**
+ * Stacks `dy [n, cout, oh, ow]` by kernel row: `d3 [(gi, i, fo), k3]` with
+ * `k3 = stackedLength(geo)`, row `(gi, i, fo)` being channel `gi·fg + fo` of
+ * `dy` in the output layout (image `b` at `b·plane`, zero between images),
+ * moved `i·dh·ws` positions along, zero elsewhere. Position `q` of row
+ * `(i, f)` then pairs with position `q` of every shifted copy, which kernel
+ * row `i` read for output position `q − i·dh·ws`. Every element is written.
+ */
+export function stackOutputRows(dy: Float32Array, geo: RowGeometry, d3: Float32Array): void {
+  const { n, cout: f, g, oh, ow, kh, dh, ws, plane, len } = geo;
+  const fg = f / g, k3 = stackedLength(geo), ohw = oh * ow;
+  for (let gi = 0; gi < g; gi++) {
+    const blk = gi * kh * fg * k3;
+    for (let fo = 0; fo < fg; fo++) {
+      const row = blk + fo * k3;
+      for (let b = 0; b < n; b++) {
+        const src = (b * f + gi * fg + fo) * ohw, dst = row + b * plane;
+        if (ws === ow) copy(d3, dst, dy, src, ohw);
+        else {
+          for (let y = 0; y < oh; y++) {
+            const d = dst + y * ws, s = src + y * ow;
+            for (let x0 = 0; x0 < ow; x0++) d3[d + x0] = dy[s + x0];
+            d3.fill(0, d + ow, d + ws);
+          }
         }
+        d3.fill(0, dst + oh * ws, dst + plane);
       }
-      dyP.fill(0, dst + oh * ws, dst + plane);
+      d3.fill(0, row + len, row + k3);
+    }
+    // Kernel row i is the block of row 0 moved sh positions along, in one
+    // copy: the sh positions that enter a row from the end of the row above
+    // are that row's tail, which is zero (k3 − len ≥ sh).
+    for (let i = 1; i < kh; i++) {
+      const sh = i * dh * ws, dst = blk + i * fg * k3;
+      d3.copyWithin(dst + sh, blk, blk + fg * k3 - sh);
+      d3.fill(0, dst, dst + sh);
     }
   }
 }
 
 /**
- * Where the shifted copies of `dy` built for the input gradient (geometry
- * `gt`) already hold `dy` in the output layout of `geo`: the copy with shift
- * zero, when both layouts have the same rows and planes (a "same" 3×3
- * convolution, for one). Row `f` then starts at `off + f·ld`.
- *
- * @returns The offset and row stride, or undefined.
+ * Weights `[F, Cg, kh, kw]` as the matrix of the input gradient's product,
+ * one `[Cg·kw, kh·Fg]` block per group: element `((c, j), (i, fo))` is
+ * `W[gi·Fg + fo, c, i, j]`.
  */
-export function outputRowsInShifted(
-  geo: RowGeometry,
-  gt: RowGeometry,
-): { off: number; ld: number } | undefined {
-  if (gt.ws !== geo.ws || gt.plane !== geo.plane || gt.pw % gt.dw !== 0) return undefined;
-  const jc = gt.pw / gt.dw;
-  return { off: jc * gt.ld + gt.lead, ld: gt.kw * gt.ld };
+export function stackedWeights(
+  wt: Float32Array,
+  f: number,
+  cg: number,
+  g: number,
+  kh: number,
+  kw: number,
+): Float32Array {
+  const fg = f / g, cols = kh * fg, blk = cg * kw * cols;
+  const out = new Float32Array(g * blk);
+  for (let gi = 0; gi < g; gi++) {
+    for (let fo = 0; fo < fg; fo++) {
+      for (let ci = 0; ci < cg; ci++) {
+        for (let i = 0; i < kh; i++) {
+          const src = (((gi * fg + fo) * cg + ci) * kh + i) * kw;
+          const dst = gi * blk + ci * kw * cols + i * fg + fo;
+          for (let j = 0; j < kw; j++) out[dst + j * cols] = wt[src + j];
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /**
- * Weight gradient `dw [cout, cin/g, kh, kw]` from the shifted copies of the
- * input and `dy` in the output layout, row `f` at `dyOff + f·dyLd`.
+ * Input gradient `dx [n, cin, h, w]` from `dy` stacked by kernel row and the
+ * weights from `stackedWeights`: one GEMM per group gives the gradient of
+ * every shifted copy, `dx3 [(c, j), k3] = W · d3` (`dx3` holds
+ * `cin·kw·k3` floats, overwritten), and `unshiftInto` adds them up.
+ */
+export function rowInputGrad(
+  d3: Float32Array,
+  wst: Float32Array,
+  geo: RowGeometry,
+  dx3: Float32Array,
+  dx: Float32Array,
+): void {
+  const { cin, cout: f, g, kh, kw } = geo;
+  const cg = cin / g, fg = f / g, k3 = stackedLength(geo), m = cg * kw, k = kh * fg;
+  for (let gi = 0; gi < g; gi++) {
+    gemm(false, false, m, k3, k, wst, gi * m * k, k, d3, gi * k * k3, k3, dx3, gi * m * k3, k3);
+  }
+  unshiftInto(dx3, geo, k3, dx);
+}
+
+/**
+ * The adjoint of `buildShifted`: `dx [n, cin, h, w]` (overwritten) as the sum
+ * over the `kw` shifted copies of their gradients, `dx3 [(c, j), ld3]`
+ * (which it overwrites in part). Copy `j` holds `x[c, y, x]` at column
+ * `x − s` of its row `y` (`s = j·dw − pw`), where that column lies within
+ * the row.
+ *
+ * When rows are as wide as the image and one shift is zero, each image plane
+ * of `dx` is summed as whole planes, every copy read `s` positions along (a
+ * read that leaves its row takes another row's value), and then the columns
+ * where a read left the row are summed again over the copies that hold
+ * them. With three copies the plane sum is one loop.
+ */
+export function unshiftInto(
+  dx3: Float32Array,
+  geo: RowGeometry,
+  ld3: number,
+  dx: Float32Array,
+): void {
+  const { n, cin, h, w, kw, pw, dw, ws, plane, lead } = geo;
+  const hw = h * w;
+  let j0 = -1;
+  for (let j = 0; j < kw; j++) if (j * dw === pw) j0 = j;
+  const shifts: number[] = [];
+  for (let j = 0; j < kw; j++) if (j !== j0 && Math.abs(j * dw - pw) < w) shifts.push(j);
+  const smax = Math.max(0, ...shifts.map((j) => j * dw - pw));
+  const smin = Math.min(0, ...shifts.map((j) => j * dw - pw));
+  const edges: number[] = [];
+  for (let x0 = 0; x0 < w; x0++) if (x0 < smax || x0 >= w + smin) edges.push(x0);
+  for (let ci = 0; ci < cin; ci++) {
+    for (let b = 0; b < n; b++) {
+      const dst = (b * cin + ci) * hw, at = lead + b * plane;
+      if (ws === w && j0 >= 0 && at - smax >= 0 && at + hw - smin <= ld3) {
+        const a = (ci * kw + j0) * ld3 + at;
+        const src = shifts.map((j) => (ci * kw + j) * ld3 + at - (j * dw - pw));
+        if (src.length === 2) sum3(dx, dst, dx3, a, src[0], src[1], hw);
+        else {
+          copy(dx, dst, dx3, a, hw);
+          for (const f of src) for (let p = 0; p < hw; p++) dx[dst + p] += dx3[f + p];
+        }
+        // The columns where a copy's read left the row: summed again over
+        // the copies that hold them.
+        for (const x0 of edges) {
+          for (let y = 0; y < h; y++) {
+            const o = y * w + x0;
+            let v = dx3[a + o];
+            for (let t = 0; t < src.length; t++) {
+              const s = shifts[t] * dw - pw;
+              if (x0 - s >= 0 && x0 - s < w) v += dx3[src[t] + o];
+            }
+            dx[dst + o] = v;
+          }
+        }
+        continue;
+      }
+      // Row by row: the unshifted copy (or zeros) first, then the others
+      // over the columns where they hold the row.
+      if (j0 < 0) dx.fill(0, dst, dst + hw);
+      else {
+        const src = (ci * kw + j0) * ld3 + at;
+        for (let y = 0; y < h; y++) copy(dx, dst + y * w, dx3, src + y * ws, w);
+      }
+      for (const j of shifts) {
+        const s = j * dw - pw, src = (ci * kw + j) * ld3 + at - s;
+        const lo = Math.max(0, s), hi = Math.min(w, ws + s);
+        for (let y = 0; y < h; y++) {
+          const d = dst + y * w, r = src + y * ws;
+          for (let x0 = lo; x0 < hi; x0++) dx[d + x0] += dx3[r + x0];
+        }
+      }
+    }
+  }
+}
+
+/** `out[o + p] = v[a + p] + v[b + p] + v[c + p]` for `p < count`. */
+function sum3(
+  out: Float32Array,
+  o: number,
+  v: Float32Array,
+  a: number,
+  b: number,
+  c: number,
+  count: number,
+): void {
+  for (let p = 0; p < count; p++) out[o + p] = v[a + p] + v[b + p] + v[c + p];
+}
+
+/**
+ * Weight gradient `dw [cout, cin/g, kh, kw]` (overwritten) from the shifted
+ * copies of the input and `dy` stacked by kernel row: one GEMM per group,
+ * `[Cg·kw, k3]·[k3, kh·Fg]` (`x3 · d3ᵀ`; this orientation was 3% faster than
+ * `d3 · x3ᵀ` for 32→64 channels at 14×14).
  */
 export function rowWeightGrad(
   x3: Float32Array,
   geo: RowGeometry,
-  dyRows: Float32Array,
-  dyOff: number,
-  dyLd: number,
+  d3: Float32Array,
   dw: Float32Array,
 ): void {
-  const { cin, cout: f, g, kh, kw, dh, ws, len, ld } = geo;
-  const cg = cin / g, fg = f / g, k = cg * kw;
-  const byRow = new Float32Array(kh * f * k);
+  const { cin, cout: f, g, kh, kw, ld } = geo;
+  const cg = cin / g, fg = f / g, k3 = stackedLength(geo), m = cg * kw, k = kh * fg;
+  const prod = new Float32Array(g * m * k);
   for (let gi = 0; gi < g; gi++) {
-    for (let i = 0; i < kh; i++) {
-      gemm(
-        false,
-        true,
-        fg,
-        k,
-        len,
-        dyRows,
-        dyOff + gi * fg * dyLd,
-        dyLd,
-        x3,
-        gi * k * ld + i * dh * ws,
-        ld,
-        byRow,
-        (i * f + gi * fg) * k,
-        k,
-      );
-    }
+    gemm(false, true, m, k, k3, x3, gi * m * ld, ld, d3, gi * k * k3, k3, prod, gi * m * k, k);
   }
-  for (let fi = 0; fi < f; fi++) {
-    for (let ci = 0; ci < cg; ci++) {
-      for (let i = 0; i < kh; i++) {
-        const src = (i * f + fi) * k + ci * kw, dst = ((fi * cg + ci) * kh + i) * kw;
-        for (let j = 0; j < kw; j++) dw[dst + j] = byRow[src + j];
+  for (let gi = 0; gi < g; gi++) {
+    for (let fo = 0; fo < fg; fo++) {
+      for (let ci = 0; ci < cg; ci++) {
+        for (let i = 0; i < kh; i++) {
+          const dst = (((gi * fg + fo) * cg + ci) * kh + i) * kw;
+          const src = gi * m * k + ci * kw * k + i * fg + fo;
+          for (let j = 0; j < kw; j++) dw[dst + j] = prod[src + j * k];
+        }
       }
     }
   }
-}
-
-/**
- * The geometry of the input gradient of a convolution with geometry `geo`:
- * the stride-1 convolution of `dy` with padding `dh·(kh−1) − ph`.
- *
- * @returns The geometry (always defined for a geometry `rowGeometry` gave).
- */
-export function inputGradGeometry(geo: RowGeometry): RowGeometry {
-  const { n, cin, cout, g, oh, ow, kh, kw, ph, pw, dh, dw } = geo;
-  return rowGeometry(
-    n,
-    cout,
-    cin,
-    g,
-    oh,
-    ow,
-    kh,
-    kw,
-    dh * (kh - 1) - ph,
-    dw * (kw - 1) - pw,
-    dh,
-    dw,
-  )!;
 }
 
 /**

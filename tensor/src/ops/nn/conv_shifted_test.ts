@@ -26,6 +26,11 @@ const CASES: Case[] = [
   { x: [2, 16, 12, 10], w: [16, 8, 3, 3], padding: [2, 1], dilation: [2, 1], groups: 2 },
   // Shifts as wide as the image (every shifted column is padding).
   { x: [2, 16, 5, 2], w: [4, 16, 3, 5], padding: [1, 2] },
+  // Output wider than the input (rows as wide as the output).
+  { x: [2, 16, 5, 4], w: [8, 16, 3, 3], padding: [1, 2] },
+  // No kernel column without a shift (dilation 2, padding 1): the input
+  // gradient has no copy to assign first.
+  { x: [2, 16, 6, 9], w: [8, 16, 2, 3], padding: 1, dilation: [1, 2] },
   // Padding beyond the kernel's reach: the shifted layout does not apply.
   { x: [1, 16, 4, 4], w: [4, 16, 3, 3], padding: 3 },
 ];
