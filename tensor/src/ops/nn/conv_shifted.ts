@@ -28,6 +28,14 @@
  * the wrapped-around columns zeroed (1.8 ms of copies for the same layer's
  * earlier input gradient, the convolution of `dy` with the flipped kernel).
  *
+ * The forward product and the input gradient's run over the images in chunks
+ * of about `ROW_CHUNK` positions, each followed by the pass that reads its
+ * result (the output's crop, the sum over the copies) while that is still in
+ * cache: 4096 positions (about 2 MB of result for 64 channels, the size of
+ * the L2 cache here) made the 32→64-channel layer's forward 2% and its
+ * forward+backward 4% faster than whole-batch products, and were faster
+ * than 2048 or 8192.
+ *
  * @module
  */
 import { gemm } from "../../cpu/gemm.ts";
@@ -242,42 +250,45 @@ export function rowForward(
   out: Float32Array,
   bias?: Float32Array,
 ): void {
-  const { n, cin, cout: f, g, oh, ow, kh, kw, dh, ws, plane, len, ld } = geo;
-  const cg = cin / g, fg = f / g, k = cg * kw;
-  for (let gi = 0; gi < g; gi++) {
-    for (let i = 0; i < kh; i++) {
-      gemm(
-        false,
-        false,
-        fg,
-        len,
-        k,
-        wRows,
-        (i * f + gi * fg) * k,
-        k,
-        x3,
-        gi * k * ld + i * dh * ws,
-        ld,
-        tmp,
-        gi * fg * len,
-        len,
-        i > 0,
-      );
+  const { n, cin, cout: f, g, oh, ow, kh, kw, dh, ws, plane, ld } = geo;
+  const cg = cin / g, fg = f / g, k = cg * kw, ohw = oh * ow;
+  // Images in chunks of about ROW_CHUNK positions, each cropped from tmp
+  // while its columns are still in cache.
+  const per = Math.max(1, Math.floor(ROW_CHUNK.positions / plane));
+  for (let b0 = 0; b0 < n; b0 += per) {
+    const b1 = Math.min(n, b0 + per), cols = (b1 - b0) * plane;
+    for (let gi = 0; gi < g; gi++) {
+      for (let i = 0; i < kh; i++) {
+        gemm(
+          false,
+          false,
+          fg,
+          cols,
+          k,
+          wRows,
+          (i * f + gi * fg) * k,
+          k,
+          x3,
+          gi * k * ld + i * dh * ws + b0 * plane,
+          ld,
+          tmp,
+          gi * fg * cols,
+          cols,
+          i > 0,
+        );
+      }
     }
-  }
-  const ohw = oh * ow;
-  // Channel by channel, so the reads go through tmp in order (0.52 → 0.43 ms
-  // for 64 images of 64 channels at 14×14, against image by image).
-  for (let fi = 0; fi < f; fi++) {
-    const bv = bias ? bias[fi] : 0;
-    for (let b = 0; b < n; b++) {
-      const src = fi * len + b * plane, dst = (b * f + fi) * ohw;
-      if (ws === ow && bv === 0) copy(out, dst, tmp, src, ohw);
-      else if (ws === ow) { for (let p = 0; p < ohw; p++) out[dst + p] = tmp[src + p] + bv; }
-      else {
-        for (let y = 0; y < oh; y++) {
-          const s = src + y * ws, d = dst + y * ow;
-          for (let x0 = 0; x0 < ow; x0++) out[d + x0] = tmp[s + x0] + bv;
+    for (let fi = 0; fi < f; fi++) {
+      const bv = bias ? bias[fi] : 0;
+      for (let b = b0; b < b1; b++) {
+        const src = fi * cols + (b - b0) * plane, dst = (b * f + fi) * ohw;
+        if (ws === ow && bv === 0) copy(out, dst, tmp, src, ohw);
+        else if (ws === ow) { for (let p = 0; p < ohw; p++) out[dst + p] = tmp[src + p] + bv; }
+        else {
+          for (let y = 0; y < oh; y++) {
+            const s = src + y * ws, d = dst + y * ow;
+            for (let x0 = 0; x0 < ow; x0++) out[d + x0] = tmp[s + x0] + bv;
+          }
         }
       }
     }
@@ -377,13 +388,40 @@ export function rowInputGrad(
   dx3: Float32Array,
   dx: Float32Array,
 ): void {
-  const { cin, cout: f, g, kh, kw } = geo;
+  const { n, cin, cout: f, g, kh, kw, ws, plane, lead } = geo;
   const cg = cin / g, fg = f / g, k3 = stackedLength(geo), m = cg * kw, k = kh * fg;
-  for (let gi = 0; gi < g; gi++) {
-    gemm(false, false, m, k3, k, wst, gi * m * k, k, d3, gi * k * k3, k3, dx3, gi * m * k3, k3);
+  // Images in chunks of about ROW_CHUNK positions: the product's columns
+  // that the chunk's sum reads (its planes, one row either side), then the
+  // sum, while those columns are still in cache.
+  const per = Math.max(1, Math.floor(ROW_CHUNK.positions / plane));
+  for (let b0 = 0; b0 < n; b0 += per) {
+    const b1 = Math.min(n, b0 + per);
+    const q0 = Math.max(0, lead + b0 * plane - ws), q1 = Math.min(k3, lead + b1 * plane + ws);
+    const cols = q1 - q0;
+    for (let gi = 0; gi < g; gi++) {
+      gemm(
+        false,
+        false,
+        m,
+        cols,
+        k,
+        wst,
+        gi * m * k,
+        k,
+        d3,
+        gi * k * k3 + q0,
+        k3,
+        dx3,
+        gi * m * cols,
+        cols,
+      );
+    }
+    unshiftInto(dx3, geo, cols, dx, b0, b1, q0);
   }
-  unshiftInto(dx3, geo, k3, dx);
 }
+
+/** Positions per chunk of `rowForward` and `rowInputGrad` (exported for tests). */
+export const ROW_CHUNK = { positions: 4096 };
 
 /**
  * The adjoint of `buildShifted`: `dx [n, cin, h, w]` (overwritten) as the sum
@@ -403,8 +441,11 @@ export function unshiftInto(
   geo: RowGeometry,
   ld3: number,
   dx: Float32Array,
+  b0 = 0,
+  b1 = geo.n,
+  q0 = 0,
 ): void {
-  const { n, cin, h, w, kw, pw, dw, ws, plane, lead } = geo;
+  const { cin, h, w, kw, pw, dw, ws, plane, lead } = geo;
   const hw = h * w;
   let j0 = -1;
   for (let j = 0; j < kw; j++) if (j * dw === pw) j0 = j;
@@ -415,8 +456,8 @@ export function unshiftInto(
   const edges: number[] = [];
   for (let x0 = 0; x0 < w; x0++) if (x0 < smax || x0 >= w + smin) edges.push(x0);
   for (let ci = 0; ci < cin; ci++) {
-    for (let b = 0; b < n; b++) {
-      const dst = (b * cin + ci) * hw, at = lead + b * plane;
+    for (let b = b0; b < b1; b++) {
+      const dst = (b * cin + ci) * hw, at = lead + b * plane - q0;
       if (ws === w && j0 >= 0 && at - smax >= 0 && at + hw - smin <= ld3) {
         const a = (ci * kw + j0) * ld3 + at;
         const src = shifts.map((j) => (ci * kw + j) * ld3 + at - (j * dw - pw));

@@ -7,6 +7,7 @@ import { gradcheck, gradients } from "@dendrite/autograd";
 import { assertClose } from "@dendrite/tensor/testing";
 import { _setConvAlgorithm, type ConvAlgorithm, SHIFTED_BUDGET } from "./conv.ts";
 import { setBlasEnabled } from "../../cpu/blas.ts";
+import { ROW_CHUNK } from "./conv_shifted.ts";
 
 interface Case {
   x: number[];
@@ -156,14 +157,22 @@ Deno.test("conv2d adds the bias in every algorithm (shifted, im2col per image an
 
 Deno.test("shifted convolutions split into chunks of images give the same outputs and gradients", () => {
   const whole = CASES.map((c) => run(c, "shifted"));
-  const prev = SHIFTED_BUDGET.floats;
-  SHIFTED_BUDGET.floats = 1; // one image per chunk
+  const prev = SHIFTED_BUDGET.floats, prevRows = ROW_CHUNK.positions;
   try {
-    CASES.forEach((c, k) => {
-      run(c, "shifted").forEach((t, i) => assertClose(t, whole[k][i], { atol: 1e-5, rtol: 1e-5 }));
-    });
+    // One image per chunk of the batch, then per chunk of the input
+    // gradient's product and sum.
+    for (const [floats, positions] of [[1, prevRows], [prev, 1]]) {
+      SHIFTED_BUDGET.floats = floats;
+      ROW_CHUNK.positions = positions;
+      CASES.forEach((c, k) => {
+        run(c, "shifted").forEach((t, i) =>
+          assertClose(t, whole[k][i], { atol: 1e-5, rtol: 1e-5 })
+        );
+      });
+    }
   } finally {
     SHIFTED_BUDGET.floats = prev;
+    ROW_CHUNK.positions = prevRows;
   }
 });
 
