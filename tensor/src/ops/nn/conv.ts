@@ -45,14 +45,13 @@ import { col2im, im2col, outSize, type Window2d } from "./im2col.ts";
 import {
   buildShifted,
   colFromShifted,
+  gradientChunks,
+  type GradientScratch,
   rowForward,
   type RowGeometry,
   rowGeometry,
-  rowInputGrad,
-  rowWeightGrad,
-  stackedLength,
+  rowGradients,
   stackedWeights,
-  stackOutputRows,
   weightRows,
   withImages,
 } from "./conv_shifted.ts";
@@ -88,6 +87,16 @@ function shiftedInput(
     x3Holds = { data, key };
   }
   return x3;
+}
+
+/** The scratch of `rowGradients` for a geometry ("dy3" and "tmp"). */
+function gradientScratch(geo: RowGeometry): GradientScratch {
+  const { width } = gradientChunks(geo);
+  return {
+    d3: scratch("dy3", geo.cout * geo.kh * width),
+    dx3: scratch("tmp", geo.cin * geo.kw * width),
+    width,
+  };
 }
 
 /** Convolution geometry after normalisation. */
@@ -364,10 +373,10 @@ function inputGradCpu(dy: TensorInfo, w: TensorInfo, a: ConvGradAttrs): Float32A
     const wst = stackedWeights(ws, f, cg, g, kh, kw);
     const dx = cpuAllocF32Overwritten(n * c * h * wd);
     inChunks(geo, (f * kh + c * kw) * geo.plane, (b0, gc) => {
-      const k3 = stackedLength(gc);
-      const d3 = scratch("dy3", f * kh * k3);
-      stackOutputRows(ys.subarray(b0 * f * P), gc, d3);
-      rowInputGrad(d3, wst, gc, scratch("tmp", c * kw * k3), dx.subarray(b0 * c * h * wd));
+      rowGradients(ys.subarray(b0 * f * P), gc, gradientScratch(gc), {
+        dx: dx.subarray(b0 * c * h * wd),
+        wst,
+      });
     });
     return dx;
   }
@@ -430,9 +439,10 @@ function weightGradCpu(x: TensorInfo, dy: TensorInfo, a: ConvAttrs & { kh: numbe
     const part = new Float32Array(dw.length);
     inChunks(geo, (c * kw + f * kh) * geo.plane, (b0, gc) => {
       const x3 = shiftedInput(x, xs, b0, gc, false);
-      const d3 = scratch("dy3", f * kh * stackedLength(gc));
-      stackOutputRows(ys.subarray(b0 * f * P), gc, d3);
-      rowWeightGrad(x3, gc, d3, b0 === 0 ? dw : part);
+      rowGradients(ys.subarray(b0 * f * P), gc, gradientScratch(gc), {
+        dw: b0 === 0 ? dw : part,
+        x3,
+      });
       if (b0 > 0) { for (let i = 0; i < dw.length; i++) dw[i] += part[i]; }
     });
     return dw;
@@ -507,12 +517,13 @@ registerKernel("Conv2dBackward", "cpu", ([dy, w, x], a: ConvGradAttrs) => {
   const dw = new Float32Array(f * cg * kh * kw), part = new Float32Array(dw.length);
   const ohw = geo.oh * geo.ow, chw = c * h * wd;
   inChunks(geo, (f * kh + 2 * c * kw) * geo.plane, (b0, gc) => {
-    const k3 = stackedLength(gc);
-    const d3 = scratch("dy3", f * kh * k3);
-    stackOutputRows(ys.subarray(b0 * f * ohw), gc, d3);
-    rowInputGrad(d3, wst, gc, scratch("tmp", c * kw * k3), dx.subarray(b0 * chw));
     const x3 = shiftedInput(x, xs, b0, gc, false);
-    rowWeightGrad(x3, gc, d3, b0 === 0 ? dw : part);
+    rowGradients(ys.subarray(b0 * f * ohw), gc, gradientScratch(gc), {
+      dx: dx.subarray(b0 * chw),
+      wst,
+      dw: b0 === 0 ? dw : part,
+      x3,
+    });
     if (b0 > 0) { for (let i = 0; i < dw.length; i++) dw[i] += part[i]; }
   });
   return [cpuOutput(dx, [n, c, h, wd]), cpuOutput(dw, [f, cg, kh, kw])];

@@ -16,11 +16,11 @@
  * 14×14, where padding both axes cost 31%), and when the output is as wide as
  * the rows every copy in and out moves whole planes.
  *
- * The gradients start from `dy` stacked by kernel row (`stackOutputRows`):
- * row `(i, f)` holds `dy` of channel `f` in the output layout, moved
- * `i·dh·ws` positions along, so that it lines up with the positions of the
- * shifted copies that kernel row `i` read. The weight gradient is then one
- * GEMM, `x3 · d3ᵀ`, and the input gradient one GEMM, `W · d3`, which gives the
+ * The gradients start from `dy` stacked by kernel row (`rowGradients`): row
+ * `(i, f)` holds `dy` of channel `f` in the output layout, moved `i·dh·ws`
+ * positions along, so that it lines up with the positions of the shifted
+ * copies that kernel row `i` read. The weight gradient is then one GEMM,
+ * `x3 · d3ᵀ`, and the input gradient one GEMM, `W · d3`, which gives the
  * gradient of every shifted copy, followed by one pass that adds each copy's
  * gradient back at its shift (`unshiftInto`). Both products are wider than
  * per-row ones (for 32→64 channels at 14×14 with OpenBLAS: dw 3.5 → 2.7 ms,
@@ -28,13 +28,14 @@
  * the wrapped-around columns zeroed (1.8 ms of copies for the same layer's
  * earlier input gradient, the convolution of `dy` with the flipped kernel).
  *
- * The forward product and the input gradient's run over the images in chunks
- * of about `ROW_CHUNK` positions, each followed by the pass that reads its
- * result (the output's crop, the sum over the copies) while that is still in
- * cache: 4096 positions (about 2 MB of result for 64 channels, the size of
- * the L2 cache here) made the 32→64-channel layer's forward 2% and its
- * forward+backward 4% faster than whole-batch products, and were faster
- * than 2048 or 8192.
+ * The forward product and the gradients run over the images in chunks of
+ * about `ROW_CHUNK` positions: the output's crop and the sum over the copies
+ * read each chunk's product right after it, and the gradients stack each
+ * chunk's part of `dy` for both of their products, all while in cache. 4096
+ * positions (about 2 MB of result for 64 channels, the size of the L2 cache
+ * here) were faster than 2048 or 8192; against whole-batch products, the
+ * 32→64-channel layer at 14×14 ran 2% faster forward and forward+backward
+ * went 11.7 → 10.2 ms.
  *
  * @module
  */
@@ -296,7 +297,7 @@ export function rowForward(
 }
 
 /**
- * Row length of `dy` stacked by kernel row (`stackOutputRows`): the layout's
+ * Row length of `dy` stacked by kernel row (`rowGradients`): the layout's
  * length plus the reach of the kernel rows, `len + dh·(kh−1)·ws` (at most
  * `ld`, and at least `lead + len`).
  *
@@ -304,46 +305,6 @@ export function rowForward(
  */
 export function stackedLength(geo: RowGeometry): number {
   return geo.len + geo.dh * (geo.kh - 1) * geo.ws;
-}
-
-/**
- * Stacks `dy [n, cout, oh, ow]` by kernel row: `d3 [(gi, i, fo), k3]` with
- * `k3 = stackedLength(geo)`, row `(gi, i, fo)` being channel `gi·fg + fo` of
- * `dy` in the output layout (image `b` at `b·plane`, zero between images),
- * moved `i·dh·ws` positions along, zero elsewhere. Position `q` of row
- * `(i, f)` then pairs with position `q` of every shifted copy, which kernel
- * row `i` read for output position `q − i·dh·ws`. Every element is written.
- */
-export function stackOutputRows(dy: Float32Array, geo: RowGeometry, d3: Float32Array): void {
-  const { n, cout: f, g, oh, ow, kh, dh, ws, plane, len } = geo;
-  const fg = f / g, k3 = stackedLength(geo), ohw = oh * ow;
-  for (let gi = 0; gi < g; gi++) {
-    const blk = gi * kh * fg * k3;
-    for (let fo = 0; fo < fg; fo++) {
-      const row = blk + fo * k3;
-      for (let b = 0; b < n; b++) {
-        const src = (b * f + gi * fg + fo) * ohw, dst = row + b * plane;
-        if (ws === ow) copy(d3, dst, dy, src, ohw);
-        else {
-          for (let y = 0; y < oh; y++) {
-            const d = dst + y * ws, s = src + y * ow;
-            for (let x0 = 0; x0 < ow; x0++) d3[d + x0] = dy[s + x0];
-            d3.fill(0, d + ow, d + ws);
-          }
-        }
-        d3.fill(0, dst + oh * ws, dst + plane);
-      }
-      d3.fill(0, row + len, row + k3);
-    }
-    // Kernel row i is the block of row 0 moved sh positions along, in one
-    // copy: the sh positions that enter a row from the end of the row above
-    // are that row's tail, which is zero (k3 − len ≥ sh).
-    for (let i = 1; i < kh; i++) {
-      const sh = i * dh * ws, dst = blk + i * fg * k3;
-      d3.copyWithin(dst + sh, blk, blk + fg * k3 - sh);
-      d3.fill(0, dst, dst + sh);
-    }
-  }
 }
 
 /**
@@ -375,52 +336,7 @@ export function stackedWeights(
   return out;
 }
 
-/**
- * Input gradient `dx [n, cin, h, w]` from `dy` stacked by kernel row and the
- * weights from `stackedWeights`: one GEMM per group gives the gradient of
- * every shifted copy, `dx3 [(c, j), k3] = W · d3` (`dx3` holds
- * `cin·kw·k3` floats, overwritten), and `unshiftInto` adds them up.
- */
-export function rowInputGrad(
-  d3: Float32Array,
-  wst: Float32Array,
-  geo: RowGeometry,
-  dx3: Float32Array,
-  dx: Float32Array,
-): void {
-  const { n, cin, cout: f, g, kh, kw, ws, plane, lead } = geo;
-  const cg = cin / g, fg = f / g, k3 = stackedLength(geo), m = cg * kw, k = kh * fg;
-  // Images in chunks of about ROW_CHUNK positions: the product's columns
-  // that the chunk's sum reads (its planes, one row either side), then the
-  // sum, while those columns are still in cache.
-  const per = Math.max(1, Math.floor(ROW_CHUNK.positions / plane));
-  for (let b0 = 0; b0 < n; b0 += per) {
-    const b1 = Math.min(n, b0 + per);
-    const q0 = Math.max(0, lead + b0 * plane - ws), q1 = Math.min(k3, lead + b1 * plane + ws);
-    const cols = q1 - q0;
-    for (let gi = 0; gi < g; gi++) {
-      gemm(
-        false,
-        false,
-        m,
-        cols,
-        k,
-        wst,
-        gi * m * k,
-        k,
-        d3,
-        gi * k * k3 + q0,
-        k3,
-        dx3,
-        gi * m * cols,
-        cols,
-      );
-    }
-    unshiftInto(dx3, geo, cols, dx, b0, b1, q0);
-  }
-}
-
-/** Positions per chunk of `rowForward` and `rowInputGrad` (exported for tests). */
+/** Positions per chunk of `rowForward` and `rowGradients` (exported for tests). */
 export const ROW_CHUNK = { positions: 4096 };
 
 /**
@@ -513,24 +429,145 @@ function sum3(
   for (let p = 0; p < count; p++) out[o + p] = v[a + p] + v[b + p] + v[c + p];
 }
 
+/** Scratch of `rowGradients`: `dy` stacked by kernel row and the copies' gradients, per chunk. */
+export interface GradientScratch {
+  /** `(g·kh·Fg) × width` floats. */
+  d3: Float32Array;
+  /** `(cin·kw) × width` floats. */
+  dx3: Float32Array;
+  /** Row length of `d3`. */
+  width: number;
+}
+
 /**
- * Weight gradient `dw [cout, cin/g, kh, kw]` (overwritten) from the shifted
- * copies of the input and `dy` stacked by kernel row: one GEMM per group,
- * `[Cg·kw, k3]·[k3, kh·Fg]` (`x3 · d3ᵀ`; this orientation was 3% faster than
- * `d3 · x3ᵀ` for 32→64 channels at 14×14).
+ * The images of each chunk of `rowGradients` and the widest range of
+ * stacked positions a chunk uses.
+ *
+ * @returns Images per chunk and the row length its scratch needs.
  */
-export function rowWeightGrad(
-  x3: Float32Array,
+export function gradientChunks(geo: RowGeometry): { per: number; width: number } {
+  const { ws, plane, kh, dh } = geo;
+  const per = Math.max(1, Math.floor(ROW_CHUNK.positions / plane));
+  return {
+    per,
+    width: Math.min(stackedLength(geo), per * plane + 2 * ws + 2 * (kh - 1) * dh * ws),
+  };
+}
+
+/**
+ * The gradients of a convolution in the row-shifted layout, from `dy
+ * [n, cout, oh, ow]`: `dx [n, cin, h, w]` (overwritten) when `dx` and the
+ * weights from `stackedWeights` are given, and `dw [cout, cin/g, kh, kw]`
+ * (overwritten) when `dw` and the shifted copies of the input are given.
+ *
+ * Both products work on `dy` stacked by kernel row, `d3 [(gi, i, fo), q]`:
+ * row `(i, f)` holds `dy` of channel `f` in the output layout (image `b` at
+ * `b·plane`, zero between images) moved `i·dh·ws` positions along, so that
+ * position `q` pairs with position `q` of every shifted copy, which kernel
+ * row `i` read for output position `q − i·dh·ws`. Then `dw = x3 · d3ᵀ` (as
+ * `[(c, j), (i, fo)]`, scattered into `dw`) and `dx3 = W · d3` is the
+ * gradient of every shifted copy, which `unshiftInto` adds up into `dx`.
+ *
+ * The batch runs in chunks of about `ROW_CHUNK` positions of whole images:
+ * each chunk stacks its part of `dy`, which both products then read while it
+ * is in cache, and the weight gradient accumulates over the chunks' own
+ * positions (which partition `[0, stackedLength)`).
+ */
+export function rowGradients(
+  dy: Float32Array,
   geo: RowGeometry,
-  d3: Float32Array,
-  dw: Float32Array,
+  sc: GradientScratch,
+  grads: { dx?: Float32Array; wst?: Float32Array; dw?: Float32Array; x3?: Float32Array },
 ): void {
-  const { cin, cout: f, g, kh, kw, ld } = geo;
+  const { n, cin, cout: f, g, oh, ow, kh, kw, dh, ws, plane, lead, ld } = geo;
   const cg = cin / g, fg = f / g, k3 = stackedLength(geo), m = cg * kw, k = kh * fg;
-  const prod = new Float32Array(g * m * k);
-  for (let gi = 0; gi < g; gi++) {
-    gemm(false, true, m, k, k3, x3, gi * m * ld, ld, d3, gi * k * k3, k3, prod, gi * m * k, k);
+  const { d3, dx3, width } = sc;
+  const { dx, wst, dw, x3 } = grads;
+  const { per } = gradientChunks(geo);
+  const prod = dw ? new Float32Array(g * m * k) : undefined;
+  const ohw = oh * ow, reach = (kh - 1) * dh * ws;
+  const row = new Float32Array(width + reach);
+  for (let b0 = 0; b0 < n; b0 += per) {
+    const b1 = Math.min(n, b0 + per);
+    // The chunk's own positions (dw), those its images' sum reads (dx),
+    // and the stacked range covering both.
+    const o0 = b0 === 0 ? 0 : lead + b0 * plane, o1 = b1 === n ? k3 : lead + b1 * plane;
+    const u0 = Math.max(0, lead + b0 * plane - ws), u1 = Math.min(k3, lead + b1 * plane + ws);
+    const c0 = dx ? Math.min(o0, u0) : o0, c1 = dx ? Math.max(o1, u1) : o1;
+    // Each channel's output layout over [c0 − reach, c1) once, in a small
+    // buffer, then its kh stacked rows as windows of it.
+    const span = c1 - c0 + reach;
+    for (let fi = 0; fi < f; fi++) {
+      let cur = 0;
+      for (let b = Math.max(0, Math.floor((c0 - reach) / plane)); b < n; b++) {
+        const at = b * plane - (c0 - reach);
+        if (at >= span) break;
+        const base = (b * f + fi) * ohw;
+        for (let y = 0; y < oh; y++) {
+          const q = at + y * ws, lo = Math.max(q, 0), hi = Math.min(q + ow, span);
+          if (lo >= hi) continue;
+          if (cur < lo) row.fill(0, cur, lo);
+          if (ws === ow && y === 0 && q >= 0 && q + ohw <= span) {
+            row.set(dy.subarray(base, base + ohw), q);
+            cur = q + ohw;
+            break;
+          }
+          row.set(dy.subarray(base + y * ow + lo - q, base + y * ow + hi - q), lo);
+          cur = hi;
+        }
+      }
+      if (cur < span) row.fill(0, cur, span);
+      const gi = Math.floor(fi / fg), fo = fi - gi * fg;
+      for (let i = 0; i < kh; i++) {
+        const from = reach - i * dh * ws;
+        d3.set(row.subarray(from, from + c1 - c0), ((gi * kh + i) * fg + fo) * width);
+      }
+    }
+    if (dw && x3 && prod) {
+      for (let gi = 0; gi < g; gi++) {
+        gemm(
+          false,
+          true,
+          m,
+          k,
+          o1 - o0,
+          x3,
+          gi * m * ld + o0,
+          ld,
+          d3,
+          gi * k * width + o0 - c0,
+          width,
+          prod,
+          gi * m * k,
+          k,
+          b0 > 0,
+        );
+      }
+    }
+    if (dx && wst) {
+      const cols = u1 - u0;
+      for (let gi = 0; gi < g; gi++) {
+        gemm(
+          false,
+          false,
+          m,
+          cols,
+          k,
+          wst,
+          gi * m * k,
+          k,
+          d3,
+          gi * k * width + u0 - c0,
+          width,
+          dx3,
+          gi * m * cols,
+          cols,
+        );
+      }
+      unshiftInto(dx3, geo, cols, dx, b0, b1, u0);
+    }
   }
+  if (!dw || !prod) return;
   for (let gi = 0; gi < g; gi++) {
     for (let fo = 0; fo < fg; fo++) {
       for (let ci = 0; ci < cg; ci++) {
