@@ -371,19 +371,40 @@ export function unshiftInto(
   const smin = Math.min(0, ...shifts.map((j) => j * dw - pw));
   const edges: number[] = [];
   for (let x0 = 0; x0 < w; x0++) if (x0 < smax || x0 >= w + smin) edges.push(x0);
+  // The common case, two shifted copies (a 3-wide kernel): their offsets
+  // and, per edge column, whether each holds it, worked out once.
+  const two = shifts.length === 2;
+  const s1 = two ? shifts[0] * dw - pw : 0, s2 = two ? shifts[1] * dw - pw : 0;
+  const hold1 = edges.map((x0) => x0 - s1 >= 0 && x0 - s1 < w);
+  const hold2 = edges.map((x0) => x0 - s2 >= 0 && x0 - s2 < w);
+  const src: number[] = shifts.map(() => 0);
   for (let ci = 0; ci < cin; ci++) {
     for (let b = b0; b < b1; b++) {
       const dst = (b * cin + ci) * hw, at = lead + b * plane - q0;
       if (ws === w && j0 >= 0 && at - smax >= 0 && at + hw - smin <= ld3) {
         const a = (ci * kw + j0) * ld3 + at;
-        const src = shifts.map((j) => (ci * kw + j) * ld3 + at - (j * dw - pw));
-        if (src.length === 2) sum3(dx, dst, dx3, a, src[0], src[1], hw);
-        else {
-          copy(dx, dst, dx3, a, hw);
-          for (const f of src) for (let p = 0; p < hw; p++) dx[dst + p] += dx3[f + p];
+        if (two) {
+          const p1 = (ci * kw + shifts[0]) * ld3 + at - s1,
+            p2 = (ci * kw + shifts[1]) * ld3 + at - s2;
+          sum3(dx, dst, dx3, a, p1, p2, hw);
+          // The columns where a read left the row: again, over the copies
+          // that hold them.
+          for (let e = 0; e < edges.length; e++) {
+            const h1 = hold1[e], h2 = hold2[e];
+            for (let o = edges[e]; o < hw; o += w) {
+              let v = dx3[a + o];
+              if (h1) v += dx3[p1 + o];
+              if (h2) v += dx3[p2 + o];
+              dx[dst + o] = v;
+            }
+          }
+          continue;
         }
-        // The columns where a copy's read left the row: summed again over
-        // the copies that hold them.
+        for (let t = 0; t < shifts.length; t++) {
+          src[t] = (ci * kw + shifts[t]) * ld3 + at - (shifts[t] * dw - pw);
+        }
+        copy(dx, dst, dx3, a, hw);
+        for (const f of src) for (let p = 0; p < hw; p++) dx[dst + p] += dx3[f + p];
         for (const x0 of edges) {
           for (let y = 0; y < h; y++) {
             const o = y * w + x0;
