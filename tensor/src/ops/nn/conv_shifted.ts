@@ -500,13 +500,13 @@ export function rowGradients(
   sc: GradientScratch,
   grads: { dx?: Float32Array; wst?: Float32Array; dw?: Float32Array; x3?: Float32Array },
 ): void {
-  const { n, cin, cout: f, g, oh, ow, kh, kw, dh, ws, plane, lead, ld } = geo;
+  const { n, cin, cout: f, g, kh, kw, dh, ws, plane, lead, ld } = geo;
   const cg = cin / g, fg = f / g, k3 = stackedLength(geo), m = cg * kw, k = kh * fg;
   const { d3, dx3, width } = sc;
   const { dx, wst, dw, x3 } = grads;
   const { per } = gradientChunks(geo);
   const prod = dw ? new Float32Array(g * m * k) : undefined;
-  const ohw = oh * ow, reach = (kh - 1) * dh * ws;
+  const reach = (kh - 1) * dh * ws;
   const row = new Float32Array(width + reach);
   for (let b0 = 0; b0 < n; b0 += per) {
     const b1 = Math.min(n, b0 + per);
@@ -515,35 +515,7 @@ export function rowGradients(
     const o0 = b0 === 0 ? 0 : lead + b0 * plane, o1 = b1 === n ? k3 : lead + b1 * plane;
     const u0 = Math.max(0, lead + b0 * plane - ws), u1 = Math.min(k3, lead + b1 * plane + ws);
     const c0 = dx ? Math.min(o0, u0) : o0, c1 = dx ? Math.max(o1, u1) : o1;
-    // Each channel's output layout over [c0 − reach, c1) once, in a small
-    // buffer, then its kh stacked rows as windows of it.
-    const span = c1 - c0 + reach;
-    for (let fi = 0; fi < f; fi++) {
-      let cur = 0;
-      for (let b = Math.max(0, Math.floor((c0 - reach) / plane)); b < n; b++) {
-        const at = b * plane - (c0 - reach);
-        if (at >= span) break;
-        const base = (b * f + fi) * ohw;
-        for (let y = 0; y < oh; y++) {
-          const q = at + y * ws, lo = Math.max(q, 0), hi = Math.min(q + ow, span);
-          if (lo >= hi) continue;
-          if (cur < lo) row.fill(0, cur, lo);
-          if (ws === ow && y === 0 && q >= 0 && q + ohw <= span) {
-            row.set(dy.subarray(base, base + ohw), q);
-            cur = q + ohw;
-            break;
-          }
-          row.set(dy.subarray(base + y * ow + lo - q, base + y * ow + hi - q), lo);
-          cur = hi;
-        }
-      }
-      if (cur < span) row.fill(0, cur, span);
-      const gi = Math.floor(fi / fg), fo = fi - gi * fg;
-      for (let i = 0; i < kh; i++) {
-        const from = reach - i * dh * ws;
-        d3.set(row.subarray(from, from + c1 - c0), ((gi * kh + i) * fg + fo) * width);
-      }
-    }
+    stackChunk(dy, geo, d3, width, row, c0, c1);
     if (dw && x3 && prod) {
       for (let gi = 0; gi < g; gi++) {
         gemm(
@@ -588,7 +560,59 @@ export function rowGradients(
       unshiftInto(dx3, geo, cols, dx, b0, b1, u0);
     }
   }
-  if (!dw || !prod) return;
+  if (dw && prod) scatterWeightGrad(prod, geo, dw);
+}
+
+/**
+ * Stacked positions `[c0, c1)` of `dy` stacked by kernel row into `d3` (rows
+ * of `width`): each channel's output layout over `[c0 − reach, c1)` once, in
+ * `row` (`width + reach` floats), then its `kh` stacked rows as windows of
+ * it. (A function of its own, like the other passes here, so that V8
+ * optimizes each loop nest early instead of recompiling one large function.)
+ */
+function stackChunk(
+  dy: Float32Array,
+  geo: RowGeometry,
+  d3: Float32Array,
+  width: number,
+  row: Float32Array,
+  c0: number,
+  c1: number,
+): void {
+  const { n, cout: f, g, oh, ow, kh, dh, ws, plane } = geo;
+  const fg = f / g, ohw = oh * ow, reach = (kh - 1) * dh * ws, span = c1 - c0 + reach;
+  for (let fi = 0; fi < f; fi++) {
+    let cur = 0;
+    for (let b = Math.max(0, Math.floor((c0 - reach) / plane)); b < n; b++) {
+      const at = b * plane - (c0 - reach);
+      if (at >= span) break;
+      const base = (b * f + fi) * ohw;
+      for (let y = 0; y < oh; y++) {
+        const q = at + y * ws, lo = Math.max(q, 0), hi = Math.min(q + ow, span);
+        if (lo >= hi) continue;
+        if (cur < lo) row.fill(0, cur, lo);
+        if (ws === ow && y === 0 && q >= 0 && q + ohw <= span) {
+          row.set(dy.subarray(base, base + ohw), q);
+          cur = q + ohw;
+          break;
+        }
+        row.set(dy.subarray(base + y * ow + lo - q, base + y * ow + hi - q), lo);
+        cur = hi;
+      }
+    }
+    if (cur < span) row.fill(0, cur, span);
+    const gi = Math.floor(fi / fg), fo = fi - gi * fg;
+    for (let i = 0; i < kh; i++) {
+      const from = reach - i * dh * ws;
+      d3.set(row.subarray(from, from + c1 - c0), ((gi * kh + i) * fg + fo) * width);
+    }
+  }
+}
+
+/** The weight gradient's product, `[(c, j), (i, fo)]` per group, into `dw [F, Cg, kh, kw]`. */
+function scatterWeightGrad(prod: Float32Array, geo: RowGeometry, dw: Float32Array): void {
+  const { cin, cout: f, g, kh, kw } = geo;
+  const cg = cin / g, fg = f / g, m = cg * kw, k = kh * fg;
   for (let gi = 0; gi < g; gi++) {
     for (let fo = 0; fo < fg; fo++) {
       for (let ci = 0; ci < cg; ci++) {
