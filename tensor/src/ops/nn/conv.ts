@@ -45,8 +45,8 @@ import { col2im, im2col, outSize, type Window2d } from "./im2col.ts";
 import {
   buildShifted,
   colFromShifted,
-  gradientChunks,
   type GradientScratch,
+  rowChunks,
   rowForward,
   type RowGeometry,
   rowGeometry,
@@ -91,7 +91,7 @@ function shiftedInput(
 
 /** The scratch of `rowGradients` for a geometry ("dy3" and "tmp"). */
 function gradientScratch(geo: RowGeometry): GradientScratch {
-  const { width } = gradientChunks(geo);
+  const { width } = rowChunks(geo);
   return {
     d3: scratch("dy3", geo.cout * geo.kh * width),
     dx3: scratch("tmp", geo.cin * geo.kw * width),
@@ -320,9 +320,10 @@ function conv2dCpu(
   const geo = shiftedGeometry(a, [n, c, h, wd], f);
   if (geo) {
     const wr = weightRows(ws, f, cg, kh, kw);
-    inChunks(geo, (c * kw + f) * geo.plane, (b0, gc) => {
+    inChunks(geo, c * kw * geo.plane, (b0, gc) => {
       const x3 = shiftedInput(x, xs, b0, gc, true);
-      rowForward(x3, wr, gc, scratch("tmp", f * gc.len), out.subarray(b0 * f * P), bs);
+      const tmp = scratch("tmp", f * Math.min(gc.len, rowChunks(gc).per * gc.plane));
+      rowForward(x3, wr, gc, tmp, out.subarray(b0 * f * P), bs);
     });
     return [cpuOutput(out, [n, f, oh, ow])];
   }
@@ -372,12 +373,8 @@ function inputGradCpu(dy: TensorInfo, w: TensorInfo, a: ConvGradAttrs): Float32A
   if (geo) {
     const wst = stackedWeights(ws, f, cg, g, kh, kw);
     const dx = cpuAllocF32Overwritten(n * c * h * wd);
-    inChunks(geo, (f * kh + c * kw) * geo.plane, (b0, gc) => {
-      rowGradients(ys.subarray(b0 * f * P), gc, gradientScratch(gc), {
-        dx: dx.subarray(b0 * c * h * wd),
-        wst,
-      });
-    });
+    // (rowGradients keeps its scratch small itself, chunk by chunk.)
+    rowGradients(ys, geo, gradientScratch(geo), { dx, wst });
     return dx;
   }
   // (dx's convolution has fg input and cg output channels per group.)
@@ -437,7 +434,8 @@ function weightGradCpu(x: TensorInfo, dy: TensorInfo, a: ConvAttrs & { kh: numbe
   const geo = shiftedGeometry(a, [n, c, h, wd], f);
   if (geo) {
     const part = new Float32Array(dw.length);
-    inChunks(geo, (c * kw + f * kh) * geo.plane, (b0, gc) => {
+    // Chunks of the batch bound the input's shifted copies.
+    inChunks(geo, c * kw * geo.plane, (b0, gc) => {
       const x3 = shiftedInput(x, xs, b0, gc, false);
       rowGradients(ys.subarray(b0 * f * P), gc, gradientScratch(gc), {
         dw: b0 === 0 ? dw : part,
@@ -516,7 +514,7 @@ registerKernel("Conv2dBackward", "cpu", ([dy, w, x], a: ConvGradAttrs) => {
   const dx = cpuAllocF32Overwritten(n * c * h * wd);
   const dw = new Float32Array(f * cg * kh * kw), part = new Float32Array(dw.length);
   const ohw = geo.oh * geo.ow, chw = c * h * wd;
-  inChunks(geo, (f * kh + 2 * c * kw) * geo.plane, (b0, gc) => {
+  inChunks(geo, c * kw * geo.plane, (b0, gc) => {
     const x3 = shiftedInput(x, xs, b0, gc, false);
     rowGradients(ys.subarray(b0 * f * ohw), gc, gradientScratch(gc), {
       dx: dx.subarray(b0 * chw),

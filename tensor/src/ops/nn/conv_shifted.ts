@@ -240,8 +240,8 @@ export function weightRows(
 
 /**
  * The convolution: `out [n, cout, oh, ow]` from the shifted copies and the
- * weight rows, plus `bias [cout]` when given. `tmp` holds `cout × len`
- * floats.
+ * weight rows, plus `bias [cout]` when given. `tmp` holds `cout` times the
+ * positions of one chunk (`rowChunks(geo).per · plane`, at most `len`).
  */
 export function rowForward(
   x3: Float32Array,
@@ -255,7 +255,7 @@ export function rowForward(
   const cg = cin / g, fg = f / g, k = cg * kw, ohw = oh * ow;
   // Images in chunks of about ROW_CHUNK positions, each cropped from tmp
   // while its columns are still in cache.
-  const per = Math.max(1, Math.floor(ROW_CHUNK.positions / plane));
+  const { per } = rowChunks(geo);
   for (let b0 = 0; b0 < n; b0 += per) {
     const b1 = Math.min(n, b0 + per), cols = (b1 - b0) * plane;
     for (let gi = 0; gi < g; gi++) {
@@ -461,12 +461,13 @@ export interface GradientScratch {
 }
 
 /**
- * The images of each chunk of `rowGradients` and the widest range of
- * stacked positions a chunk uses.
+ * The images of each chunk of `rowForward` and `rowGradients` (about
+ * `ROW_CHUNK` positions of whole images), and the widest range of stacked
+ * positions a chunk of `rowGradients` uses.
  *
- * @returns Images per chunk and the row length its scratch needs.
+ * @returns Images per chunk and the row length of the gradients' scratch.
  */
-export function gradientChunks(geo: RowGeometry): { per: number; width: number } {
+export function rowChunks(geo: RowGeometry): { per: number; width: number } {
   const { ws, plane, kh, dh } = geo;
   const per = Math.max(1, Math.floor(ROW_CHUNK.positions / plane));
   return {
@@ -504,7 +505,7 @@ export function rowGradients(
   const cg = cin / g, fg = f / g, k3 = stackedLength(geo), m = cg * kw, k = kh * fg;
   const { d3, dx3, width } = sc;
   const { dx, wst, dw, x3 } = grads;
-  const { per } = gradientChunks(geo);
+  const { per } = rowChunks(geo);
   const prod = dw ? new Float32Array(g * m * k) : undefined;
   const reach = (kh - 1) * dh * ws;
   const row = new Float32Array(width + reach);
