@@ -130,8 +130,7 @@ export function buildShifted(x: Float32Array, geo: RowGeometry, x3: Float32Array
   for (let ci = 0; ci < cin; ci++) {
     for (let j = 0; j < kw; j++) {
       const row = (ci * kw + j) * ld, s = j * dw - pw;
-      if (ws !== w) buildRowSlow(x, geo, ci, s, x3, row);
-      else if (j0 < 0 || j === j0) buildPlanes(x, geo, ci, s, x3, row);
+      if (ws !== w || j0 < 0 || j === j0) buildCopy(x, geo, ci, s, x3, row);
     }
     if (ws !== w || j0 < 0) continue;
     const r0 = (ci * kw + j0) * ld;
@@ -160,8 +159,11 @@ export function buildShifted(x: Float32Array, geo: RowGeometry, x3: Float32Array
   }
 }
 
-/** One shifted copy of channel `ci`, plane by plane (rows as wide as the image). */
-function buildPlanes(
+/**
+ * One shifted copy of channel `ci` (shift `s`) at `row` of `x3`: plane by
+ * plane when rows are as wide as the image, else element by element.
+ */
+function buildCopy(
   x: Float32Array,
   geo: RowGeometry,
   ci: number,
@@ -169,11 +171,22 @@ function buildPlanes(
   x3: Float32Array,
   row: number,
 ): void {
-  const { n, cin, h, w, plane, lead, ld } = geo;
+  const { n, cin, h, w, ws, plane, lead, ld } = geo;
   const hw = h * w;
   x3.fill(0, row, row + lead);
   for (let b = 0; b < n; b++) {
     const base = row + lead + b * plane, src = (b * cin + ci) * hw;
+    if (ws !== w) {
+      for (let y = 0; y < h; y++) {
+        const d = base + y * ws, sy = src + y * w;
+        for (let x0 = 0; x0 < ws; x0++) {
+          const xs = x0 + s;
+          x3[d + x0] = xs >= 0 && xs < w ? x[sy + xs] : 0;
+        }
+      }
+      x3.fill(0, base + h * ws, base + plane);
+      continue;
+    }
     if (Math.abs(s) >= w) x3.fill(0, base, base + hw);
     else if (s >= 0) {
       copy(x3, base, x, src + s, hw - s);
@@ -189,31 +202,6 @@ function buildPlanes(
       }
     }
     x3.fill(0, base + hw, base + plane);
-  }
-  x3.fill(0, row + lead + n * plane, row + ld);
-}
-
-/** One shifted copy of channel `ci`, element by element (rows wider than the image). */
-function buildRowSlow(
-  x: Float32Array,
-  geo: RowGeometry,
-  ci: number,
-  s: number,
-  x3: Float32Array,
-  row: number,
-): void {
-  const { n, cin, h, w, ws, plane, lead, ld } = geo;
-  x3.fill(0, row, row + lead);
-  for (let b = 0; b < n; b++) {
-    const base = row + lead + b * plane, src = (b * cin + ci) * h * w;
-    for (let y = 0; y < h; y++) {
-      const d = base + y * ws, sy = src + y * w;
-      for (let x0 = 0; x0 < ws; x0++) {
-        const xs = x0 + s;
-        x3[d + x0] = xs >= 0 && xs < w ? x[sy + xs] : 0;
-      }
-    }
-    x3.fill(0, base + h * ws, base + plane);
   }
   x3.fill(0, row + lead + n * plane, row + ld);
 }
