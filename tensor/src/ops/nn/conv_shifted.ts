@@ -354,7 +354,13 @@ export function unshiftInto(
   let j0 = -1;
   for (let j = 0; j < kw; j++) if (j * dw === pw) j0 = j;
   const shifts: number[] = [];
-  for (let j = 0; j < kw; j++) if (j !== j0 && Math.abs(j * dw - pw) < w) shifts.push(j);
+  // Copies that hold some column of the image: x at column x − s, within
+  // [0, ws) (with rows wider than the image a copy shifted left by w or
+  // more still holds the first columns).
+  for (let j = 0; j < kw; j++) {
+    const s = j * dw - pw;
+    if (j !== j0 && s < w && s > -ws) shifts.push(j);
+  }
   const smax = Math.max(0, ...shifts.map((j) => j * dw - pw));
   const smin = Math.min(0, ...shifts.map((j) => j * dw - pw));
   const edges: number[] = [];

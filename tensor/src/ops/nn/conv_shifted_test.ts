@@ -29,6 +29,9 @@ const CASES: Case[] = [
   { x: [2, 16, 5, 2], w: [4, 16, 3, 5], padding: [1, 2] },
   // Output wider than the input (rows as wide as the output).
   { x: [2, 16, 5, 4], w: [8, 16, 3, 3], padding: [1, 2] },
+  // Rows wider than the image, with a copy shifted left by the whole
+  // width that still holds the image's column (at column 1 of its rows).
+  { x: [2, 16, 3, 1], w: [4, 16, 1, 2], padding: [0, 1] },
   // No kernel column without a shift (dilation 2, padding 1): the input
   // gradient has no copy to assign first.
   { x: [2, 16, 6, 9], w: [8, 16, 2, 3], padding: 1, dilation: [1, 2] },
@@ -202,5 +205,75 @@ Deno.test("conv2d backward reuses the forward's shifted copies only for the same
     });
   } finally {
     _setConvAlgorithm(prev);
+  }
+});
+
+Deno.test("shifted convolutions equal im2col over 300 random geometries (fixed seed)", () => {
+  // Groups, kernel sizes, dilations, paddings up to the kernel's reach,
+  // images from 1×1, chunks of 1 to 4096 positions, BLAS on and off; the
+  // output and both gradients, from the joint kernel and from each alone.
+  let seed = 12345;
+  const rnd = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return Math.floor((seed / 4294967296) * n);
+  };
+  const prevBudget = SHIFTED_BUDGET.floats, prevRows = ROW_CHUNK.positions;
+  let trials = 0;
+  try {
+    while (trials < 300) {
+      const g = 1 + rnd(3), cg = 1 + rnd(6), fg = 1 + rnd(5);
+      const kh = 1 + rnd(4), kw = 1 + rnd(4), dh = 1 + rnd(2), dw = 1 + rnd(2);
+      const ph = rnd(dh * (kh - 1) + 1), pw = rnd(dw * (kw - 1) + 1);
+      const h = 1 + rnd(9), w = 1 + rnd(9), n = 1 + rnd(4);
+      const oh = h + 2 * ph - dh * (kh - 1), ow = w + 2 * pw - dw * (kw - 1);
+      const blas = rnd(2) === 0;
+      ROW_CHUNK.positions = [1, 7, 50, 4096][rnd(4)];
+      SHIFTED_BUDGET.floats = [1, prevBudget][rnd(2)];
+      if (oh < 1 || ow < 1) continue;
+      trials++;
+      setBlasEnabled(blas);
+      const gen = new T.Generator(trials);
+      const x = T.randn([n, g * cg, h, w], { rng: gen });
+      const wt = T.randn([g * fg, cg, kh, kw], { rng: gen });
+      const up = T.randn([n, g * fg, oh, ow], { rng: gen });
+      const o = {
+        padding: [ph, pw] as [number, number],
+        dilation: [dh, dw] as [number, number],
+        groups: g,
+      };
+      const results = (["im2col", "shifted"] as const).map((algo) => {
+        const prev = _setConvAlgorithm(algo);
+        try {
+          const xb = x.detach().requiresGrad_(), wb = wt.detach().requiresGrad_();
+          const y = T.conv2d(xb, wb, o);
+          const [dx, dwt] = gradients(y, [xb, wb], { gradOutputs: [up] });
+          const xo = x.detach().requiresGrad_(), wo = wt.detach().requiresGrad_();
+          const [dxOnly] = gradients(T.conv2d(xo, wt, o), [xo], { gradOutputs: [up] });
+          const [dwOnly] = gradients(T.conv2d(x, wo, o), [wo], { gradOutputs: [up] });
+          return [y, dx, dwt, dxOnly, dwOnly].map((t) => t.dataSync() as Float32Array);
+        } finally {
+          _setConvAlgorithm(prev);
+        }
+      });
+      results[0].forEach((want, k) => {
+        const got = results[1][k];
+        let scale = 1e-6, diff = 0;
+        for (let i = 0; i < want.length; i++) {
+          scale = Math.max(scale, Math.abs(want[i]));
+          diff = Math.max(diff, Math.abs(want[i] - got[i]));
+        }
+        assert.ok(
+          diff <= 1e-5 * scale,
+          `${
+            ["output", "dx", "dw", "dx alone", "dw alone"][k]
+          } differs by ${diff} (largest ${scale}) ` +
+            `for ${JSON.stringify({ g, cg, fg, kh, kw, dh, dw, ph, pw, h, w, n, blas })}`,
+        );
+      });
+    }
+  } finally {
+    SHIFTED_BUDGET.floats = prevBudget;
+    ROW_CHUNK.positions = prevRows;
+    setBlasEnabled(true);
   }
 });
