@@ -200,3 +200,66 @@ Deno.test("Winograd leaves NaN and infinities where im2col puts them (non-finite
     setBlasEnabled(true);
   }
 });
+
+Deno.test("Winograd convolutions equal im2col over 200 random geometries (fixed seed)", () => {
+  // Groups, 1-9 channels per group, 1×1 to 9×9 images, padding 0-3 per
+  // axis, bias, chunks of 1 to 512 tiles, BLAS on and off; the output and
+  // both gradients, from the joint kernel and from each alone.
+  let seed = 777;
+  const rnd = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return Math.floor((seed / 4294967296) * n);
+  };
+  const prevTiles = WINOGRAD_CHUNK.tiles;
+  let trials = 0;
+  try {
+    while (trials < 200) {
+      const g = 1 + rnd(3), cg = 1 + rnd(9), fg = 1 + rnd(9);
+      const ph = rnd(4), pw = rnd(4), h = 1 + rnd(9), w = 1 + rnd(9), n = 1 + rnd(3);
+      const oh = h + 2 * ph - 2, ow = w + 2 * pw - 2;
+      const blas = rnd(2) === 0, bias = rnd(2) === 0;
+      WINOGRAD_CHUNK.tiles = [1, 7, 512][rnd(3)];
+      if (oh < 1 || ow < 1) continue;
+      trials++;
+      setBlasEnabled(blas);
+      const gen = new T.Generator(trials);
+      const x = T.randn([n, g * cg, h, w], { rng: gen });
+      const wt = T.randn([g * fg, cg, 3, 3], { rng: gen });
+      const b = bias ? T.randn([g * fg], { rng: gen }) : undefined;
+      const up = T.randn([n, g * fg, oh, ow], { rng: gen });
+      const o = { padding: [ph, pw] as [number, number], groups: g, bias: b };
+      const results = (["im2col", "winograd"] as const).map((algo) => {
+        const prev = _setConvAlgorithm(algo);
+        try {
+          const xb = x.detach().requiresGrad_(), wb = wt.detach().requiresGrad_();
+          const y = T.conv2d(xb, wb, o);
+          const [dx, dwt] = gradients(y, [xb, wb], { gradOutputs: [up] });
+          const xo = x.detach().requiresGrad_(), wo = wt.detach().requiresGrad_();
+          const [dxOnly] = gradients(T.conv2d(xo, wt, o), [xo], { gradOutputs: [up] });
+          const [dwOnly] = gradients(T.conv2d(x, wo, o), [wo], { gradOutputs: [up] });
+          return [y, dx, dwt, dxOnly, dwOnly].map((t) => t.dataSync() as Float32Array);
+        } finally {
+          _setConvAlgorithm(prev);
+        }
+      });
+      results[0].forEach((want, k) => {
+        const got = results[1][k];
+        let scale = 1e-6, diff = 0;
+        for (let i = 0; i < want.length; i++) {
+          scale = Math.max(scale, Math.abs(want[i]));
+          diff = Math.max(diff, Math.abs(want[i] - got[i]));
+        }
+        assert.ok(
+          diff <= 1e-5 * scale,
+          `${
+            ["output", "dx", "dw", "dx alone", "dw alone"][k]
+          } differs by ${diff} (largest ${scale}) ` +
+            `for ${JSON.stringify({ g, cg, fg, ph, pw, h, w, n, blas, bias })}`,
+        );
+      });
+    }
+  } finally {
+    WINOGRAD_CHUNK.tiles = prevTiles;
+    setBlasEnabled(true);
+  }
+});
