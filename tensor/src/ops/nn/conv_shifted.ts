@@ -291,7 +291,7 @@ export function rowForward(
  *
  * @returns The row length.
  */
-export function stackedLength(geo: RowGeometry): number {
+function stackedLength(geo: RowGeometry): number {
   return geo.len + geo.dh * (geo.kh - 1) * geo.ws;
 }
 
@@ -340,7 +340,7 @@ export const ROW_CHUNK = { positions: 4096 };
  * where a read left the row are summed again over the copies that hold
  * them. With three copies the plane sum is one loop.
  */
-export function unshiftInto(
+function unshiftInto(
   dx3: Float32Array,
   geo: RowGeometry,
   ld3: number,
