@@ -6,7 +6,8 @@
  * Deno's WebGPU crashes the process at exit now and then when several
  * isolates of one process created GPU devices, which `deno test` does (each
  * test module and doc example is an isolate): glibc reports "double free or
- * corruption" or "corrupted size vs. prev_size" and aborts, after every test
+ * corruption", "corrupted size vs. prev_size" or another heap error (see
+ * `HEAP_ABORT`) and aborts, after every test
  * has passed and the summary was printed. Twelve test files that only ask
  * for an adapter and a device and copy a buffer, with no Dendrite code,
  * reproduce it (1 run in 15 with `--parallel`); twelve that also run a
@@ -23,8 +24,14 @@
  * @module
  */
 
-/** glibc's messages for a corrupted heap, printed just before it aborts. */
-const HEAP_ABORT = /double free or corruption|corrupted size vs\. prev_size|free\(\): /;
+/**
+ * glibc's messages for a corrupted heap, printed just before it aborts
+ * (the teardown crash has shown "double free or corruption", "corrupted size
+ * vs. prev_size", "free(): …" and "malloc_consolidate(): invalid chunk
+ * size").
+ */
+const HEAP_ABORT =
+  /double free or corruption|corrupted size vs\. prev_size|free\(\): |malloc(?:_consolidate)?\(\): /;
 
 /** The summary line of a run in which nothing failed. */
 const GREEN = /^ok \| \d+ passed(?: \| \d+ ignored)? \| 0 failed/m;

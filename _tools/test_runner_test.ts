@@ -6,6 +6,7 @@ const green = "./a_test.ts => x ... ok (1ms)\n\nok | 1542 passed | 0 failed (1m3
 Deno.test("an abort at exit after a green summary is recognised", () => {
   assert.ok(abortedAfterGreen(green, "double free or corruption (out)\n", 134, "SIGABRT"));
   assert.ok(abortedAfterGreen(green, "corrupted size vs. prev_size in fastbins\n", 134, null));
+  assert.ok(abortedAfterGreen(green, "malloc_consolidate(): invalid chunk size\n", 134, null));
   assert.ok(
     abortedAfterGreen(
       "ok | 10 passed | 2 ignored | 0 failed (1s)\n",
