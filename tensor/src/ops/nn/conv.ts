@@ -611,10 +611,22 @@ function convInputGrad(
   const [, c, h, wd] = xShape;
   const out = computed ??
     run("Conv2dBackwardInput", [dy.detach(), w.detach()], { ...a, h, w: wd, c })[0];
-  return record("Conv2dBackwardInput", out, [dy, w], (g) => [
-    dy.requiresGrad ? conv2dRaw(g, w, a) : null,
-    w.requiresGrad ? convWeightGrad(g, dy, a) : null,
-  ]);
+  return record("Conv2dBackwardInput", out, [dy, w], (g) => {
+    // As a transposed convolution with outputPadding ≥ stride (allowed when
+    // the dilation is larger), the output has rows or columns that no
+    // position of `dy` reaches: the convolution of `g` then covers
+    // `dy` and more. Its extra positions belong to no input, so the input's
+    // gradient drops them and the weight's sees zeros there.
+    const eh = outSize(g.shape[2], a.kh, a.sh, a.ph, a.dh) - dy.shape[2];
+    const ew = outSize(g.shape[3], a.kw, a.sw, a.pw, a.dw) - dy.shape[3];
+    const extra = eh > 0 || ew > 0;
+    return [
+      dy.requiresGrad
+        ? extra ? padOp(conv2dRaw(g, w, a), [0, -ew, 0, -eh]) : conv2dRaw(g, w, a)
+        : null,
+      w.requiresGrad ? convWeightGrad(g, extra ? padOp(dy, [0, ew, 0, eh]) : dy, a) : null,
+    ];
+  });
 }
 
 /**

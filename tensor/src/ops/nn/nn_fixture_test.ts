@@ -36,6 +36,16 @@ const ops: Record<string, Fn> = {
   convT2dGroupsDil: (x, w) =>
     T.convTranspose2d(x, w, { stride: [1, 2], groups: 2, dilation: [2, 1] }),
   convT1d: (x, w) => T.convTranspose1d(x, w, { stride: 3, padding: 1, outputPadding: 2 }),
+  convT2dOutPadDil: (x, w, b) =>
+    T.convTranspose2d(x, w, {
+      bias: b,
+      padding: [1, 0],
+      outputPadding: [1, 0],
+      dilation: [2, 1],
+      groups: 2,
+    }),
+  convT1dOutPadDil: (x, w) =>
+    T.convTranspose1d(x, w, { padding: 1, outputPadding: 1, dilation: 2 }),
   maxPool2d: (x) => T.maxPool2d(x, 2),
   maxPool2dPadCeil: (x) => T.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }),
   maxPool2dDil: (x) => T.maxPool2d(x, [2, 2], { stride: 1, dilation: [2, 1] }),
@@ -58,6 +68,8 @@ const ops: Record<string, Fn> = {
   bilinearScale: (x) => T.interpolate(x, { scaleFactor: 1.5, mode: "bilinear" }),
   bicubic: (x) => T.interpolate(x, { size: [9, 6], mode: "bicubic" }),
   bicubicAlign: (x) => T.interpolate(x, { size: [3, 8], mode: "bicubic", alignCorners: true }),
+  bilinearScaleSameAxis: (x) => T.interpolate(x, { scaleFactor: [0.75, 1.3], mode: "bilinear" }),
+  linearScaleSame: (x) => T.interpolate(x, { scaleFactor: 1.1, mode: "linear" }),
   linear: (x) => T.interpolate(x, { size: 9, mode: "linear" }),
   linearAlign: (x) => T.interpolate(x, { scaleFactor: 0.6, mode: "linear", alignCorners: true }),
   pixelShuffle: (x) => T.pixelShuffle(x, 2),

@@ -19,6 +19,12 @@ testOnBackends("conv2d and convTranspose2d pass gradcheck and gradgradcheck", ()
     T.convTranspose2d(x, w, { stride: 2, padding: 1, outputPadding: 1 });
   gradcheck(convT, [x, wt], tol);
   gradgradcheck(convT, [x, wt], tol);
+  // outputPadding ≥ stride (the dilation is larger): an output row that no
+  // input reaches.
+  const convTDil = (x: T.Tensor, w: T.Tensor) =>
+    T.convTranspose2d(x, w, { padding: [1, 0], outputPadding: [1, 0], dilation: [2, 1] });
+  gradcheck(convTDil, [x, wt], tol);
+  gradgradcheck(convTDil, [x, wt], tol);
 });
 
 testOnBackends("pooling, interpolation and unfold pass gradcheck", () => {

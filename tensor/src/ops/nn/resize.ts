@@ -42,6 +42,15 @@ function axisMatrix(
   scaleFactor: number | undefined,
 ): Float32Array {
   const m = new Float32Array(outSizeN * inSize);
+  // PyTorch's (bi)linear modes copy an axis whose size the scale factor
+  // leaves unchanged (scale 1.3 on 2 columns gives the same 2 columns),
+  // though the factor's coordinates would move them. Nearest and bicubic
+  // apply the factor (their backward kernels in PyTorch 1.13 copy instead,
+  // which fails its own gradcheck; here the gradient is the forward's).
+  if (mode === "linear" && inSize === outSizeN) {
+    for (let o = 0; o < outSizeN; o++) m[o * inSize + o] = 1;
+    return m;
+  }
   const scale = scaleFactor ? 1 / scaleFactor : inSize / outSizeN;
   for (let o = 0; o < outSizeN; o++) {
     const row = o * inSize;
