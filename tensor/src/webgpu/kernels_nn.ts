@@ -195,7 +195,10 @@ registerGpu("MaxPool2d", ([x0], { hw, ww }: { hw: Windows; ww: Windows }) => {
   let j = idx % ow; let i = (idx / ow) % oh; let pl = idx / (ow * oh);
   let hs = info[${base} + i]; let he = info[${base} + oh + i];
   let ws = info[${base} + 4 * oh + j]; let we = info[${base} + 4 * oh + ow + j];
-  var best = -3.4e38; var bi = -1;
+  // −∞ (from bits at run time: WGSL has no infinity constant) stays the
+  // value of a window that holds only padding, as on the CPU.
+  var ninf_bits = 0xff800000u;
+  var best = bitcast<f32>(ninf_bits); var bi = -1;
   for (var y = hs; y < he; y += info[5]) {
     if (y < 0 || y >= info[1]) { continue; }
     for (var z = ws; z < we; z += info[6]) {

@@ -99,13 +99,19 @@ function dispatchGroups(
 
 // ---- Reduce --------------------------------------------------------------
 
-const INIT: Record<string, string> = {
-  sum: "0.0",
-  prod: "1.0",
-  max: "-3.4e38",
-  min: "3.4e38",
-  argmax: "-3.4e38",
-  argmin: "3.4e38",
+/**
+ * Each reduction's starting value as f32 bits: max and min start from −∞
+ * and +∞, so a row of infinities reduces to the infinity, as on the CPU
+ * (WGSL has no infinity literal, and a constant one is a shader-creation
+ * error, so the kernels bitcast these bits from a variable at run time).
+ */
+const INIT_BITS: Record<string, string> = {
+  sum: "0x00000000u",
+  prod: "0x3f800000u",
+  max: "0xff800000u",
+  min: "0x7f800000u",
+  argmax: "0xff800000u",
+  argmin: "0x7f800000u",
 };
 
 /**
@@ -191,7 +197,8 @@ function reduceShader(op: string, inType: DType, outType: DType | null, strided:
       base += c * info[12 + d];
     }
   }
-  var acc: f32 = ${INIT[op]};
+  var init_bits: u32 = ${INIT_BITS[op]};
+  var acc: f32 = bitcast<f32>(init_bits);
   var ai: i32 = -1;
   if (valid) {
     let r0 = ch * info[37];

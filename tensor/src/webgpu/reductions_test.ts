@@ -167,3 +167,33 @@ Deno.test("a WebGPU validation error is reported at the next read, not returned 
   );
   assert.deepEqual([...await x.data()], [1, 1, 1, 1]);
 });
+
+Deno.test("extremes of infinities are infinities on both backends", async () => {
+  // The WebGPU reductions once started from ∓3.4e38, so the max of a row of
+  // −∞ came out as −3.4e38 (and a max-pooling window of only padding too).
+  const rows = [[-Infinity, -Infinity, -Infinity], [Infinity, Infinity, Infinity]];
+  for (const backend of ["cpu", "webgpu"]) {
+    const x = await T.tensor(rows).to(backend);
+    const r = (t: T.Tensor) => t.data().then((d) => [...d]);
+    assert.deepEqual(await r(T.max(x, 1)), [-Infinity, Infinity], backend);
+    assert.deepEqual(await r(T.min(x, 1)), [-Infinity, Infinity], backend);
+    assert.deepEqual(await r(T.amax(x, 1)), [-Infinity, Infinity], backend);
+    assert.deepEqual(await r(T.amin(x, 1)), [-Infinity, Infinity], backend);
+    assert.deepEqual(await r(T.max(T.neg(T.abs(x)))), [-Infinity], backend);
+    // A window of only padding (dilation 2 skips the one column) is −∞, with
+    // index −1 and no gradient.
+    const p = (await T.tensor([[[[1], [2]]]]).to(backend)).requiresGrad_();
+    const { values, indices } = T.maxPool2dWithIndices(p, [1, 2], {
+      padding: [0, 1],
+      dilation: [1, 2],
+    });
+    assert.deepEqual(await r(values), [-Infinity, -Infinity], backend);
+    assert.deepEqual(await r(indices), [-1, -1], backend);
+    const up = T.onesLike(values).requiresGrad_();
+    const [gp] = gradients(values, [p], { gradOutputs: [up], createGraph: true });
+    assert.deepEqual(await r(gp), [0, 0], backend);
+    // ... also in double backward (the gather of index −1 once read the
+    // last element).
+    assert.deepEqual(await r(gradients(gp.sum(), [up])[0]), [0, 0], backend);
+  }
+});

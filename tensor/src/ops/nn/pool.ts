@@ -19,6 +19,8 @@ import { run } from "../define.ts";
 import type { Pair } from "./conv.ts";
 import { reshape, squeeze, unsqueeze } from "../movement.ts";
 import { gather } from "../shape/indexing.ts";
+import { maximum, where } from "../arith.ts";
+import { ge } from "../compare.ts";
 
 /** Per-output windows along one axis: start, end (exclusive), step. */
 interface Windows {
@@ -316,9 +318,11 @@ function maxPoolBackward(
   // The windows let a backend gather per input element (WebGPU) instead of
   // scattering per output; the CPU kernel scatters and ignores them.
   const [dx] = run("MaxPool2dBackward", [dy.detach(), indices], { h, w, ...win });
-  return record("MaxPool2dBackward", dx, [dy], (g) => [
-    reshape(gather(reshape(g, [n, c, h * w]), 2, reshape(indices, [n, c, -1])), dy.shape),
-  ]);
+  return record("MaxPool2dBackward", dx, [dy], (g) => {
+    // A window of only padding has index −1 and took no gradient.
+    const picked = gather(reshape(g, [n, c, h * w]), 2, reshape(maximum(indices, 0), [n, c, -1]));
+    return [where(ge(indices, 0), reshape(picked, dy.shape), 0)];
+  });
 }
 
 /**
@@ -342,6 +346,10 @@ export function maxPool2d(x: Tensor, kernelSize: Pair, options: MaxPool2dOptions
 /**
  * 2-D max pooling that also returns the argmax positions (for `maxUnpool`
  * and inspection), like `return_indices=True`.
+ *
+ * A window that holds only padding (which dilation allows) gives −∞ with
+ * index −1 and passes no gradient; PyTorch gives −∞ too, with an index
+ * outside the window, where its backward then sends the gradient.
  *
  * @param x The input.
  * @param kernelSize Window size.
