@@ -5,6 +5,7 @@ import {
   matmul,
   ShapeError,
   slice,
+  std,
   sum,
   tensor,
   zeros,
@@ -49,6 +50,8 @@ testOnBackends("reductions over axes with keepDim", () => {
   gradcheck((p) => p.prod(1), [p]);
   gradcheck((p) => p.max(0).add(p.min(1).sum()), [p]);
   gradgradcheck((p) => p.prod(), [p]);
+  gradcheck((p) => std(p, 1), [p]);
+  gradgradcheck((p) => std(p, 1), [p]);
 });
 
 testOnBackends("slice views follow Python semantics and backprop", () => {

@@ -99,6 +99,7 @@ const ops: Record<string, Fn> = {
   varUnbiased: (x) => T.variance(x, 2),
   varBiasedKeep: (x) => T.variance(x, [0, 2], { unbiased: false, keepDim: true }),
   stdAll: (x) => T.std(x),
+  stdConstRow: (x) => T.std(x, 1, { unbiased: false, keepDim: true }),
   logsumexp: (x) => T.logsumexp(x.mul(50), 1),
   norm2: (x) => T.norm(x, { axes: 2 }),
   norm1: (x) => T.norm(x, { p: 1, axes: [0, 1] }),
@@ -179,6 +180,7 @@ const noNumeric = new Set([
   "softmax",
   "logSoftmax",
   "cumprodZero",
+  "stdConstRow",
   "mish",
   "softplus",
 ]);

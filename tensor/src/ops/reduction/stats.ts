@@ -77,7 +77,20 @@ export function std(
   axes?: number | readonly number[],
   options: VarianceOptions = {},
 ): Tensor {
-  return sqrt(variance(x, axes, options));
+  floatOnly(x, "std");
+  const out = sqrt(variance(x.detach(), axes, options));
+  // d std / dx = (x − mean) / ((n − correction)·std); where the data are
+  // constant (std 0) the gradient is 0, as in PyTorch (sqrt's would be NaN).
+  return record("Std", out, [x], (dy) => {
+    const ax = normAxes(axes, x.ndim, "std");
+    const correction = options.correction ?? (options.unbiased === false ? 0 : 1);
+    const n = sizeOf(ax.map((a) => x.shape[a]));
+    const s = std(x, ax, { ...options, keepDim: true });
+    const g = options.keepDim ? dy : reshape(dy, s.shape);
+    const centered = sub(x, mean(x, ax, { keepDim: true }));
+    const scale = where(eq(s, 0), 0, div(g, mul(s, Math.max(0, n - correction))));
+    return [mul(centered, expand(scale, x.shape))];
+  });
 }
 
 /**
