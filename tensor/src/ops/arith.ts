@@ -62,7 +62,8 @@ export const Pow: BinaryOp = defineBinaryOp({
   wgsl: "pow_f(a, b)",
   dtype: "float",
   vjp: (dy, a, b, out) => [
-    a.requiresGrad ? mul(dy, mul(b, pow(a, sub(b, 1)))) : null,
+    // Zero where the exponent is 0 (b·a^(b−1) would be 0·∞ = NaN at a = 0), as in PyTorch.
+    a.requiresGrad ? mul(dy, where(Equal.apply(b, 0), 0, mul(b, pow(a, sub(b, 1))))) : null,
     b.requiresGrad ? mul(dy, where(logicalAndMask(a, b), 0, mul(out, log(a)))) : null,
   ],
 });

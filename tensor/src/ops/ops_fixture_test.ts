@@ -99,6 +99,8 @@ const ops: Record<string, Fn> = {
   varUnbiased: (x) => T.variance(x, 2),
   varBiasedKeep: (x) => T.variance(x, [0, 2], { unbiased: false, keepDim: true }),
   stdAll: (x) => T.std(x),
+  powZeroBase: (a, b) => T.pow(a, b),
+  rpowZero: (x) => T.pow(0, x),
   stdConstRow: (x) => T.std(x, 1, { unbiased: false, keepDim: true }),
   logsumexp: (x) => T.logsumexp(x.mul(50), 1),
   norm2: (x) => T.norm(x, { axes: 2 }),
@@ -181,6 +183,8 @@ const noNumeric = new Set([
   "logSoftmax",
   "cumprodZero",
   "stdConstRow",
+  "powZeroBase",
+  "rpowZero",
   "mish",
   "softplus",
 ]);

@@ -33,6 +33,13 @@ const WG = 256;
 /** WGSL helpers the elementwise snippets may call. */
 const PRELUDE = `
 fn pow_f(a: f32, b: f32) -> f32 {
+  // WGSL leaves pow(0, b <= 0) undefined (exp2(b * log2(0)): NaN for b = 0).
+  if (b == 0.0) { return 1.0; }
+  if (a == 0.0 && b == b) {
+    if (b > 0.0) { return 0.0; }
+    var inf_bits = 0x7f800000u;
+    return bitcast<f32>(inf_bits);
+  }
   if (a >= 0.0) { return pow(a, b); }
   let r = pow(-a, b);
   if (b == round(b)) { if (i32(b) % 2 == 0) { return r; } return -r; }
