@@ -404,8 +404,10 @@ export const WhereSpec: ElementwiseSpec = {
  */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const like = a instanceof Object ? a as Tensor : b instanceof Object ? b as Tensor : undefined;
-  const ta = asTensor(a, like);
-  const tb = asTensor(b, like ?? ta);
+  // Numbers go to the condition's backend (where(mask, 1, 0) on a WebGPU mask
+  // stays on WebGPU).
+  const ta = asTensor(a, like, cond.backend);
+  const tb = asTensor(b, like ?? ta, cond.backend);
   const backend: Backend = sameBackend([cond, ta, tb], "where");
   const shape = broadcastShapes(
     broadcastShapes(cond.shape, ta.shape, "where"),

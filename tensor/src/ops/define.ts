@@ -71,11 +71,12 @@ export function sameBackend(inputs: Tensor[], op: string): Backend {
  *
  * @param x A tensor or number.
  * @param like The tensor whose backend and dtype guide the conversion.
+ * @param on The backend when there is no `like` (default: the current one).
  * @returns A tensor.
  */
-export function asTensor(x: TensorLike, like?: Tensor): Tensor {
+export function asTensor(x: TensorLike, like?: Tensor, on?: Backend): Tensor {
   if (x instanceof Tensor) return x;
-  const backend = like?.backend ?? getBackend();
+  const backend = like?.backend ?? on ?? getBackend();
   if (typeof x === "boolean") {
     return new Tensor(backend.fromArray(new Uint8Array([x ? 1 : 0])), []);
   }

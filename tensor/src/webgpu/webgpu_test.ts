@@ -254,3 +254,12 @@ Deno.test("maxPool2d 2x2 indices agree with the CPU on ties and NaNs", async () 
     (a) => T.maxPool2dWithIndices(a, 2).indices,
   );
 });
+
+Deno.test("where() with two numbers stays on the condition's backend", async () => {
+  // The numbers used to become tensors on the current backend (the CPU here),
+  // so where(mask, 1, 0) on a WebGPU mask threw "Cannot mix backends".
+  const mask = await T.tensor([true, false, true]).to("webgpu");
+  const y = T.where(mask, 1, 0.5);
+  assert.equal(y.backend.name, "webgpu");
+  assert.deepEqual([...await y.data()], [1, 0.5, 1]);
+});
