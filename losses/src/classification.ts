@@ -121,7 +121,11 @@ function pickLoss(
   if (reduction === "none") return reshape(loss, target.shape);
   if (reduction === "sum") return loss.sum();
   if (reduction !== "mean") return reduceLoss(loss, reduction, op);
-  return loss.sum().div(wv.sum());
+  // When every target is ignored (or weighs 0), the mean is 0/0 = NaN, as in
+  // PyTorch, whose gradient is then 0, not NaN: divide by 1 there and add
+  // the NaN as a constant.
+  const total = wv.sum(), none = total.eq(0);
+  return loss.sum().div(where(none, 1, total)).add(where(none, NaN, 0));
 }
 
 /**

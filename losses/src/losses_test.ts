@@ -153,3 +153,24 @@ for (const backend of backends.filter((b) => b !== "cpu")) {
     assert.equal(L.accuracy(await scores.to("cpu"), y), 0.5);
   });
 }
+
+Deno.test("a mean over only ignored targets is NaN with a zero gradient, as in PyTorch", () => {
+  // A batch of nothing but padding: PyTorch's loss is 0/0 = NaN, but its
+  // gradient is 0, so an optimizer step leaves the weights finite.
+  const logits = tensor([[1, 2, 0.5], [0.3, -1, 2]], { requiresGrad: true });
+  const pad = tensor(new Int32Array([-100, -100]));
+  for (
+    const loss of [
+      L.crossEntropy(logits, pad),
+      L.crossEntropy(logits, pad, { labelSmoothing: 0.1 }),
+    ]
+  ) {
+    assert.ok(Number.isNaN(loss.itemSync()));
+    assert.deepEqual([...gradients(loss, [logits])[0].dataSync()], [0, 0, 0, 0, 0, 0]);
+  }
+  const zeroWeight = L.nllLoss(logits, tensor(new Int32Array([1, 1])), {
+    weight: tensor([1, 0, 1]),
+  });
+  assert.ok(Number.isNaN(zeroWeight.itemSync()));
+  assert.deepEqual([...gradients(zeroWeight, [logits])[0].dataSync()], [0, 0, 0, 0, 0, 0]);
+});
