@@ -13,6 +13,7 @@ interface Fx {
   >;
   schedulers: Record<string, { options: Record<string, unknown>; class: string; lrs: number[] }>;
   plateau: { options: Record<string, number>; metrics: number[]; lrs: number[] };
+  oneCycle: Record<string, { options: Record<string, unknown>; trajectory: number[][][] }>;
   clip: {
     grads: number[][];
     shapes: number[][];
@@ -69,6 +70,35 @@ for (const [name, c] of Object.entries(fx.schedulers)) {
     assertClose(got, c.lrs, { atol: 1e-9, rtol: 1e-9 });
   });
 }
+
+for (const [name, c] of Object.entries(fx.oneCycle)) {
+  Deno.test(`OneCycleLR cycles ${name}'s momentum as PyTorch does (parameter trajectory)`, () => {
+    const p0 = tensor(fx.P0, { requiresGrad: true }), p1 = tensor(fx.P1, { requiresGrad: true });
+    const t0 = tensor(fx.T0);
+    const opt = new classes[name]([p0, p1], c.options);
+    const n = c.trajectory.length;
+    const sched = new O.OneCycleLR(opt, { maxLr: 0.5, totalSteps: n });
+    c.trajectory.forEach(([want0, want1], i) => {
+      opt.zeroGrad();
+      p0.sub(t0).square().sum().mul(0.5).add(p1.mul(p1).mul(p1).sum().mul(0.1)).backward();
+      opt.step();
+      if (i < n - 1) sched.step();
+      assertClose(p0.dataSync(), want0, { atol: 1e-5, rtol: 1e-4 });
+      assertClose(p1.dataSync(), want1, { atol: 1e-5, rtol: 1e-4 });
+    });
+  });
+}
+
+Deno.test("OneCycleLR needs momentum or betas unless cycleMomentum is false", () => {
+  const opt = new O.Adagrad([zeros([1], { requiresGrad: true })], { lr: 1 });
+  assert.throws(
+    () => new O.OneCycleLR(opt, { maxLr: 1, totalSteps: 4 }),
+    /^RangeError: Cannot create OneCycleLR with cycleMomentum for Adagrad: it has neither momentum nor betas \(pass cycleMomentum: false\)$/,
+  );
+  const s = new O.OneCycleLR(opt, { maxLr: 1, totalSteps: 4, cycleMomentum: false });
+  assert.ok(Math.abs(s.getLastLr()[0] - 0.04) < 1e-12);
+  assert.equal("momentum" in opt.paramGroups[0].options, false);
+});
 
 Deno.test("ReduceLROnPlateau matches PyTorch's learning rates", () => {
   const opt = new O.SGD([zeros([1], { requiresGrad: true })], { lr: 1 });

@@ -477,28 +477,38 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
 
 /**
  * The one-cycle policy (Smith): warm up to `maxLr`, then anneal to
- * `maxLr / (divFactor · finalDivFactor)` over `totalSteps` batches.
+ * `maxLr / (divFactor · finalDivFactor)` over `totalSteps` batches. As in
+ * PyTorch, the momentum cycles the other way by default (`cycleMomentum`):
+ * from `maxMomentum` (0.95) down to `baseMomentum` (0.85) while the rate
+ * rises, and back up while it falls. It sets SGD's and RMSprop's `momentum`
+ * (even when the optimizer was created with momentum 0, as PyTorch does) or
+ * the first of Adam's `betas`; an optimizer with neither needs
+ * `cycleMomentum: false`.
  *
  * @example
  * ```ts
  * import { OneCycleLR, SGD } from "@dendrite/optimizers";
  * import { zeros } from "@dendrite/tensor";
- * const opt = new SGD([zeros([1], { requiresGrad: true })], { lr: 1 });
+ * const opt = new SGD([zeros([1], { requiresGrad: true })], { lr: 1, momentum: 0.9 });
  * const s = new OneCycleLR(opt, { maxLr: 1, totalSteps: 10 });
  * console.assert(Math.abs(s.getLastLr()[0] - 0.04) < 1e-12);
+ * console.assert(opt.paramGroups[0].options.momentum === 0.95);
  * ```
  */
 export class OneCycleLR extends LRScheduler {
-  private phases: { end: number; start: number; stop: number }[];
+  private phases: { end: number; start: number; stop: number; mStart: number; mStop: number }[];
   private cosine: boolean;
   /** Total number of steps. */
   readonly totalSteps: number;
+  /** Where the cycled momentum goes: `"momentum"`, `"betas"` (its first), or null (not cycled). */
+  readonly momentumKey: "momentum" | "betas" | null;
   /**
    * Creates the schedule (its base rate is `maxLr / divFactor`).
    *
    * @param optimizer The optimizer.
    * @param options `maxLr`, `totalSteps`, `pctStart` (0.3), `annealStrategy` ("cos"),
-   * `divFactor` (25), `finalDivFactor` (1e4), `threePhase` (false).
+   * `divFactor` (25), `finalDivFactor` (1e4), `threePhase` (false),
+   * `cycleMomentum` (true), `baseMomentum` (0.85), `maxMomentum` (0.95).
    */
   constructor(
     optimizer: Optimizer,
@@ -510,6 +520,9 @@ export class OneCycleLR extends LRScheduler {
       divFactor?: number;
       finalDivFactor?: number;
       threePhase?: boolean;
+      cycleMomentum?: boolean;
+      baseMomentum?: number;
+      maxMomentum?: number;
     },
   ) {
     super(optimizer);
@@ -520,26 +533,65 @@ export class OneCycleLR extends LRScheduler {
         `Cannot create OneCycleLR with pctStart = ${pct}: expected a value in (0, 1)`,
       );
     }
+    const group = optimizer.paramGroups[0].options;
+    if (options.cycleMomentum ?? true) {
+      if ("betas" in group) this.momentumKey = "betas";
+      else if ("momentum" in group) this.momentumKey = "momentum";
+      else {
+        throw new RangeError(
+          `Cannot create OneCycleLR with cycleMomentum for ${optimizer.constructor.name}: it has neither momentum nor betas (pass cycleMomentum: false)`,
+        );
+      }
+    } else this.momentumKey = null;
     this.totalSteps = options.totalSteps;
     const div = options.divFactor ?? 25;
     const finalDiv = options.finalDivFactor ?? 1e4;
     const initial = options.maxLr / div;
     const minLr = initial / finalDiv;
+    const lo = options.baseMomentum ?? 0.85, hi = options.maxMomentum ?? 0.95;
     const n = this.totalSteps;
     this.cosine = (options.annealStrategy ?? "cos") === "cos";
     this.phases = options.threePhase
       ? [
-        { end: pct * n - 1, start: initial, stop: options.maxLr },
-        { end: 2 * pct * n - 2, start: options.maxLr, stop: initial },
-        { end: n - 1, start: initial, stop: minLr },
+        { end: pct * n - 1, start: initial, stop: options.maxLr, mStart: hi, mStop: lo },
+        { end: 2 * pct * n - 2, start: options.maxLr, stop: initial, mStart: lo, mStop: hi },
+        { end: n - 1, start: initial, stop: minLr, mStart: hi, mStop: hi },
       ]
       : [
-        { end: pct * n - 1, start: initial, stop: options.maxLr },
-        { end: n - 1, start: options.maxLr, stop: minLr },
+        { end: pct * n - 1, start: initial, stop: options.maxLr, mStart: hi, mStop: lo },
+        { end: n - 1, start: options.maxLr, stop: minLr, mStart: lo, mStop: hi },
       ];
     this.baseLrs = this.baseLrs.map(() => initial);
     init(this);
   }
+
+  /** The phase of a step and how far into it the step is (0 to 1). */
+  private locate(epoch: number): { phase: OneCycleLR["phases"][number]; pct: number } {
+    if (epoch > this.totalSteps) {
+      throw new RangeError(
+        `Cannot step OneCycleLR ${epoch} times: totalSteps is ${this.totalSteps}`,
+      );
+    }
+    let startStep = 0;
+    for (let i = 0; i < this.phases.length - 1; i++) {
+      if (epoch <= this.phases[i].end) {
+        return {
+          phase: this.phases[i],
+          pct: (epoch - startStep) / (this.phases[i].end - startStep),
+        };
+      }
+      startStep = this.phases[i].end;
+    }
+    const last = this.phases[this.phases.length - 1];
+    return { phase: last, pct: (epoch - startStep) / (last.end - startStep) };
+  }
+
+  private anneal(start: number, stop: number, pct: number): number {
+    return this.cosine
+      ? stop + (start - stop) / 2 * (Math.cos(Math.PI * pct) + 1)
+      : (stop - start) * pct + start;
+  }
+
   /**
    * The learning rate at a step.
    *
@@ -548,23 +600,31 @@ export class OneCycleLR extends LRScheduler {
    * @returns The rate.
    */
   lrAt(epoch: number, _base: number): number {
-    if (epoch > this.totalSteps) {
-      throw new RangeError(
-        `Cannot step OneCycleLR ${epoch} times: totalSteps is ${this.totalSteps}`,
-      );
+    const { phase, pct } = this.locate(epoch);
+    return this.anneal(phase.start, phase.stop, pct);
+  }
+
+  /**
+   * The momentum at a step (whether or not it is cycled).
+   *
+   * @param epoch The step count.
+   * @returns The momentum.
+   */
+  momentumAt(epoch: number): number {
+    const { phase, pct } = this.locate(epoch);
+    return this.anneal(phase.mStart, phase.mStop, pct);
+  }
+
+  /** Sets the learning rates and, when cycled, the momentum for the current step. */
+  protected override apply(): void {
+    super.apply();
+    if (!this.momentumKey) return;
+    const m = this.momentumAt(this.lastEpoch);
+    for (const g of this.optimizer.paramGroups) {
+      const o = g.options as Record<string, unknown>;
+      if (this.momentumKey === "momentum") o.momentum = m;
+      else o.betas = [m, ...(o.betas as number[]).slice(1)];
     }
-    let startStep = 0;
-    for (let i = 0; i < this.phases.length; i++) {
-      const ph = this.phases[i];
-      if (epoch <= ph.end || i === this.phases.length - 1) {
-        const pct = (epoch - startStep) / (ph.end - startStep);
-        return this.cosine
-          ? ph.stop + (ph.start - ph.stop) / 2 * (Math.cos(Math.PI * pct) + 1)
-          : (ph.stop - ph.start) * pct + ph.start;
-      }
-      startStep = ph.end;
-    }
-    return this.phases[this.phases.length - 1].stop;
   }
 }
 
