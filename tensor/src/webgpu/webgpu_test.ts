@@ -263,3 +263,16 @@ Deno.test("where() with two numbers stays on the condition's backend", async () 
   assert.equal(y.backend.name, "webgpu");
   assert.deepEqual([...await y.data()], [1, 0.5, 1]);
 });
+
+Deno.test("oneHot with numClasses runs on WebGPU without reading the indices", async () => {
+  const i = await T.tensor(new Int32Array([2, 0, 1, 7])).to("webgpu");
+  const y = T.oneHot(i, 3);
+  assert.equal(y.backend.name, "webgpu");
+  // An index out of range gives zeros (the CPU throws; this backend cannot check).
+  assert.deepEqual([...await y.data()], [0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0]);
+  assertThrowsMessage(
+    () => T.oneHot(i),
+    T.BackendError,
+    'Cannot run oneHot() on backend "webgpu" without numClasses: inferring it needs the values, which that backend cannot read synchronously',
+  );
+});

@@ -350,6 +350,11 @@ export function indexAdd(x: Tensor, axis: number, index: Tensor, src: Tensor): T
 /**
  * One-hot encodes int32 class indices: `[...] -> [..., numClasses]` (int32).
  *
+ * On a backend that cannot read synchronously (WebGPU), `numClasses` must
+ * be given, and the encoding runs there without reading the indices back:
+ * an index outside `[0, numClasses)` then gives a row of zeros instead of
+ * the error the CPU raises.
+ *
  * @param indices int32 indices in `[0, numClasses)`.
  * @param numClasses Number of classes (default: max index + 1).
  * @returns The one-hot tensor.
@@ -361,6 +366,15 @@ export function indexAdd(x: Tensor, axis: number, index: Tensor, src: Tensor): T
  */
 export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   checkIndexTensor(indices, "oneHot");
+  if (!indices.backend.readSync) {
+    if (!Number.isInteger(numClasses) || numClasses < 1) {
+      throw new BackendError(
+        `Cannot run oneHot() on backend "${indices.backend.name}" without numClasses: inferring it needs the values, which that backend cannot read synchronously`,
+      );
+    }
+    const classes = arange(numClasses, undefined, { backend: indices.backend.name });
+    return cast(eq(indices.reshape([...indices.shape, 1]), classes), "int32");
+  }
   const data = indices.dataSync();
   let maxIdx = -1;
   for (const v of data) {

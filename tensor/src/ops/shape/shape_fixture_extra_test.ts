@@ -56,6 +56,7 @@ const ops: Record<string, Fn> = {
   rollInt: (x) => T.roll(x, 1),
   repeatLead: (x) => T.repeat(x, [2, 1, 2]),
   repeatZero: (x) => T.repeat(x, [0, 2]),
+  repeatMany: (x) => T.repeat(x, [2, 1, 3, 2, 2]),
   repeatInt: (x) => T.repeat(x, [1, 2]),
   tileMore: (x) => T.tile(x, [2, 1, 2]),
   tileFewer: (x) => T.tile(x, [3]),
@@ -170,4 +171,46 @@ for (const [name, c] of Object.entries(fx)) {
     const nc = asList(fn(...c.inputs.map((f) => nonContiguous(fromFixture(f)))));
     nc.forEach((o, i) => assertClose(o, fromFixture(want[i]), tol));
   });
+}
+
+// The same cases on WebGPU (Mesa llvmpipe here): values and autograd
+// gradients against PyTorch (the numeric gradcheck, which reads
+// synchronously, stays on the CPU).
+const NOT_ON_WEBGPU: Record<string, string> = {
+  indexMask2d: "boolean-mask indexing needs Nonzero, whose output size depends on the data",
+  indexMaskInner: "boolean-mask indexing needs Nonzero, whose output size depends on the data",
+  indexMaskThenInt: "boolean-mask indexing needs Nonzero, whose output size depends on the data",
+  oneHotInfer: "inferring the number of classes needs the values",
+};
+if (await T.initWebGPU({ allowSoftware: true }).then(() => true, () => false)) {
+  for (const [name, c] of Object.entries(fx)) {
+    if (!ops[name] || NOT_ON_WEBGPU[name]) continue;
+    Deno.test(`${name} matches PyTorch values and gradients [webgpu]`, async () => {
+      // Expected values are decoded on the CPU, before switching.
+      const want = (c.outputs ?? [c.output!]).map((o) => fromFixture(o));
+      const wantGrads = (c.grads ?? []).map((g) => fromFixture(g).dataSync());
+      T.setBackend("webgpu");
+      try {
+        const xs = c.inputs.map((f) => fromFixture(f, { requiresGrad: true }));
+        const outs = asList(ops[name](...xs));
+        assert.equal(outs.length, want.length, `${name} number of outputs`);
+        for (let i = 0; i < outs.length; i++) {
+          assert.equal(outs[i].backend.name, "webgpu");
+          assert.equal(outs[i].dtype, want[i].dtype, `${name} dtype`);
+          assertClose(await outs[i].data(), want[i].dataSync(), { atol: 1e-5, rtol: 2e-4 });
+        }
+        if (c.grads && c.rs) {
+          const wrt = xs.filter((x) => x.requiresGrad);
+          const rs = c.rs.map((r) => fromFixture(r));
+          const total = outs.map((o, i) => o.mul(rs[i]).sum()).reduce((p, q) => p.add(q));
+          const gs = gradients(total, wrt, { allowUnused: true });
+          for (let i = 0; i < gs.length; i++) {
+            assertClose(await gs[i].data(), wantGrads[i], { atol: 1e-4, rtol: 1e-3 });
+          }
+        }
+      } finally {
+        T.setBackend("cpu");
+      }
+    });
+  }
 }

@@ -116,10 +116,28 @@ export function repeat(x: Tensor, repeats: readonly number[]): Tensor {
   }
   const lead = repeats.length - x.ndim;
   const shape = [...Array(lead).fill(1), ...x.shape];
+  // A broadcast axis before each repeated axis, expanded to its count; the
+  // axes that are not repeated merge into the data axis before them, so a
+  // stage has at most 2·3 + 1 axes (WebGPU kernels take 8). More repeated
+  // axes than 3 run in stages.
+  const repeated = repeats.map((r, i) => (r !== 1 ? i : -1)).filter((i) => i >= 0);
+  if (repeated.length > 3) {
+    const early = (i: number) => repeated.indexOf(i) < 3;
+    const first = repeats.map((r, i) => (early(i) ? r : 1));
+    return repeat(repeat(reshape(x, shape), first), repeats.map((r, i) => (early(i) ? 1 : r)));
+  }
   const inter: number[] = [], exp: number[] = [];
   shape.forEach((d, i) => {
-    inter.push(1, d);
-    exp.push(repeats[i], d);
+    if (repeats[i] !== 1) {
+      inter.push(1, d);
+      exp.push(repeats[i], d);
+    } else if (inter.length === 0) {
+      inter.push(d);
+      exp.push(d);
+    } else {
+      inter[inter.length - 1] *= d;
+      exp[exp.length - 1] *= d;
+    }
   });
   const y = expand(reshape(x, inter), exp);
   return reshape(y, shape.map((d, i) => d * repeats[i]));
