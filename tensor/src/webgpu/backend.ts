@@ -45,7 +45,14 @@ fn pow_f(a: f32, b: f32) -> f32 {
   if (b == round(b)) { if (i32(b) % 2 == 0) { return r; } return -r; }
   return bitcast<f32>(0x7fc00000u);
 }
-fn log1p_f(a: f32) -> f32 { let u = 1.0 + a; if (u == 1.0) { return a; } return log(u) * a / (u - 1.0); }
+fn log1p_f(a: f32) -> f32 {
+  let u = 1.0 + a;
+  if (u == 1.0) { return a; }
+  // Where 1 + a rounds to a (huge or infinite a), log(u) is the answer;
+  // the correction below would be inf * inf / inf = NaN at a = inf.
+  if (a > 1e8) { return log(u); }
+  return log(u) * a / (u - 1.0);
+}
 fn expm1_f(a: f32) -> f32 { if (abs(a) < 1e-5) { return a + 0.5 * a * a; } return exp(a) - 1.0; }
 fn erf_f(x: f32) -> f32 {
   let t = 1.0 / (1.0 + 0.3275911 * abs(x));

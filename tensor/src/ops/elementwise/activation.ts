@@ -176,7 +176,7 @@ export const HardSigmoid: UnaryOp = defineUnaryOp({
     const r = a + 3;
     return (r < 0 ? 0 : r > 6 ? 6 : r) / 6;
   },
-  wgsl: "clamp(a + 3.0, 0.0, 6.0) / 6.0",
+  wgsl: "select(clamp(a + 3.0, 0.0, 6.0) / 6.0, a, a != a)",
   vjp: (dy, x) => where(logicalAnd(gt(x, -3), lt(x, 3)), div(dy, 6), 0),
 });
 /** Hard swish `x · min(max(x + 3, 0), 6) / 6`. */

@@ -350,3 +350,35 @@ testOnBackends("elementwise options are checked before dispatch", () => {
     "Cannot apply clamp() with min null: expected a number",
   );
 });
+
+// The same fixtures on WebGPU (Mesa llvmpipe here), special values included:
+// the WGSL kernels must give PyTorch's numbers too. WGSL promises sin and cos
+// only near [-π, π]; llvmpipe's are exact to float32 up to |x| = 1e7 and
+// return ±1 from about 1e10, so their special cases skip the ±1e30 inputs.
+const WEBGPU_ARGUMENT_LIMIT: Record<string, number> = { special_sin: 1e7, special_cos: 1e7 };
+if (await T.initWebGPU({ allowSoftware: true }).then(() => true, () => false)) {
+  for (const [name, c] of Object.entries(fx)) {
+    Deno.test(`${name} matches PyTorch values, dtype and gradients [webgpu]`, async () => {
+      const limit = WEBGPU_ARGUMENT_LIMIT[name] ?? Infinity;
+      const skip = [...fromFixture(c.inputs[0]).dataSync()].map((v) => Math.abs(v) > limit);
+      const want = fromFixture(c.output).dataSync().map((v, i) => (skip[i] ? 0 : v));
+      const wantGrads = (c.grads ?? []).map((g) => fromFixture(g).dataSync());
+      T.setBackend("webgpu");
+      try {
+        const requiresGrad = !name.startsWith("special_");
+        const xs = c.inputs.map((f) => fromFixture(f, { requiresGrad }));
+        const out = opFor(name)(...xs);
+        assert.equal(out.backend.name, "webgpu");
+        assert.equal(out.dtype, c.output.dtype ?? "float32", `${name} dtype`);
+        assertClose((await out.data()).map((v, i) => (skip[i] ? 0 : v)), want, VALUES);
+        if (c.r && c.grads) {
+          const wrt = xs.filter((x) => x.requiresGrad);
+          const gs = gradients(out.mul(fromFixture(c.r)).sum(), wrt, { allowUnused: true });
+          for (let i = 0; i < gs.length; i++) assertClose(await gs[i].data(), wantGrads[i], GRADS);
+        }
+      } finally {
+        T.setBackend("cpu");
+      }
+    });
+  }
+}

@@ -251,7 +251,9 @@ export function reciprocal(x: Tensor): Tensor {
 }
 
 /**
- * Sine element-wise.
+ * Sine element-wise. On WebGPU the accuracy for large arguments is the
+ * device's (WGSL only promises it near [-π, π]): Mesa's llvmpipe matches the
+ * CPU to float32 up to |x| = 1e7 and returns ±1 from about 1e10.
  *
  * @param x The input in radians, any shape.
  * @returns `sin(x)`, same shape as `x`.
@@ -266,7 +268,9 @@ export function sin(x: Tensor): Tensor {
 }
 
 /**
- * Cosine element-wise.
+ * Cosine element-wise. On WebGPU the accuracy for large arguments is the
+ * device's (WGSL only promises it near [-π, π]): Mesa's llvmpipe matches the
+ * CPU to float32 up to |x| = 1e7 and returns ±1 from about 1e10.
  *
  * @param x The input in radians, any shape.
  * @returns `cos(x)`, same shape as `x`.
