@@ -586,6 +586,7 @@ export class OneCycleLR extends LRScheduler {
     return { phase: last, pct: (epoch - startStep) / (last.end - startStep) };
   }
 
+  /** From `start` at pct 0 to `stop` at pct 1, along a cosine or a line. */
   private anneal(start: number, stop: number, pct: number): number {
     return this.cosine
       ? stop + (start - stop) / 2 * (Math.cos(Math.PI * pct) + 1)
