@@ -21,4 +21,5 @@ export * from "./src/conv.ts";
 export * from "./src/misc.ts";
 export * from "./src/activation.ts";
 export * from "./src/norm.ts";
+export * from "./src/padding.ts";
 export * from "./src/serialization.ts";

@@ -12,6 +12,7 @@ import {
   empty,
   type FusedActivation,
   type Generator,
+  pad,
   type Tensor,
 } from "./deps.ts";
 import { uniform_ } from "./init.ts";
@@ -21,12 +22,20 @@ import type { Pair } from "./deps.ts";
 
 const pair = (v: Pair): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
 
+/** How a convolution layer fills its padding (PyTorch's `padding_mode`). */
+export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
+
 /** Options of the convolution layers. */
 export interface ConvOptions {
   /** Stride (default 1). */
   stride?: Pair;
   /** Padding: a number, a pair, "same" or "valid" (default 0). */
   padding?: Pair | "same" | "valid";
+  /**
+   * What the padding holds (default "zeros"); "reflect", "replicate" and
+   * "circular" pad the input with `pad()` first, as PyTorch does.
+   */
+  paddingMode?: PaddingMode;
   /** Dilation (default 1). */
   dilation?: Pair;
   /** Groups (default 1). */
@@ -51,6 +60,41 @@ function initConv(w: Tensor, fanIn: number, rng?: Generator): Tensor {
   // kaiming_uniform_(a=√5) reduces to U(±1/√fanIn), PyTorch's default.
   const bound = 1 / Math.sqrt(fanIn);
   return uniform_(w, -bound, bound, { rng });
+}
+
+const PADDING_MODES = ["zeros", "reflect", "replicate", "circular"];
+
+function checkPaddingMode(layer: string, mode: string | undefined): void {
+  if (mode !== undefined && !PADDING_MODES.includes(mode)) {
+    throw new RangeError(
+      `Cannot create ${layer} with paddingMode "${mode}": expected "zeros", "reflect", "replicate" or "circular"`,
+    );
+  }
+}
+
+/**
+ * `x` padded for a convolution whose padding mode is not "zeros", as
+ * PyTorch does it: `padding` on both sides of each spatial axis, or for
+ * "same" half of `dilation·(k − 1)` before (rounded down) and the rest after.
+ * Returns `x` itself for "zeros" (the convolution pads).
+ */
+function padInput(
+  x: Tensor,
+  mode: PaddingMode | undefined,
+  padding: Pair | "same" | "valid" | undefined,
+  kernel: number[],
+  dilation: number[],
+): Tensor {
+  if (!mode || mode === "zeros" || padding === undefined || padding === "valid") return x;
+  const n = kernel.length;
+  const per = padding === "same"
+    ? kernel.map((k, i) => {
+      const total = dilation[i] * (k - 1), before = Math.floor(total / 2);
+      return [before, total - before];
+    })
+    : (typeof padding === "number" ? Array(n).fill(padding) : [...padding]).map((p) => [p, p]);
+  // pad() takes the last axis first.
+  return pad(x, per.reverse().flat(), { mode });
 }
 
 function checkGroups(layer: string, cin: number, cout: number, groups: number): void {
@@ -107,6 +151,7 @@ export class Conv2d extends Module {
     const [kh, kw] = pair(kernelSize);
     checkSizes("Conv2d", { inChannels, outChannels, kernelHeight: kh, kernelWidth: kw });
     checkActivation("Conv2d", options.activation);
+    checkPaddingMode("Conv2d", options.paddingMode);
     const g = options.groups ?? 1;
     checkGroups("Conv2d", inChannels, outChannels, g);
     this.inChannels = inChannels;
@@ -136,11 +181,13 @@ export class Conv2d extends Module {
       x.ndim === 4 && x.shape[1] === this.inChannels,
     );
     const w = this.weightTransform ? this.weightTransform(this.weight) : this.weight;
-    return conv2d(x, w, {
+    const o = this.options, padded = o.paddingMode && o.paddingMode !== "zeros";
+    const d = pair(o.dilation ?? 1);
+    return conv2d(padInput(x, o.paddingMode, o.padding, this.kernelSize, d), w, {
       bias: this.bias ?? undefined,
-      stride: this.options.stride,
-      padding: this.options.padding,
-      dilation: this.options.dilation,
+      stride: o.stride,
+      padding: padded ? 0 : o.padding,
+      dilation: o.dilation,
       groups: this.options.groups,
       activation: this.options.activation,
     });
@@ -152,6 +199,7 @@ export class Conv2d extends Module {
     return `${this.inChannels}, ${this.outChannels}, kernelSize=[${this.kernelSize}]` +
       (o.stride ? `, stride=${JSON.stringify(o.stride)}` : "") +
       (o.padding ? `, padding=${JSON.stringify(o.padding)}` : "") +
+      (o.paddingMode && o.paddingMode !== "zeros" ? `, paddingMode=${o.paddingMode}` : "") +
       (o.groups && o.groups > 1 ? `, groups=${o.groups}` : "") +
       (this.bias ? "" : ", bias=false") +
       (o.activation ? `, activation=${o.activation}` : "");
@@ -200,6 +248,7 @@ export class Conv1d extends Module {
   ) {
     super();
     checkSizes("Conv1d", { inChannels, outChannels, kernelSize });
+    checkPaddingMode("Conv1d", options.paddingMode);
     const g = options.groups ?? 1;
     checkGroups("Conv1d", inChannels, outChannels, g);
     this.inChannels = inChannels;
@@ -227,7 +276,13 @@ export class Conv1d extends Module {
       `the input must be [N, ${this.inChannels}, L]`,
       x.ndim === 3 && x.shape[1] === this.inChannels,
     );
-    return conv1d(x, this.weight, { ...this.options, bias: this.bias ?? undefined });
+    const { paddingMode, rng: _r, bias: _b, ...o } = this.options;
+    if (!paddingMode || paddingMode === "zeros") {
+      return conv1d(x, this.weight, { ...o, bias: this.bias ?? undefined });
+    }
+    const k = this.weight.shape[2], d = o.dilation ?? 1;
+    const xp = padInput(x, paddingMode, o.padding, [k], [d]);
+    return conv1d(xp, this.weight, { ...o, padding: 0, bias: this.bias ?? undefined });
   }
 }
 

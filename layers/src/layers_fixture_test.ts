@@ -74,6 +74,19 @@ const make: Record<string, () => L.Module> = {
   Softplus: () => new L.Softplus({ beta: 2, threshold: 3 }),
   Hardtanh: () => new L.Hardtanh({ minVal: -0.5, maxVal: 0.5 }),
   Sequential: () => new L.Sequential(new L.Linear(4, 6), new L.ReLU(), new L.Linear(6, 2)),
+  Conv2dReflect: () => new L.Conv2d(2, 3, 3, { padding: 1, paddingMode: "reflect" }),
+  Conv2dCircularSame: () =>
+    new L.Conv2d(2, 2, [3, 2], { padding: "same", dilation: [1, 2], paddingMode: "circular" }),
+  Conv2dReplicateStride: () =>
+    new L.Conv2d(2, 2, 3, { stride: 2, padding: [2, 1], paddingMode: "replicate" }),
+  Conv1dReplicate: () => new L.Conv1d(2, 3, 3, { padding: 2, paddingMode: "replicate" }),
+  ZeroPad2d: () => new L.ZeroPad2d([1, 2, 0, 1]),
+  ConstantPad1d: () => new L.ConstantPad1d([2, 1], -0.5),
+  ConstantPad2d: () => new L.ConstantPad2d(1, 0.25),
+  ReflectionPad1d: () => new L.ReflectionPad1d([2, 1]),
+  ReflectionPad2d: () => new L.ReflectionPad2d([1, 2, 2, 0]),
+  ReplicationPad1d: () => new L.ReplicationPad1d(2),
+  ReplicationPad2d: () => new L.ReplicationPad2d([0, 1, 2, 1]),
 };
 
 const state = (s: Record<string, FixtureTensor>) =>

@@ -233,3 +233,27 @@ Deno.test("Conv2d with a fused activation equals Conv2d followed by ReLU", () =>
     'Cannot apply Conv2d with activation "gelu": expected "relu", "sigmoid" or "tanh"',
   );
 });
+
+Deno.test("convolution padding modes and pad layers reject bad settings by name", () => {
+  assertThrowsMessage(
+    // deno-lint-ignore no-explicit-any
+    () => new L.Conv2d(1, 1, 3, { paddingMode: "mirror" as any }),
+    RangeError,
+    'Cannot create Conv2d with paddingMode "mirror": expected "zeros", "reflect", "replicate" or "circular"',
+  );
+  assertThrowsMessage(
+    () => new L.ReflectionPad2d([1, 2]),
+    RangeError,
+    "Cannot create ReflectionPad2d with padding [1,2]: expected an integer or 4 integers (left, right, top, bottom)",
+  );
+  assertThrowsMessage(
+    () => new L.ZeroPad2d(1).call(T.ones([4, 4])),
+    T.ShapeError,
+    "Cannot apply ZeroPad2d as the input must be [N, C, H, W] or [C, H, W]: input shape is [4, 4]",
+  );
+  // "zeros" (the default) leaves the padding to the convolution: same output as no mode.
+  const a = new L.Conv2d(2, 3, 3, { padding: 1, rng: new T.Generator(3) });
+  const b = new L.Conv2d(2, 3, 3, { padding: 1, paddingMode: "zeros", rng: new T.Generator(3) });
+  const x = T.ones([1, 2, 4, 4]);
+  assert.deepEqual([...a.call(x).dataSync()], [...b.call(x).dataSync()]);
+});
