@@ -1,3 +1,4 @@
 // Barrel of the elementwise ops.
 export * from "./unary.ts";
 export * from "./activation.ts";
+export * from "./shrink.ts";

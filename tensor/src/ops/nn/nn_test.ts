@@ -183,3 +183,53 @@ testOnBackends(
     want.forEach((w, q) => assert.ok(Object.is(got[q], w.v), `window ${q}: ${got[q]} vs ${w.v}`));
   },
 );
+
+testOnBackends(
+  "maxUnpool2d, softshrink, hardshrink, tanhshrink, threshold and glu pass gradgradcheck",
+  () => {
+    const g = new T.Generator(4);
+    // Windows that do not overlap (with overlapping ones a position picked
+    // twice takes the value once but passes the gradient to both, as in
+    // PyTorch, which a numeric check of independent inputs cannot see).
+    const x = T.randn([1, 2, 6, 6], { rng: g, requiresGrad: true });
+    const { values, indices } = T.maxPool2dWithIndices(x, 3);
+    const v = values.detach().requiresGrad_();
+    const unpool = (v: T.Tensor) => T.maxUnpool2d(v, indices, 3);
+    gradcheck(unpool, [v], tol);
+    gradgradcheck(unpool, [v], tol);
+    // Away from the kinks at ±0.3 and 0.1 (the numeric gradient steps 1e-2).
+    const y = T.tensor(
+      [[-1.2, -0.6, -0.05, 0.2], [0.45, 0.9, 1.7, -2.1], [0.7, -0.8, 1.1, -0.15]],
+      {
+        requiresGrad: true,
+      },
+    );
+    for (
+      const f of [
+        (t: T.Tensor) => T.softshrink(t, { lambd: 0.3 }),
+        (t: T.Tensor) => T.hardshrink(t, { lambd: 0.3 }),
+        T.tanhshrink,
+        (t: T.Tensor) => T.threshold(t, 0.1, -2),
+        (t: T.Tensor) => T.glu(t, 1),
+      ]
+    ) {
+      gradcheck(f, [y], tol);
+      gradgradcheck(f, [y], tol);
+    }
+    assertThrowsMessage(
+      () => T.glu(T.ones([2, 3])),
+      T.ShapeError,
+      "Cannot apply glu() along axis -1 of [2, 3]: its size 3 must be even",
+    );
+    assertThrowsMessage(
+      () => T.softshrink(y, { lambd: -1 }),
+      RangeError,
+      "Cannot apply softshrink() with lambd -1: expected a non-negative value",
+    );
+    assertThrowsMessage(
+      () => T.maxUnpool2d(values, T.zeros([1, 2, 2, 2]), 3),
+      T.ShapeError,
+      "Cannot apply maxUnpool2d() to input [1, 2, 2, 2] with float32 indices [1, 2, 2, 2]: expected int32 indices of the input's shape",
+    );
+  },
+);

@@ -18,8 +18,9 @@ import {
 import { run } from "../define.ts";
 import type { Pair } from "./conv.ts";
 import { reshape, squeeze, unsqueeze } from "../movement.ts";
-import { gather } from "../shape/indexing.ts";
-import { maximum, where } from "../arith.ts";
+import { gather, scatterAdd } from "../shape/indexing.ts";
+import { div, maximum, where } from "../arith.ts";
+import { onesLike, zeros } from "../creation.ts";
 import { ge } from "../compare.ts";
 
 /** Per-output windows along one axis: start, end (exclusive), step. */
@@ -586,4 +587,73 @@ export function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor {
 export function adaptiveMaxPool1d(x: Tensor, outputSize: number): PoolWithIndices {
   const r = adaptiveMaxPool2d(as2d(x, "adaptiveMaxPool1d"), [1, outputSize]);
   return { values: squeeze(r.values, 2), indices: squeeze(r.indices, 2) };
+}
+
+/** Options of `maxUnpool2d`. */
+export interface MaxUnpool2dOptions {
+  /** The pooling's stride (default: the kernel size). */
+  stride?: Pair;
+  /** The pooling's padding (default 0). */
+  padding?: Pair;
+  /** `[H, W]` of the result (default `(in − 1)·stride − 2·padding + kernel`). */
+  outputSize?: readonly [number, number];
+}
+
+/**
+ * The partial inverse of `maxPool2dWithIndices` (SegNet's unpooling): each
+ * value goes to its argmax position in a zero map, like
+ * `torch.nn.functional.max_unpool2d`; the gradient gathers from the same
+ * positions. With overlapping windows a position two windows picked holds
+ * its value once, and each of those windows' values gets its full gradient,
+ * as in PyTorch.
+ *
+ * @param x Pooled values `[N, C, h, w]`.
+ * @param indices The pooling's indices (int32, same shape, flat per plane).
+ * @param kernelSize The pooling's window.
+ * @param options `stride`, `padding`, `outputSize`.
+ * @returns `[N, C, H, W]`.
+ * @example
+ * ```ts
+ * import { maxPool2dWithIndices, maxUnpool2d, tensor } from "@dendrite/tensor";
+ * const x = tensor([[[[1, 5], [3, 2]]]]);
+ * const { values, indices } = maxPool2dWithIndices(x, 2);
+ * console.assert(maxUnpool2d(values, indices, 2).dataSync().join() === "0,5,0,0");
+ * ```
+ */
+export function maxUnpool2d(
+  x: Tensor,
+  indices: Tensor,
+  kernelSize: Pair,
+  options: MaxUnpool2dOptions = {},
+): Tensor {
+  check4d(x, "maxUnpool2d");
+  if (indices.dtype !== "int32" || indices.shape.join() !== x.shape.join()) {
+    throw new ShapeError(
+      `Cannot apply maxUnpool2d() to input ${fmtShape(x.shape)} with ${indices.dtype} indices ${
+        fmtShape(indices.shape)
+      }: expected int32 indices of the input's shape`,
+    );
+  }
+  const [n, c, h, w] = x.shape;
+  const [kh, kw] = pair(kernelSize);
+  const [sh, sw] = pair(options.stride ?? kernelSize);
+  const [ph, pw] = pair(options.padding ?? 0);
+  const [oh, ow] = options.outputSize ?? [(h - 1) * sh - 2 * ph + kh, (w - 1) * sw - 2 * pw + kw];
+  if (!(oh >= 1 && ow >= 1 && Number.isInteger(oh) && Number.isInteger(ow))) {
+    throw new ShapeError(
+      `Cannot apply maxUnpool2d() to input ${
+        fmtShape(x.shape)
+      }: the output would be [${oh}, ${ow}]`,
+    );
+  }
+  const flat = reshape(indices, [n, c, h * w]);
+  const empty = zeros([n, c, oh * ow], { backend: x.backend.name });
+  // Overlapping windows can pick one position twice; both hold the same
+  // input element, which PyTorch writes once: divide the sums by the counts.
+  const sums = scatterAdd(empty, 2, flat, reshape(x.detach(), [n, c, h * w]));
+  const counts = scatterAdd(empty, 2, flat, onesLike(flat, { dtype: "float32" }));
+  const out = reshape(div(sums, maximum(counts, 1)), [n, c, oh, ow]);
+  return record("MaxUnpool2d", out, [x], (dy) => [
+    reshape(gather(reshape(dy, [n, c, oh * ow]), 2, flat), x.shape),
+  ]);
 }
