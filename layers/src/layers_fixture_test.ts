@@ -4,7 +4,7 @@
 // input and every parameter, running statistics after a training step, and
 // eval-mode outputs.
 import assert from "node:assert/strict";
-import { flip, initWebGPU, type Tensor } from "@dendrite/tensor";
+import { flip, initWebGPU, maxPool2dWithIndices, type Tensor } from "@dendrite/tensor";
 import { gradients } from "@dendrite/autograd";
 import {
   assertClose,
@@ -87,7 +87,41 @@ const make: Record<string, () => L.Module> = {
   ReflectionPad2d: () => new L.ReflectionPad2d([1, 2, 2, 0]),
   ReplicationPad1d: () => new L.ReplicationPad1d(2),
   ReplicationPad2d: () => new L.ReplicationPad2d([0, 1, 2, 1]),
+  PReLU: () => new L.PReLU(),
+  PReLUChannels: () => new L.PReLU(3, 0.1),
+  GLU: () => new L.GLU(1),
+  Softshrink: () => new L.Softshrink(0.7),
+  Hardshrink: () => new L.Hardshrink(0.3),
+  Tanhshrink: () => new L.Tanhshrink(),
+  Threshold: () => new L.Threshold(0.2, -1),
+  Softmin: () => new L.Softmin(1),
+  Softmax2d: () => new L.Softmax2d(),
+  MaxPool1d: () => new L.MaxPool1d(3, { stride: 2, padding: 1 }),
+  AvgPool1d: () =>
+    new L.AvgPool1d(3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
+  AdaptiveAvgPool1d: () => new L.AdaptiveAvgPool1d(4),
+  AdaptiveMaxPool1d: () => new L.AdaptiveMaxPool1d(3),
+  PixelUnshuffle: () => new L.PixelUnshuffle(2),
+  MaxUnpool2d: () => new PoolUnpool(2, 2, 0, false),
+  MaxUnpool2dOverlap: () => new PoolUnpool(3, 2, 1, true),
 };
+
+/** Max pooling with indices, then `MaxUnpool2d` (the SegNet pattern; the fixture's PoolUnpool). */
+class PoolUnpool extends L.Module {
+  unpool: L.MaxUnpool2d;
+  constructor(readonly k: number, readonly s: number, readonly p: number, readonly same: boolean) {
+    super();
+    this.unpool = new L.MaxUnpool2d(k, { stride: s, padding: p });
+  }
+  forward(x: Tensor): Tensor {
+    const { values, indices } = maxPool2dWithIndices(x, this.k, {
+      stride: this.s,
+      padding: this.p,
+    });
+    const size = this.same ? [x.shape[2], x.shape[3]] as [number, number] : undefined;
+    return this.unpool.call(values, indices, size);
+  }
+}
 
 const state = (s: Record<string, FixtureTensor>) =>
   new Map(Object.entries(s).map(([k, v]) => [k, fromFixture(v)] as [string, Tensor]));
