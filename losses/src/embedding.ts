@@ -1,12 +1,40 @@
 /**
  * Losses on pairs and triplets of embeddings: `hingeEmbeddingLoss`,
  * `marginRankingLoss`, `cosineEmbeddingLoss`, `tripletMarginLoss`,
- * `contrastiveLoss`, and `pairwiseDistance`.
+ * `contrastiveLoss`, and the distances `pairwiseDistance` and
+ * `cosineSimilarity`.
  *
  * @module
  */
 import { fmtShape, maximum, minimum, ShapeError, type Tensor, where } from "@dendrite/tensor";
 import { type LossOptions, reduceLoss, sameShape } from "./reduce.ts";
+
+/**
+ * Cosine similarity along an axis, like `torch.nn.functional.cosine_similarity`:
+ * `Σ (x1/‖x1‖)·(x2/‖x2‖)`, each norm at least `eps`. The inputs broadcast.
+ *
+ * @param x1 The first input, e.g. `[N, D]`.
+ * @param x2 The second, broadcastable with `x1`.
+ * @param options `dim` (1), `eps` (1e-8).
+ * @returns The similarities, without `dim`.
+ * @example
+ * ```ts
+ * import { cosineSimilarity } from "@dendrite/losses";
+ * import { tensor } from "@dendrite/tensor";
+ * const s = cosineSimilarity(tensor([[1, 0], [1, 1]]), tensor([[0, 2], [2, 2]]));
+ * console.assert(Math.abs(s.dataSync()[0]) < 1e-7 && Math.abs(s.dataSync()[1] - 1) < 1e-6);
+ * ```
+ */
+export function cosineSimilarity(
+  x1: Tensor,
+  x2: Tensor,
+  options: { dim?: number; eps?: number } = {},
+): Tensor {
+  const dim = options.dim ?? 1, eps = options.eps ?? 1e-8;
+  const n1 = maximum(x1.norm({ axes: dim, keepDim: true }), eps);
+  const n2 = maximum(x2.norm({ axes: dim, keepDim: true }), eps);
+  return x1.div(n1).mul(x2.div(n2)).sum(dim);
+}
 
 /**
  * `‖x1 − x2 + eps‖_p` along the last axis, like `torch.nn.functional.pairwise_distance`.

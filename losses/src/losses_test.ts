@@ -52,6 +52,9 @@ const fns: Record<string, Fn> = {
   tripletSwapP1: (a, b, c) => L.tripletMarginLoss(a, b, c, { p: 1, swap: true }),
   softMargin: (a, b) => L.softMarginLoss(a, b),
   distill: (s, t, y) => L.distillationLoss(s, t, y, { temperature: 3, alpha: 0.3 }),
+  cosineSimilarity: (a, b) => L.cosineSimilarity(a, b),
+  cosineSimilarityBroadcast: (a, b) => L.cosineSimilarity(a, b, { dim: -1, eps: 1e-3 }),
+  pairwiseDistance: (a, b) => L.pairwiseDistance(a, b, { p: 3 }),
 };
 
 // Every loss on the CPU and, where an adapter exists (llvmpipe here), on WebGPU.
