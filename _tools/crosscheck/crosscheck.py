@@ -183,6 +183,11 @@ def fam_reduce():
         add("logSoftmax", dict(axis=axis), lambda x: torch.log_softmax(x, axis), [data(s, ch(["n", "inf"]))])
         add("maxAlong", dict(axis=axis, keepDim=keep), lambda x: torch.max(x, axis, keepdim=keep)[0], [data(s, ch(["n", "ties"]))])
         add("argmax", dict(axis=axis, keepDim=keep), lambda x: torch.argmax(x, axis, keepdim=keep), [data(s, ch(["n", "ties"]))], grad=False)
+        desc = R.random() < 0.5; xs = data(s, ch(["n", "ties", "inf"]))
+        add("sort", dict(axis=axis, descending=desc), lambda x: torch.sort(x, axis, descending=desc, stable=True)[0], [xs])
+        add("sortIdx", dict(axis=axis, descending=desc), lambda x: torch.sort(x, axis, descending=desc, stable=True)[1], [xs], grad=False)
+        k, lg = ri(0, s[axis]), R.random() < 0.5  # distinct values: PyTorch's topk orders ties freely
+        add("topk", dict(axis=axis, k=k, largest=lg), lambda x: torch.topk(x, k, axis, largest=lg)[0], [data(s, "n")])
 
 
 SPECIAL = [0.0, 1.0, -1.0, 3.0, -3.0, 6.0, -6.0, 0.5, -0.5, 1.5, 2.5, -2.5, 20.0, -20.0, 2.0, -2.0]

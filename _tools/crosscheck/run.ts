@@ -128,6 +128,12 @@ function call(op: string, a: any, xs: Tensor[]): Tensor {
       return T.maxAlong(x, a.axis, a).values;
     case "argmax":
       return T.argmax(x, a.axis, a);
+    case "sort":
+      return T.sort(x, a.axis, a).values;
+    case "sortIdx":
+      return T.sort(x, a.axis, a).indices;
+    case "topk":
+      return T.topk(x, a.k, a).values;
     case "geluTanh":
       return T.gelu(x, { approximate: "tanh" });
     case "leakyRelu":

@@ -697,6 +697,10 @@ export class Tensor implements TensorInfo {
   contiguous(): Tensor {
     return ops.contiguous(this);
   }
+  /** A copy in new memory (gradients flow through); see {@link M.clone}. @returns The copy. */
+  clone(): Tensor {
+    return ops.clone(this);
+  }
   /** Converts dtype; see {@link M.cast}. @param dtype Target dtype. @returns The converted tensor. */
   cast(dtype: DType): Tensor {
     return ops.cast(this, dtype);
@@ -927,6 +931,33 @@ export class Tensor implements TensorInfo {
   /** Cumulative product; see {@link Red.cumprod}. @param axis Axis. @returns Running products. */
   cumprod(axis: number): Tensor {
     return ops.cumprod(this, axis);
+  }
+  /**
+   * Sorts along an axis (stable); see {@link Red.sort}.
+   * @param axis Axis (default -1).
+   * @param options `descending`.
+   * @returns `{ values, indices }`.
+   */
+  sort(axis = -1, options: { descending?: boolean } = {}): Red.SortResult {
+    return ops.sort(this, axis, options);
+  }
+  /**
+   * Indices that sort along an axis; see {@link Red.argsort}.
+   * @param axis Axis (default -1).
+   * @param options `descending`.
+   * @returns int32 indices.
+   */
+  argsort(axis = -1, options: { descending?: boolean } = {}): Tensor {
+    return ops.argsort(this, axis, options);
+  }
+  /**
+   * The k largest (or smallest) along an axis; see {@link Red.topk}.
+   * @param k How many.
+   * @param options `axis` (-1), `largest` (true).
+   * @returns `{ values, indices }`.
+   */
+  topk(k: number, options: { axis?: number; largest?: boolean } = {}): Red.SortResult {
+    return ops.topk(this, k, options);
   }
   /** Reverses axes; see {@link S.flip}. @param axes Axes. @returns A view. */
   flip(axes: number | readonly number[]): Tensor {

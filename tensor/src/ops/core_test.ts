@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import * as T from "@dendrite/tensor";
 import {
   arange,
   BackendError,
@@ -95,4 +96,43 @@ testOnBackends("disposed tensors refuse use", () => {
   const x = tensor([1]);
   x.dispose();
   assert.throws(() => x.add(1), BackendError);
+});
+
+testOnBackends("clone copies into new memory and passes gradients through", () => {
+  const x = tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+  const y = x.clone();
+  assert.equal(y.requiresGrad, true);
+  assert.deepEqual(y.shape, [2, 3]);
+  gradcheck((t) => t.transpose(0, 1).clone().square(), [x]);
+  gradgradcheck((t) => t.clone().square(), [x]);
+  // A view (transposed) comes out contiguous, with the view's values.
+  const v = x.detach().transpose(0, 1).clone();
+  assert.ok(v.isContiguous);
+  assert.deepEqual([...v.dataSync()], [1, 4, 2, 5, 3, 6]);
+  // In-place updates of one leave the other alone; int and bool tensors too.
+  const i = tensor(new Int32Array([1, 2])), j = i.clone();
+  i.add_(5);
+  assert.deepEqual([...j.dataSync()], [1, 2]);
+  assert.equal(tensor([true, false]).clone().dtype, "bool");
+});
+
+testOnBackends("sort, argsort and topk: gradients, dtypes and errors", () => {
+  const x = tensor([[0.3, -1.2, 2.5, 0.9], [1.1, 0.2, -0.4, 3.0]], { requiresGrad: true });
+  gradcheck((t) => T.sort(t, 1, { descending: true }).values.square(), [x]);
+  gradgradcheck((t) => T.topk(t, 2).values.square(), [x]);
+  assert.deepEqual([...T.sort(tensor(new Int32Array([2, -1, 2]))).indices.dataSync()], [1, 0, 2]);
+  assert.deepEqual([...T.argsort(tensor([true, false, true])).dataSync()], [1, 0, 2]);
+  assert.equal(T.topk(x, 0).values.shape.join(), "2,0");
+  assertThrowsMessage(
+    () => T.topk(x, 5),
+    RangeError,
+    "Cannot take topk() of 5 along axis 1 of [2, 4]: expected an integer in [0, 4]",
+  );
+});
+
+testOnBackends("sort, argsort and topk are tensor methods too", () => {
+  const x = tensor([3, 1, 2]);
+  assert.deepEqual([...x.sort().values.dataSync()], [1, 2, 3]);
+  assert.deepEqual([...x.argsort(0, { descending: true }).dataSync()], [0, 2, 1]);
+  assert.deepEqual([...x.topk(1).indices.dataSync()], [0]);
 });

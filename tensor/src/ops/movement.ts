@@ -351,6 +351,26 @@ export function contiguous(x: Tensor): Tensor {
 }
 
 /**
+ * A copy of `x` in new memory, like `torch.clone`: later in-place updates of
+ * either leave the other alone, and gradients flow through it unchanged.
+ *
+ * @param x The input.
+ * @returns A contiguous copy (same dtype and backend).
+ * @example
+ * ```ts
+ * import { add_, clone, tensor } from "@dendrite/tensor";
+ * const x = tensor([1, 2]);
+ * const y = clone(x);
+ * add_(x, 10);
+ * console.assert(y.dataSync().join() === "1,2");
+ * ```
+ */
+export function clone(x: Tensor): Tensor {
+  x.assertAlive("clone");
+  return record("Clone", wrap(x.backend.copy(x, x.dtype)), [x], (dy) => [dy]);
+}
+
+/**
  * Converts `x` to another dtype (float → int truncates toward zero; to bool
  * tests non-zero).
  *

@@ -875,3 +875,88 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     return [{ storage: o, shape: [n, c, a.h, a.w] }];
   },
 );
+
+// ---- sort: a bitonic network over each row, padded to a power of two -------
+
+/**
+ * Stable sort indices of each row of `[rows, n]`: a bitonic network over
+ * `P` (the next power of two) slots per row, comparing `(value, index)`
+ * pairs, so the order is the CPU's stable one; NaN sorts above +∞ and the
+ * padding slots (index ≥ n) after everything. One dispatch per network
+ * stage, `log₂P·(log₂P + 1)/2` in all.
+ */
+registerGpu("SortIndices", ([x0], { descending }: { descending: boolean }) => {
+  const x = contig(x0), b = be(x);
+  const [rows, n] = x.shape;
+  const o = b.alloc("int32", rows * n);
+  if (rows * n === 0) return [{ storage: o, shape: [rows, n] }];
+  let P = 1;
+  while (P < n) P *= 2;
+  const idx = b.alloc("int32", rows * P);
+  const head = `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> I: array<i32>;`;
+  const main = `
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = i32(gid.x + gid.y * nwg.x * ${WG}u);`;
+  b.dispatch(
+    `${head}${main}
+  if (t >= info[0] * info[2]) { return; }
+  I[t] = t % info[2];
+}`,
+    new Int32Array([rows, n, P]),
+    [idx.buffer],
+    rows * P,
+  );
+  // before(a, b): whether row slot values a and b (indices) come in that order.
+  const network = `${head}
+@group(0) @binding(2) var<storage, read> X: array<${wgslType(x.dtype)}>;
+fn before(row: i32, a: i32, c: i32) -> bool {
+  let n = info[1];
+  if (a >= n) { return false; }
+  if (c >= n) { return true; }
+  let va = f32(X[row * n + a]); let vc = f32(X[row * n + c]);
+  let na = va != va; let nc = vc != vc;
+  if (na || nc) {
+    if (na && nc) { return a < c; }
+    return ${descending ? "na" : "nc"};
+  }
+  if (va == vc) { return a < c; }
+  return ${descending ? "va > vc" : "va < vc"};
+}${main}
+  let half = info[2] / 2;
+  if (t >= info[0] * half) { return; }
+  let row = t / half; let q = t % half;
+  let k = info[3]; let j = info[4];
+  let i = 2 * j * (q / j) + q % j;
+  let l = i + j;
+  let base = row * info[2];
+  let a = I[base + i]; let c = I[base + l];
+  let up = (i & k) == 0;
+  if ((up && before(row, c, a)) || (!up && before(row, a, c))) {
+    I[base + i] = c;
+    I[base + l] = a;
+  }
+}`;
+  for (let k = 2; k <= P; k *= 2) {
+    for (let j = k / 2; j >= 1; j /= 2) {
+      b.dispatch(network, new Int32Array([rows, n, P, k, j]), [idx.buffer, buf(x)], rows * (P / 2));
+    }
+  }
+  b.dispatch(
+    `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> o: array<i32>;
+@group(0) @binding(2) var<storage, read> I: array<i32>;${main}
+  let n = info[1];
+  if (t >= info[0] * n) { return; }
+  o[t] = I[(t / n) * info[2] + t % n];
+}`,
+    new Int32Array([rows, n, P]),
+    [o.buffer, idx.buffer],
+    rows * n,
+  );
+  b.free(idx);
+  return [{ storage: o, shape: [rows, n] }];
+});

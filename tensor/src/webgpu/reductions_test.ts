@@ -197,3 +197,20 @@ Deno.test("extremes of infinities are infinities on both backends", async () => 
     assert.deepEqual(await r(gradients(gp.sum(), [up])[0]), [0, 0], backend);
   }
 });
+
+Deno.test("sort on WebGPU orders long rows like the CPU (bitonic network, NaN and ties)", async () => {
+  // Rows longer than a workgroup and not powers of two; values with ties and NaN.
+  const g = new T.Generator(12);
+  for (const [rows, n] of [[3, 700], [2, 1025], [5, 1]]) {
+    const r = T.rand([rows, n], { rng: g }).mul(6).floor().dataSync();
+    r.forEach((_, i) => (i % 97 === 5 ? (r[i] = NaN) : 0));
+    const x = T.tensor(r, { shape: [rows, n] });
+    for (const descending of [false, true]) {
+      const want = T.argsort(x, -1, { descending }).dataSync();
+      const got = await T.argsort(await x.to("webgpu"), -1, { descending }).data();
+      assert.deepEqual([...got], [...want], `[${rows}, ${n}] descending=${descending}`);
+    }
+  }
+  const ints = await T.tensor(new Int32Array([5, -3, 5, 0])).to("webgpu");
+  assert.deepEqual([...await T.sort(ints).values.data()], [-3, 0, 5, 5]);
+});

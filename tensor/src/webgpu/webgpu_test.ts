@@ -276,3 +276,12 @@ Deno.test("oneHot with numClasses runs on WebGPU without reading the indices", a
     'Cannot run oneHot() on backend "webgpu" without numClasses: inferring it needs the values, which that backend cannot read synchronously',
   );
 });
+
+Deno.test("clone on WebGPU copies into new memory", async () => {
+  const x = await T.tensor([1, 2, 3]).to("webgpu");
+  const y = x.clone();
+  T.add_(x, 1);
+  assert.equal(y.backend.name, "webgpu");
+  assert.deepEqual([...await y.data()], [1, 2, 3]);
+  assert.deepEqual([...await x.data()], [2, 3, 4]);
+});

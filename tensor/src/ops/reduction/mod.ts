@@ -2,3 +2,4 @@
 export * from "./stats.ts";
 export * from "./softmax.ts";
 export * from "./scan.ts";
+export * from "./sort.ts";
