@@ -1,6 +1,7 @@
 /**
- * The remaining activations of `torch.nn.functional`: `softshrink`,
- * `hardshrink`, `tanhshrink`, `threshold` and `glu`, built from the
+ * The remaining activations of `torch.nn.functional` (`softshrink`,
+ * `hardshrink`, `tanhshrink`, `threshold`, `glu`) and `lerp` and `isclose`,
+ * built from the
  * elementwise ops (so every backend runs them and their gradients, double
  * backward included, follow from those ops').
  *
@@ -9,10 +10,10 @@
 import { fmtShape, ShapeError } from "../../errors.ts";
 import type { Tensor } from "../../tensor.ts";
 import { add, mul, sub, where } from "../arith.ts";
-import { gt, lt } from "../compare.ts";
+import { eq, gt, le, logicalAnd, logicalOr, lt } from "../compare.ts";
 import { normAxis } from "../../shape.ts";
 import { narrow } from "../movement.ts";
-import { abs, tanh } from "./unary.ts";
+import { abs, isFinite, isNan, tanh } from "./unary.ts";
 import { sigmoid } from "./activation.ts";
 import { checkNumber } from "./_check.ts";
 
@@ -117,4 +118,60 @@ export function glu(x: Tensor, axis = -1): Tensor {
     );
   }
   return mul(narrow(x, a, 0, n / 2), sigmoid(narrow(x, a, n / 2, n / 2)));
+}
+
+/**
+ * Linear interpolation `start + weight·(end − start)`, like `torch.lerp`
+ * (for weights from 0.5 up computed as `end − (end − start)·(1 − weight)`,
+ * as PyTorch does, so weight 1 gives `end` exactly). Handy for exponential
+ * moving averages of weights.
+ *
+ * @param start The start (float32).
+ * @param end The end, broadcastable.
+ * @param weight A number or a broadcastable tensor.
+ * @returns The interpolation.
+ * @example
+ * ```ts
+ * import { lerp, tensor } from "@dendrite/tensor";
+ * console.assert(lerp(tensor([0, 10]), tensor([10, 20]), 0.25).dataSync().join() === "2.5,12.5");
+ * ```
+ */
+export function lerp(start: Tensor, end: Tensor, weight: number | Tensor): Tensor {
+  const diff = sub(end, start);
+  if (typeof weight === "number") {
+    return weight < 0.5 ? add(start, mul(diff, weight)) : sub(end, mul(diff, 1 - weight));
+  }
+  return where(lt(weight, 0.5), add(start, mul(diff, weight)), sub(end, mul(diff, sub(1, weight))));
+}
+
+/**
+ * Elementwise closeness, like `torch.isclose`: `|a − b| ≤ atol + rtol·|b|`
+ * for finite values, equality for infinities, and NaN close to NaN only
+ * with `equalNan`.
+ *
+ * @param a The first input.
+ * @param b The second, broadcastable.
+ * @param options `rtol` (1e-5), `atol` (1e-8), `equalNan` (false).
+ * @returns A bool tensor.
+ * @example
+ * ```ts
+ * import { isclose, tensor } from "@dendrite/tensor";
+ * console.assert(isclose(tensor([1, 2]), tensor([1 + 1e-7, 2.1])).dataSync().join() === "1,0");
+ * ```
+ */
+export function isclose(
+  a: Tensor,
+  b: Tensor,
+  options: { rtol?: number; atol?: number; equalNan?: boolean } = {},
+): Tensor {
+  const rtol = options.rtol ?? 1e-5, atol = options.atol ?? 1e-8;
+  if (rtol < 0 || atol < 0) {
+    throw new RangeError(
+      `Cannot apply isclose() with rtol ${rtol} and atol ${atol}: expected non-negative tolerances`,
+    );
+  }
+  const finite = logicalAnd(isFinite(a), isFinite(b));
+  const near = logicalAnd(finite, le(abs(sub(a, b)), add(mul(abs(b), rtol), atol)));
+  const close = logicalOr(eq(a, b), near);
+  return options.equalNan ? logicalOr(close, logicalAnd(isNan(a), isNan(b))) : close;
 }

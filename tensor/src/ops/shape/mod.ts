@@ -3,3 +3,4 @@ export * from "./join.ts";
 export * from "./indexing.ts";
 export * from "./transform.ts";
 export * from "./einsum.ts";
+export * from "./grid.ts";
