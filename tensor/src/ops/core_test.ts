@@ -136,3 +136,18 @@ testOnBackends("sort, argsort and topk are tensor methods too", () => {
   assert.deepEqual([...x.argsort(0, { descending: true }).dataSync()], [0, 2, 1]);
   assert.deepEqual([...x.topk(1).indices.dataSync()], [0]);
 });
+
+testOnBackends(
+  "remainder, fmod and atan2 pass gradcheck and gradgradcheck away from their jumps",
+  () => {
+    const a = tensor([[5.3, -5.3, 2.2], [-0.7, 7.9, 3.1]], { requiresGrad: true });
+    const b = tensor([[2.0, 2.5, -1.7]], { requiresGrad: true });
+    for (const f of [T.remainder, T.fmod, T.atan2]) {
+      gradcheck((x, y) => f(x, y), [a, b]);
+      gradgradcheck((x, y) => f(x, y), [a, b]);
+    }
+    // Floor division is not differentiable: its output does not require grad.
+    assert.equal(T.floorDivide(a, b).requiresGrad, false);
+    assert.deepEqual([...T.floorDivide(tensor(new Int32Array([17, -17])), 5).dataSync()], [3, -4]);
+  },
+);

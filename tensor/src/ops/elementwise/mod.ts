@@ -2,3 +2,4 @@
 export * from "./unary.ts";
 export * from "./activation.ts";
 export * from "./shrink.ts";
+export * from "./binary_more.ts";

@@ -6,15 +6,15 @@
  * @module
  */
 import { registerKernel } from "../../backend.ts";
-import { DTypeError, fmtShape } from "../../errors.ts";
+import { DTypeError, fmtShape, ShapeError } from "../../errors.ts";
 import { normAxes, normAxis, sizeOf } from "../../shape.ts";
 import { record } from "../../autodiff.ts";
 import type { Tensor } from "../../tensor.ts";
 import { cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
 import { run } from "../define.ts";
-import { div, exp, log, mul, pow, sqrt, square, sub, where } from "../arith.ts";
+import { div, exp, log, maximum, mul, pow, sqrt, square, sub, where } from "../arith.ts";
 import { eq } from "../compare.ts";
-import { cast, expand, permute, reshape } from "../movement.ts";
+import { cast, expand, permute, reshape, unsqueeze } from "../movement.ts";
 import { max, mean, min, type ReduceOptions, reduceRaw, sum } from "../reduce.ts";
 import { arange } from "../creation.ts";
 import { abs, isFinite, sign } from "../elementwise/unary.ts";
@@ -166,6 +166,57 @@ export function norm(x: Tensor, options: NormOptions = {}): Tensor {
     const ratio = p === 2 ? div(x, o) : mul(mul(pow(abs(x), p - 1), sign(x)), pow(o, 1 - p));
     return [mul(g, where(eq(o, 0), 0, ratio))];
   });
+}
+
+/**
+ * `x / max(‖x‖_p, eps)` along an axis, like `torch.nn.functional.normalize`
+ * (unit-length embeddings; a zero vector stays zero).
+ *
+ * @param x The input (float32).
+ * @param options `p` (2), `dim` (1), `eps` (1e-12).
+ * @returns The normalised tensor.
+ * @example
+ * ```ts
+ * import { normalize, tensor } from "@dendrite/tensor";
+ * console.assert(normalize(tensor([[3, 4]])).dataSync().join() === "0.6000000238418579,0.800000011920929");
+ * ```
+ */
+export function normalize(
+  x: Tensor,
+  options: { p?: number; dim?: number; eps?: number } = {},
+): Tensor {
+  floatOnly(x, "normalize");
+  const n = norm(x, { p: options.p ?? 2, axes: options.dim ?? 1, keepDim: true });
+  return div(x, maximum(n, options.eps ?? 1e-12));
+}
+
+/**
+ * All pairwise p-norm distances between the rows of two sets, like
+ * `torch.cdist`: `[..., P, M]` and `[..., R, M]` give `[..., P, R]` (batch
+ * axes broadcast). The gradient at a zero distance is 0, as in PyTorch.
+ *
+ * @param x1 `[..., P, M]`.
+ * @param x2 `[..., R, M]`.
+ * @param options `p` (2; any positive value or Infinity).
+ * @returns `[..., P, R]` distances.
+ * @example
+ * ```ts
+ * import { cdist, tensor } from "@dendrite/tensor";
+ * console.assert(cdist(tensor([[0, 0]]), tensor([[3, 4], [0, 1]])).dataSync().join() === "5,1");
+ * ```
+ */
+export function cdist(x1: Tensor, x2: Tensor, options: { p?: number } = {}): Tensor {
+  floatOnly(x1, "cdist");
+  floatOnly(x2, "cdist");
+  if (x1.ndim < 2 || x2.ndim < 2 || x1.shape[x1.ndim - 1] !== x2.shape[x2.ndim - 1]) {
+    throw new ShapeError(
+      `Cannot compute cdist() of ${fmtShape(x1.shape)} and ${
+        fmtShape(x2.shape)
+      }: expected [..., P, M] and [..., R, M] with the same M`,
+    );
+  }
+  const diff = sub(unsqueeze(x1, -2), unsqueeze(x2, -3));
+  return norm(diff, { p: options.p ?? 2, axes: -1 });
 }
 
 /**
