@@ -50,6 +50,8 @@ def add(op, args, fn, inputs, consts=(), grad=True, skip=None):
     """One case: float `inputs` are differentiated, `consts` (targets, indices) are not."""
     ins = [x.double().clone().requires_grad_(True) for x in inputs]
     cs = [c.double() if c.dtype == torch.float32 else c for c in consts]
+    if fn is None:
+        return
     try:
         out = fn(*ins, *cs)
     except Exception:
@@ -183,6 +185,9 @@ def fam_reduce():
         add("logSoftmax", dict(axis=axis), lambda x: torch.log_softmax(x, axis), [data(s, ch(["n", "inf"]))])
         add("maxAlong", dict(axis=axis, keepDim=keep), lambda x: torch.max(x, axis, keepdim=keep)[0], [data(s, ch(["n", "ties"]))])
         add("argmax", dict(axis=axis, keepDim=keep), lambda x: torch.argmax(x, axis, keepdim=keep), [data(s, ch(["n", "ties"]))], grad=False)
+        pn = ch([1.0, 2.0, 3.0]); add("normalize", dict(p=pn, dim=axis), lambda x: F.normalize(x, p=pn, dim=axis), [data(s, "n")])
+        M = ri(1, 4); pc = ch([1.0, 2.0, math.inf])
+        add("cdist", dict(p=str(pc) if math.isinf(pc) else pc), lambda x, y: torch.cdist(x, y, p=pc), [rn(ri(1, 2), ri(1, 4), M), rn(ri(1, 4), M)])
         desc = R.random() < 0.5; xs = data(s, ch(["n", "ties", "inf"]))
         add("sort", dict(axis=axis, descending=desc), lambda x: torch.sort(x, axis, descending=desc, stable=True)[0], [xs])
         add("sortIdx", dict(axis=axis, descending=desc), lambda x: torch.sort(x, axis, descending=desc, stable=True)[1], [xs], grad=False)
@@ -241,6 +246,14 @@ def fam_elementwise():
         add("pow", {}, torch.pow, [vals(a, [0.0, 1.0, -1.0, 2.0, -2.0, 0.5]), vals(b, [0.0, 1.0, 2.0, 3.0, -1.0, 0.5])])
         e = ch([2.0, 3.0, 0.5, -1.0, 0.0, 1.0]); add("powScalar", dict(e=e), lambda x: torch.pow(x, e), [vals(s())])
         bb = ch([2.0, 0.5, 0.0, -2.0]); add("rpow", dict(b=bb), lambda x: torch.pow(bb, x), [vals(s(), [0.0, 1.0, 2.0, -1.0, 0.5])])
+        # Division-style ops away from b = 0; remainders are only drawn where they do not jump.
+        den = [1.5, -2.0, 3.0, -0.75, 4.0]
+        add("floorDivide", {}, lambda x, y: torch.div(x, y, rounding_mode="floor"), [vals(a), vals(b, den)], grad=False)
+        add("remainder", {}, torch.remainder, [vals(a), vals(b, den)], grad=False)
+        add("fmod", {}, torch.fmod, [vals(a), vals(b, den)], grad=False)
+        add("atan2", {}, torch.atan2, [vals(a), vals(b)])
+        w = ch([0.2, 0.5, 0.9]); add("lerp", dict(w=w), lambda x, y: torch.lerp(x, y, w), [vals(a), vals(b)])
+        add("isclose", {}, lambda x, y: torch.isclose(x, y), [vals(a), vals(b)], grad=False)
 
 
 def fam_loss():
@@ -341,6 +354,14 @@ def fam_shape():
         idxs = {d: torch.randint(-s[d], s[d], ishape) for d in adv}
         key = tuple(idxs[d] if d in idxs else slice(None) for d in range(nd))
         add("index", dict(adv=adv), lambda x, *ts: x[key], [rn(*s)], [idxs[d] for d in adv])
+        ind = ch(["ij", "xy"]); ms = [rn(ri(1, 4)) for _ in range(ri(1, 3))]
+        add("meshgrid", dict(indexing=ind), lambda *xs: torch.meshgrid(*xs, indexing=ind), ms)
+        if nd >= 2:
+            off, d1, d2 = ri(-3, 3), *R.sample(range(-nd, nd), 2)
+            if d1 % nd != d2 % nd:
+                add("diagonal", dict(offset=off, axis1=d1, axis2=d2), lambda x: torch.diagonal(x, off, d1, d2), [rn(*s)])
+        off = ri(-2, 2); add("diag", dict(offset=off), lambda x: torch.diag(x, off), [rn(*shape(1, 2))])
+        rep = ri(0, 3); add("repeatInterleave", dict(repeats=rep, axis=ax), lambda x: torch.repeat_interleave(x, rep, dim=ax), [rn(*s)])
 
 
 layer_cases = []

@@ -128,6 +128,27 @@ function call(op: string, a: any, xs: Tensor[]): Tensor {
       return T.maxAlong(x, a.axis, a).values;
     case "argmax":
       return T.argmax(x, a.axis, a);
+    case "floorDivide":
+    case "remainder":
+    case "fmod":
+    case "atan2":
+      return (T as any)[op](x, y);
+    case "lerp":
+      return T.lerp(x, y, a.w);
+    case "isclose":
+      return T.isclose(x, y);
+    case "normalize":
+      return T.normalize(x, a);
+    case "cdist":
+      return T.cdist(x, y, { p: a.p === "inf" ? Infinity : Number(a.p) });
+    case "meshgrid":
+      return T.cat(T.meshgrid(xs, a).map((t) => t.reshape([-1])));
+    case "diagonal":
+      return T.diagonal(x, a.offset, a.axis1, a.axis2);
+    case "diag":
+      return T.diag(x, a.offset);
+    case "repeatInterleave":
+      return T.repeatInterleave(x, a.repeats, a.axis);
     case "sort":
       return T.sort(x, a.axis, a).values;
     case "sortIdx":
