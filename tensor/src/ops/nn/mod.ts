@@ -3,3 +3,4 @@ export * from "./conv.ts";
 export * from "./pool.ts";
 export * from "./resize.ts";
 export * from "./batchnorm.ts";
+export * from "./sample.ts";

@@ -76,6 +76,18 @@ const ops: Record<string, Fn> = {
   pixelUnshuffle: (x) => T.pixelUnshuffle(x, 2),
   unfold: (x) => T.unfold(x, [2, 3], { stride: [1, 2], padding: 1, dilation: [2, 1] }),
   fold: (x) => T.fold(x, [4, 5], [2, 2]),
+  affineGrid: (t) => T.affineGrid(t, [2, 1, 3, 4]),
+  affineGridAlign: (t) => T.affineGrid(t, [2, 1, 2, 3], { alignCorners: true }),
+  gridSample_zeros_0: (x, g) => T.gridSample(x, g),
+  gridSample_zeros_1: (x, g) => T.gridSample(x, g, { alignCorners: true }),
+  gridSample_border_0: (x, g) => T.gridSample(x, g, { paddingMode: "border" }),
+  gridSample_border_1: (x, g) => T.gridSample(x, g, { paddingMode: "border", alignCorners: true }),
+  gridSample_reflection_0: (x, g) => T.gridSample(x, g, { paddingMode: "reflection" }),
+  gridSample_reflection_1: (x, g) =>
+    T.gridSample(x, g, { paddingMode: "reflection", alignCorners: true }),
+  gridSampleNearest: (x, g) => T.gridSample(x, g, { mode: "nearest" }),
+  gridSampleNearestReflect: (x, g) =>
+    T.gridSample(x, g, { mode: "nearest", paddingMode: "reflection", alignCorners: true }),
   embedding: (w) =>
     T.embedding(T.tensor(new Int32Array([1, 0, 3, 3, 3, 2]), { shape: [2, 3] }), w, {
       paddingIdx: 3,

@@ -233,3 +233,29 @@ testOnBackends(
     );
   },
 );
+
+testOnBackends("affineGrid and gridSample pass gradcheck for the input, the grid and theta", () => {
+  const g = new T.Generator(8);
+  const x = T.randn([1, 2, 3, 4], { rng: g, requiresGrad: true });
+  // Points away from pixel centres and from the padding edges (where the
+  // bilinear weights have kinks a numeric step would straddle).
+  const grid = T.tensor([[[[0.13, -0.41], [0.62, 0.27]], [[-0.77, 0.09], [0.35, 0.58]]]], {
+    requiresGrad: true,
+  });
+  for (const paddingMode of ["zeros", "border", "reflection"] as const) {
+    gradcheck((a, b) => T.gridSample(a, b, { paddingMode }), [x, grid], tol);
+  }
+  const theta = T.tensor([[[0.9, -0.2, 0.1], [0.3, 1.1, -0.1]]], { requiresGrad: true });
+  gradcheck((t) => T.gridSample(x.detach(), T.affineGrid(t, [1, 2, 2, 3])), [theta], tol);
+  assertThrowsMessage(
+    () => T.gridSample(x, T.zeros([1, 2, 2, 3])),
+    T.ShapeError,
+    "Cannot apply gridSample() to input [1, 2, 3, 4] with grid [1, 2, 2, 3]: expected [N, C, H, W] and [N, Ho, Wo, 2]",
+  );
+  assertThrowsMessage(
+    // deno-lint-ignore no-explicit-any
+    () => T.gridSample(x, grid, { mode: "bicubic" as any }),
+    RangeError,
+    'Cannot apply gridSample() with mode "bicubic": expected "bilinear" or "nearest"',
+  );
+});
