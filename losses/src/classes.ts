@@ -13,6 +13,7 @@ import {
   crossEntropy,
   distillationLoss,
   klDiv,
+  multiLabelSoftMarginLoss,
   multiMarginLoss,
   nllLoss,
   softMarginLoss,
@@ -31,6 +32,7 @@ import {
   hingeEmbeddingLoss,
   marginRankingLoss,
   tripletMarginLoss,
+  tripletMarginWithDistanceLoss,
 } from "./embedding.ts";
 
 /**
@@ -899,5 +901,107 @@ export class DistillationLoss {
    */
   forward(student: Tensor, teacher: Tensor, target: Tensor): Tensor {
     return this.call(student, teacher, target);
+  }
+}
+
+/**
+ * The multi-label soft margin loss as an object; see `multiLabelSoftMarginLoss`.
+ *
+ * @example
+ * ```ts
+ * import { MultiLabelSoftMarginLoss } from "@dendrite/losses";
+ * console.assert(typeof new MultiLabelSoftMarginLoss().call === "function");
+ * ```
+ */
+export class MultiLabelSoftMarginLoss {
+  /** The options passed to `multiLabelSoftMarginLoss`. */
+  readonly options: LossOptions & { weight?: Tensor };
+
+  /**
+   * Stores the options.
+   *
+   * @param options See `multiLabelSoftMarginLoss`.
+   */
+  constructor(options: LossOptions & { weight?: Tensor } = {}) {
+    this.options = options;
+  }
+
+  /**
+   * Computes the loss.
+   *
+   * @param input See `multiLabelSoftMarginLoss`.
+   * @param target See `multiLabelSoftMarginLoss`.
+   * @returns The loss.
+   */
+  call(input: Tensor, target: Tensor): Tensor {
+    return multiLabelSoftMarginLoss(input, target, this.options);
+  }
+
+  /**
+   * Same as `call`.
+   *
+   * @param input See `multiLabelSoftMarginLoss`.
+   * @param target See `multiLabelSoftMarginLoss`.
+   * @returns The loss.
+   */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return this.call(input, target);
+  }
+}
+
+/** Options of `tripletMarginWithDistanceLoss`. */
+export interface TripletDistanceOptions extends LossOptions {
+  /** The distance (default: `pairwiseDistance`). */
+  distanceFunction?: (x: Tensor, y: Tensor) => Tensor;
+  /** The margin (default 1). */
+  margin?: number;
+  /** Use `min(d(a, n), d(p, n))` as the negative distance (default false). */
+  swap?: boolean;
+}
+
+/**
+ * The triplet loss with any distance as an object; see `tripletMarginWithDistanceLoss`.
+ *
+ * @example
+ * ```ts
+ * import { TripletMarginWithDistanceLoss } from "@dendrite/losses";
+ * console.assert(typeof new TripletMarginWithDistanceLoss().call === "function");
+ * ```
+ */
+export class TripletMarginWithDistanceLoss {
+  /** The options passed to `tripletMarginWithDistanceLoss`. */
+  readonly options: TripletDistanceOptions;
+
+  /**
+   * Stores the options.
+   *
+   * @param options See `tripletMarginWithDistanceLoss`.
+   */
+  constructor(options: TripletDistanceOptions = {}) {
+    this.options = options;
+  }
+
+  /**
+   * Computes the loss.
+   *
+   * @param anchor See `tripletMarginWithDistanceLoss`.
+   * @param positive See `tripletMarginWithDistanceLoss`.
+   * @param negative See `tripletMarginWithDistanceLoss`.
+   * @returns The loss.
+   */
+  call(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
+    return tripletMarginWithDistanceLoss(anchor, positive, negative, this.options);
+  }
+
+  /**
+   * Same as `call`.
+   *
+   * @param anchor See `tripletMarginWithDistanceLoss`.
+   * @param positive See `tripletMarginWithDistanceLoss`.
+   * @param negative See `tripletMarginWithDistanceLoss`.
+   * @returns The loss.
+   */
+  forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
+    return this.call(anchor, positive, negative);
   }
 }

@@ -16,6 +16,7 @@ import {
   indexSelect,
   log,
   log1p,
+  logSigmoid,
   logSoftmax,
   maximum,
   permute,
@@ -336,6 +337,41 @@ export function multiMarginLoss(
 export function softMarginLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   sameShape(input, target, "softMarginLoss");
   return reduceLoss(log1p(exp(target.mul(input).neg())), options.reduction, "softMarginLoss");
+}
+
+/**
+ * Multi-label one-versus-all loss, like
+ * `torch.nn.functional.multilabel_soft_margin_loss`: per sample,
+ * `−mean_c w_c·(y_c·log σ(x_c) + (1 − y_c)·log σ(−x_c))`.
+ *
+ * @param input Logits `[N, C]`.
+ * @param target Labels in {0, 1} (or probabilities), `[N, C]`.
+ * @param options `weight` `[C]`, `reduction` ("mean").
+ * @returns The loss.
+ * @example
+ * ```ts
+ * import { multiLabelSoftMarginLoss } from "@dendrite/losses";
+ * import { tensor } from "@dendrite/tensor";
+ * const l = multiLabelSoftMarginLoss(tensor([[0, 0]]), tensor([[1, 0]]));
+ * console.assert(Math.abs((l.itemSync() as number) - Math.LN2) < 1e-6);
+ * ```
+ */
+export function multiLabelSoftMarginLoss(
+  input: Tensor,
+  target: Tensor,
+  options: LossOptions & { weight?: Tensor } = {},
+): Tensor {
+  sameShape(input, target, "multiLabelSoftMarginLoss");
+  if (input.ndim !== 2) {
+    throw new ShapeError(
+      `Cannot compute multiLabelSoftMarginLoss() of input ${
+        fmtShape(input.shape)
+      }: expected [N, C]`,
+    );
+  }
+  let per = target.mul(logSigmoid(input)).add(target.rsub(1).mul(logSigmoid(input.neg()))).neg();
+  if (options.weight) per = per.mul(options.weight);
+  return reduceLoss(per.mean(1), options.reduction, "multiLabelSoftMarginLoss");
 }
 
 /**

@@ -186,6 +186,57 @@ export function tripletMarginLoss(
 }
 
 /**
+ * The triplet margin loss with any distance, like
+ * `torch.nn.functional.triplet_margin_with_distance_loss`:
+ * `max(d(a, p) − d(a, n) + margin, 0)`, `d` the pairwise distance by default
+ * (`swap` uses `min(d(a, n), d(p, n))`). Cosine distance, for one:
+ * `(x, y) => cosineSimilarity(x, y).rsub(1)`.
+ *
+ * @param anchor `[N, D]`.
+ * @param positive `[N, D]`.
+ * @param negative `[N, D]`.
+ * @param options `distanceFunction` (pairwiseDistance), `margin` (1), `swap` (false), `reduction`.
+ * @returns The loss.
+ * @example
+ * ```ts
+ * import { cosineSimilarity, tripletMarginWithDistanceLoss } from "@dendrite/losses";
+ * import { tensor } from "@dendrite/tensor";
+ * const cosine = (x: Parameters<typeof cosineSimilarity>[0], y: Parameters<typeof cosineSimilarity>[1]) =>
+ *   cosineSimilarity(x, y).rsub(1);
+ * const l = tripletMarginWithDistanceLoss(tensor([[1, 0]]), tensor([[1, 0]]), tensor([[0, 1]]), {
+ *   distanceFunction: cosine,
+ *   margin: 0.5,
+ * });
+ * console.assert(Math.abs(l.itemSync() as number) < 1e-6);
+ * ```
+ */
+export function tripletMarginWithDistanceLoss(
+  anchor: Tensor,
+  positive: Tensor,
+  negative: Tensor,
+  options: LossOptions & {
+    distanceFunction?: (x: Tensor, y: Tensor) => Tensor;
+    margin?: number;
+    swap?: boolean;
+  } = {},
+): Tensor {
+  sameShape(anchor, positive, "tripletMarginWithDistanceLoss");
+  sameShape(anchor, negative, "tripletMarginWithDistanceLoss");
+  const margin = options.margin ?? 1;
+  if (!(margin > 0)) {
+    throw new RangeError(
+      `Cannot compute tripletMarginWithDistanceLoss() with margin ${margin}: expected a positive margin`,
+    );
+  }
+  const d = options.distanceFunction ?? ((x: Tensor, y: Tensor) => pairwiseDistance(x, y));
+  const dap = d(anchor, positive);
+  let dan = d(anchor, negative);
+  if (options.swap) dan = minimum(dan, d(positive, negative));
+  const loss = maximum(dap.sub(dan).add(margin), 0);
+  return reduceLoss(loss, options.reduction, "tripletMarginWithDistanceLoss");
+}
+
+/**
  * Contrastive loss (Hadsell, Chopra and LeCun) for pairs: `y·d² + (1 − y)·max(0, margin − d)²`
  * with `d` the Euclidean distance and `y = 1` for similar pairs.
  *

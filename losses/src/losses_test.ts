@@ -55,6 +55,17 @@ const fns: Record<string, Fn> = {
   cosineSimilarity: (a, b) => L.cosineSimilarity(a, b),
   cosineSimilarityBroadcast: (a, b) => L.cosineSimilarity(a, b, { dim: -1, eps: 1e-3 }),
   pairwiseDistance: (a, b) => L.pairwiseDistance(a, b, { p: 3 }),
+  multiLabelSoftMargin: (a, b, w) => L.multiLabelSoftMarginLoss(a, b, { weight: w }),
+  multiLabelSoftMarginSum: (a, b) =>
+    new L.MultiLabelSoftMarginLoss({ reduction: "sum" }).call(a, b),
+  tripletDistanceCosineSwap: (a, p, n) =>
+    L.tripletMarginWithDistanceLoss(a, p, n, {
+      distanceFunction: (x, y) => L.cosineSimilarity(x, y).rsub(1),
+      margin: 0.4,
+      swap: true,
+    }),
+  tripletDistanceDefault: (a, p, n) =>
+    new L.TripletMarginWithDistanceLoss({ reduction: "none" }).call(a, p, n),
 };
 
 // Every loss on the CPU and, where an adapter exists (llvmpipe here), on WebGPU.
