@@ -149,6 +149,74 @@ export function normal_(t: Tensor, mean = 0, std = 1, options: InitOptions = {})
 }
 
 /**
+ * Fills with a normal distribution truncated to `[a, b]` (absolute bounds),
+ * like `torch.nn.init.trunc_normal_` (the initialisation of Vision
+ * Transformers): values outside are redrawn.
+ *
+ * @param t The tensor to fill.
+ * @param options `mean` (0), `std` (1), `a` (−2), `b` (2), `rng`.
+ * @returns `t`.
+ * @example
+ * ```ts
+ * import { truncNormal_ } from "@dendrite/layers";
+ * import { zeros } from "@dendrite/tensor";
+ * const w = truncNormal_(zeros([1000]), { std: 0.02, a: -0.04, b: 0.04 });
+ * console.assert(w.dataSync().every((v) => Math.abs(v) <= 0.04));
+ * ```
+ */
+export function truncNormal_(
+  t: Tensor,
+  options: InitOptions & { mean?: number; std?: number; a?: number; b?: number } = {},
+): Tensor {
+  const mean = options.mean ?? 0, std = options.std ?? 1;
+  const a = options.a ?? -2, b = options.b ?? 2;
+  // Redrawing is slow when the window holds little of the distribution.
+  if (!(a < b) || !(std > 0) || (b - mean) / std < -3 || (a - mean) / std > 3) {
+    throw new RangeError(
+      `Cannot fill with truncNormal_() for mean ${mean}, std ${std} in [${a}, ${b}]: expected a < b, std > 0 and bounds within 3 std of the mean`,
+    );
+  }
+  return fill(t, (g, o) => {
+    const draw = new Float32Array(Math.max(64, o.length));
+    let filled = 0, used = draw.length;
+    while (filled < o.length) {
+      if (used === draw.length) {
+        g.fillNormal(draw);
+        used = 0;
+      }
+      const v = mean + std * draw[used++];
+      if (v >= a && v <= b) o[filled++] = v;
+    }
+  }, options.rng);
+}
+
+/**
+ * Fills a 2-D tensor with the identity (ones on the main diagonal), like
+ * `torch.nn.init.eye_` (it need not be square).
+ *
+ * @param t A 2-D tensor.
+ * @returns `t`.
+ * @example
+ * ```ts
+ * import { eye_ } from "@dendrite/layers";
+ * import { zeros } from "@dendrite/tensor";
+ * console.assert(eye_(zeros([2, 3])).dataSync().join() === "1,0,0,0,1,0");
+ * ```
+ */
+export function eye_(t: Tensor): Tensor {
+  if (t.ndim !== 2) {
+    throw new ShapeError(
+      `Cannot fill a tensor of shape ${fmtShape(t.shape)} with eye_(): expected 2 axes`,
+    );
+  }
+  return fill(t, (_g, o) => {
+    o.fill(0);
+    const [r, c] = t.shape;
+    for (let i = 0; i < Math.min(r, c); i++) o[i * c + i] = 1;
+  });
+}
+
+/**
  * Fills with a constant.
  *
  * @param t The tensor to fill.

@@ -257,3 +257,34 @@ Deno.test("convolution padding modes and pad layers reject bad settings by name"
   const x = T.ones([1, 2, 4, 4]);
   assert.deepEqual([...a.call(x).dataSync()], [...b.call(x).dataSync()]);
 });
+
+Deno.test("truncNormal_ and eye_ fill like PyTorch's initialisers", () => {
+  const w = [
+    ...L.truncNormal_(T.zeros([20000]), { rng: new T.Generator(5) }).dataSync(),
+  ] as number[];
+  assert.ok(w.every((v) => v >= -2 && v <= 2));
+  const mean = w.reduce((s, v) => s + v, 0) / w.length;
+  const std = Math.sqrt(w.reduce((s, v) => s + (v - mean) ** 2, 0) / w.length);
+  // The standard normal truncated to [−2, 2] has mean 0 and std 0.8796.
+  assert.ok(Math.abs(mean) < 0.02, `mean ${mean}`);
+  assert.ok(Math.abs(std - 0.8796) < 0.02, `std ${std}`);
+  const shifted = L.truncNormal_(T.zeros([5000]), {
+    mean: 3,
+    std: 0.5,
+    a: 2.5,
+    b: 4,
+    rng: new T.Generator(6),
+  });
+  assert.ok(shifted.dataSync().every((v) => v >= 2.5 && v <= 4));
+  assertThrowsMessage(
+    () => L.truncNormal_(T.zeros([2]), { a: 5, b: 6 }),
+    RangeError,
+    "Cannot fill with truncNormal_() for mean 0, std 1 in [5, 6]: expected a < b, std > 0 and bounds within 3 std of the mean",
+  );
+  assert.deepEqual([...L.eye_(T.zeros([3, 2])).dataSync()], [1, 0, 0, 1, 0, 0]);
+  assertThrowsMessage(
+    () => L.eye_(T.zeros([2, 2, 2])),
+    T.ShapeError,
+    "Cannot fill a tensor of shape [2, 2, 2] with eye_(): expected 2 axes",
+  );
+});

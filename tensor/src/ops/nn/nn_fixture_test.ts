@@ -88,6 +88,9 @@ const ops: Record<string, Fn> = {
   gridSampleNearest: (x, g) => T.gridSample(x, g, { mode: "nearest" }),
   gridSampleNearestReflect: (x, g) =>
     T.gridSample(x, g, { mode: "nearest", paddingMode: "reflection", alignCorners: true }),
+  area2d: (x) => T.interpolate(x, { size: [3, 2], mode: "area" }),
+  areaScale: (x) => T.interpolate(x, { scaleFactor: 0.5, mode: "area" }),
+  area1d: (x) => T.interpolate(x, { size: 4, mode: "area" }),
   embedding: (w) =>
     T.embedding(T.tensor(new Int32Array([1, 0, 3, 3, 3, 2]), { shape: [2, 3] }), w, {
       paddingIdx: 3,

@@ -22,9 +22,16 @@ import { permute, reshape, transpose } from "../movement.ts";
 import { indexSelect } from "../shape/indexing.ts";
 import { where } from "../arith.ts";
 import { col2im, im2col, outSize } from "./im2col.ts";
+import { adaptiveAvgPool1d, adaptiveAvgPool2d } from "./pool.ts";
 
 /** Interpolation modes. */
-export type InterpolateMode = "nearest" | "nearest-exact" | "linear" | "bilinear" | "bicubic";
+export type InterpolateMode =
+  | "nearest"
+  | "nearest-exact"
+  | "linear"
+  | "bilinear"
+  | "bicubic"
+  | "area";
 
 function cubic(t: number): number[] {
   const A = -0.75;
@@ -95,7 +102,9 @@ export interface InterpolateOptions {
 
 /**
  * Resizes `[N, C, L]` (nearest, linear) or `[N, C, H, W]` (nearest,
- * bilinear, bicubic) inputs with PyTorch's `interpolate` coordinate rules.
+ * bilinear, bicubic) inputs with PyTorch's `interpolate` coordinate rules;
+ * "area" (either rank) averages each output pixel's share of the input
+ * (adaptive average pooling), as PyTorch does.
  *
  * @param x The input.
  * @param options `size` or `scaleFactor`, `mode`, `alignCorners`.
@@ -131,10 +140,13 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
       }: "${mode}" needs ${mode === "linear" ? "[N, C, L]" : "[N, C, H, W]"}`,
     );
   }
-  if (!["nearest", "nearest-exact", "linear", "bilinear", "bicubic"].includes(mode)) {
+  if (!["nearest", "nearest-exact", "linear", "bilinear", "bicubic", "area"].includes(mode)) {
     throw new RangeError(`Cannot apply interpolate() with mode "${mode}"`);
   }
-  if (options.alignCorners !== undefined && (mode === "nearest" || mode === "nearest-exact")) {
+  if (
+    options.alignCorners !== undefined &&
+    (mode === "nearest" || mode === "nearest-exact" || mode === "area")
+  ) {
     throw new RangeError(
       `Cannot apply interpolate() with alignCorners in mode "${mode}": it applies to linear modes only`,
     );
@@ -156,6 +168,12 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
         sizes.join(", ")
       }]: expected ${spatial} positive integers`,
     );
+  }
+  // "area" averages each output pixel's share of the input: adaptive average pooling.
+  if (mode === "area") {
+    return spatial === 1
+      ? adaptiveAvgPool1d(x, sizes[0])
+      : adaptiveAvgPool2d(x, [sizes[0], sizes[1]]);
   }
   const kind = mode === "bicubic" ? "cubic" : mode === "bilinear" ? "linear" : mode;
   let y = x;
