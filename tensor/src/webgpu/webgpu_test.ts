@@ -285,3 +285,20 @@ Deno.test("clone on WebGPU copies into new memory", async () => {
   assert.deepEqual([...await y.data()], [1, 2, 3]);
   assert.deepEqual([...await x.data()], [2, 3, 4]);
 });
+
+Deno.test("bincount on WebGPU needs minlength and counts only values below it", async () => {
+  const x = await T.tensor(new Int32Array([1, 3, 1, 9])).to("webgpu");
+  const c = T.bincount(x, { minlength: 5 });
+  assert.equal(c.dtype, "int32");
+  assert.deepEqual([...await c.data()], [0, 2, 0, 1, 0]);
+  assertThrowsMessage(
+    () => T.bincount(x),
+    T.BackendError,
+    'Cannot run bincount() on backend "webgpu" without minlength: the length would depend on the values, which that backend cannot read synchronously',
+  );
+  assertThrowsMessage(
+    () => T.bincount(T.tensor(new Int32Array([1, -2]))),
+    RangeError,
+    "Cannot apply bincount() to value -2: expected non-negative integers",
+  );
+});

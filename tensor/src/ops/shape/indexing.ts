@@ -14,7 +14,7 @@ import { Tensor } from "../../tensor.ts";
 import { cpuBackend, cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
 import { run } from "../define.ts";
 import { add, mul, where } from "../arith.ts";
-import { eq } from "../compare.ts";
+import { eq, ge, logicalAnd, lt } from "../compare.ts";
 import { arange, fromTypedArray } from "../creation.ts";
 import { cast, expand, permute, reshape, slice, type SliceSpec } from "../movement.ts";
 import { cat } from "./join.ts";
@@ -391,6 +391,80 @@ export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   }
   const classes = arange(n, undefined, { backend: indices.backend.name });
   return cast(eq(indices.reshape([...indices.shape, 1]), classes), "int32");
+}
+
+/**
+ * Counts of each non-negative integer in a 1-D int32 tensor, like
+ * `torch.bincount`: length `max(max(x) + 1, minlength)`, the weights'
+ * sums instead of counts when `weights` are given (float32). Segmentation's
+ * confusion matrix is `bincount(target·C + pred, { minlength: C² })`.
+ *
+ * On a backend that cannot read synchronously (WebGPU) the length cannot
+ * depend on the values: `minlength` must be given, and values at or beyond
+ * it are not counted (the CPU makes the result longer instead).
+ *
+ * @param x 1-D int32, non-negative.
+ * @param options `weights` (same length, float32), `minlength` (0).
+ * @returns The counts (int32) or weight sums (float32).
+ * @example
+ * ```ts
+ * import { bincount, tensor } from "@dendrite/tensor";
+ * console.assert(bincount(tensor(new Int32Array([1, 3, 1]))).dataSync().join() === "0,2,0,1");
+ * ```
+ */
+export function bincount(
+  x: Tensor,
+  options: { weights?: Tensor; minlength?: number } = {},
+): Tensor {
+  checkIndexTensor(x, "bincount");
+  const { weights } = options;
+  const minlength = options.minlength ?? 0;
+  if (x.ndim !== 1 || (weights && (weights.ndim !== 1 || weights.shape[0] !== x.shape[0]))) {
+    throw new ShapeError(
+      `Cannot apply bincount() to ${fmtShape(x.shape)}${
+        weights ? ` with weights ${fmtShape(weights.shape)}` : ""
+      }: expected a 1-D input (and weights of its length)`,
+    );
+  }
+  if (!Number.isInteger(minlength) || minlength < 0) {
+    throw new RangeError(
+      `Cannot apply bincount() with minlength ${minlength}: expected a non-negative integer`,
+    );
+  }
+  let n = minlength, idx = x, w: Tensor | undefined = weights;
+  if (x.backend.readSync) {
+    let max = -1;
+    for (const v of x.dataSync()) {
+      if (v < 0) {
+        throw new RangeError(
+          `Cannot apply bincount() to value ${v}: expected non-negative integers`,
+        );
+      }
+      if (v > max) max = v;
+    }
+    n = Math.max(max + 1, minlength);
+  } else {
+    if (minlength < 1) {
+      throw new BackendError(
+        `Cannot run bincount() on backend "${x.backend.name}" without minlength: the length would depend on the values, which that backend cannot read synchronously`,
+      );
+    }
+    // Values outside [0, minlength) go to bin 0 with nothing to add.
+    const inside = logicalAnd(ge(x, 0), lt(x, n));
+    idx = cast(where(inside, x, 0), "int32");
+    w = where(inside, weights ?? 1, 0);
+  }
+  // Counts add up in int32 on the CPU; WebGPU's scatterAdd adds float32
+  // (exact up to 2^24 per bin), cast back to int32.
+  const dtype = weights || !x.backend.readSync ? "float32" : "int32";
+  const src = w
+    ? cast(w, dtype)
+    : fromTypedArray(new Int32Array(x.shape[0]).fill(1), [x.shape[0]], { backend: x.backend.name });
+  const empty = fromTypedArray(dtype === "int32" ? new Int32Array(n) : new Float32Array(n), [n], {
+    backend: x.backend.name,
+  });
+  const counts = scatterAdd(empty, 0, idx, src);
+  return weights ? counts : cast(counts, "int32");
 }
 
 registerKernel("Nonzero", "cpu", ([x]) => {

@@ -69,6 +69,8 @@ const ops: Record<string, Fn> = {
   lerpLow: (a, b) => T.lerp(a, b, 0.3),
   lerpHigh: (a, b) => T.lerp(a, b, 0.8),
   lerpTensor: (a, b, w) => T.lerp(a, b, w),
+  bincount: (x) => T.bincount(x),
+  bincountWeightsMin: (x, w) => T.bincount(x, { weights: w, minlength: 8 }),
   isclose: (a, b) => T.isclose(a, b),
   iscloseEqualNanTol: (a, b) => T.isclose(a, b, { rtol: 1e-3, atol: 0, equalNan: true }),
   repeatInt: (x) => T.repeat(x, [1, 2]),
@@ -195,6 +197,7 @@ const NOT_ON_WEBGPU: Record<string, string> = {
   indexMaskInner: "boolean-mask indexing needs Nonzero, whose output size depends on the data",
   indexMaskThenInt: "boolean-mask indexing needs Nonzero, whose output size depends on the data",
   oneHotInfer: "inferring the number of classes needs the values",
+  bincount: "without minlength the length depends on the values",
 };
 if (await T.initWebGPU({ allowSoftware: true }).then(() => true, () => false)) {
   for (const [name, c] of Object.entries(fx)) {
