@@ -19,5 +19,6 @@ export * from "./src/reduce.ts";
 export * from "./src/regression.ts";
 export * from "./src/classification.ts";
 export * from "./src/embedding.ts";
+export * from "./src/ctc.ts";
 export * from "./src/metrics.ts";
 export * from "./src/classes.ts";

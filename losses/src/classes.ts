@@ -6,6 +6,7 @@
  */
 import type { Tensor } from "@dendrite/tensor";
 import type { LossOptions, Reduction } from "./reduce.ts";
+import { ctcLoss, type CtcOptions } from "./ctc.ts";
 import {
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
@@ -1003,5 +1004,64 @@ export class TripletMarginWithDistanceLoss {
    */
   forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
     return this.call(anchor, positive, negative);
+  }
+}
+
+/**
+ * The CTC loss as an object; see `ctcLoss`.
+ *
+ * @example
+ * ```ts
+ * import { CTCLoss } from "@dendrite/losses";
+ * console.assert(typeof new CTCLoss({ blank: 0 }).call === "function");
+ * ```
+ */
+export class CTCLoss {
+  /** The options passed to `ctcLoss`. */
+  readonly options: CtcOptions;
+
+  /**
+   * Stores the options.
+   *
+   * @param options See `ctcLoss`.
+   */
+  constructor(options: CtcOptions = {}) {
+    this.options = options;
+  }
+
+  /**
+   * Computes the loss.
+   *
+   * @param logProbs See `ctcLoss`.
+   * @param targets See `ctcLoss`.
+   * @param inputLengths See `ctcLoss`.
+   * @param targetLengths See `ctcLoss`.
+   * @returns The loss.
+   */
+  call(
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: Tensor | readonly number[],
+    targetLengths: Tensor | readonly number[],
+  ): Tensor {
+    return ctcLoss(logProbs, targets, inputLengths, targetLengths, this.options);
+  }
+
+  /**
+   * Same as `call`.
+   *
+   * @param logProbs See `ctcLoss`.
+   * @param targets See `ctcLoss`.
+   * @param inputLengths See `ctcLoss`.
+   * @param targetLengths See `ctcLoss`.
+   * @returns The loss.
+   */
+  forward(
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: Tensor | readonly number[],
+    targetLengths: Tensor | readonly number[],
+  ): Tensor {
+    return this.call(logProbs, targets, inputLengths, targetLengths);
   }
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import * as T from "@dendrite/tensor";
 import { DTypeError, initWebGPU, ShapeError, type Tensor, tensor } from "@dendrite/tensor";
 import { gradients } from "@dendrite/autograd";
 import {
@@ -21,6 +22,9 @@ const fx = await loadFixtures<Record<string, Case>>(
 );
 
 type Fn = (...xs: Tensor[]) => Tensor;
+/** CTC targets stay on the CPU (the loss reads them to build the alignment). */
+const ctcTargets = (rows: number[][]) =>
+  T.tensor(Int32Array.from(rows.flat()), { shape: [rows.length, rows[0].length] });
 const fns: Record<string, Fn> = {
   mse_mean: (a, b) => L.mseLoss(a, b),
   mse_sum: (a, b) => L.mseLoss(a, b, { reduction: "sum" }),
@@ -63,6 +67,24 @@ const fns: Record<string, Fn> = {
       distanceFunction: (x, y) => L.cosineSimilarity(x, y).rsub(1),
       margin: 0.4,
       swap: true,
+    }),
+  ctcMean: (x) =>
+    L.ctcLoss(
+      T.logSoftmax(x, 2),
+      ctcTargets([[1, 2, 2, 0], [3, 1, 0, 0], [2, 0, 0, 0]]),
+      [6, 5, 4],
+      [3, 2, 0],
+    ),
+  ctcSumBlankLast: (x) =>
+    L.ctcLoss(T.logSoftmax(x, 2), ctcTargets([[0, 1, 1], [2, 0, 1]]), [5, 5], [3, 3], {
+      blank: 3,
+      reduction: "sum",
+    }),
+  ctcZeroInfinity: (x) =>
+    L.ctcLoss(T.logSoftmax(x, 2), ctcTargets([[0, 1, 1], [2, 0, 1]]), [2, 5], [3, 2], {
+      blank: 3,
+      reduction: "none",
+      zeroInfinity: true,
     }),
   tripletDistanceDefault: (a, p, n) =>
     new L.TripletMarginWithDistanceLoss({ reduction: "none" }).call(a, p, n),
@@ -188,3 +210,36 @@ Deno.test("a mean over only ignored targets is NaN with a zero gradient, as in P
   assert.ok(Number.isNaN(zeroWeight.itemSync()));
   assert.deepEqual([...gradients(zeroWeight, [logits])[0].dataSync()], [0, 0, 0, 0, 0, 0]);
 });
+
+Deno.test("ctcLoss rejects bad targets and lengths by name; the class form matches", () => {
+  const lp = T.logSoftmax(T.zeros([4, 1, 3]), 2);
+  const tg = T.tensor(new Int32Array([1, 2]), { shape: [1, 2] });
+  assertClose(new L.CTCLoss().call(lp, tg, [4], [2]), L.ctcLoss(lp, tg, [4], [2]));
+  assertThrowsMessage(
+    () => L.ctcLoss(lp, T.tensor(new Int32Array([0, 2]), { shape: [1, 2] }), [4], [2]),
+    RangeError,
+    "Cannot compute ctcLoss() with target class 0 (sample 0): expected classes in [0, 3) other than the blank 0",
+  );
+  assertThrowsMessage(
+    () => L.ctcLoss(lp, tg, [5], [2]),
+    ShapeError,
+    "Cannot compute ctcLoss() with inputLengths [5] and targetLengths [2]: expected at most 4 and 2",
+  );
+  assertThrowsMessage(
+    () => L.ctcLoss(lp, tg, [4], [2], { blank: 3 }),
+    RangeError,
+    "Cannot compute ctcLoss() with blank 3: expected a class in [0, 3)",
+  );
+});
+
+if (backends.includes("webgpu")) {
+  Deno.test("ctcLoss needs its targets on the CPU", async () => {
+    const lp = await T.logSoftmax(T.zeros([4, 1, 3]), 2).to("webgpu");
+    const tg = await T.tensor(new Int32Array([1, 2]), { shape: [1, 2] }).to("webgpu");
+    assertThrowsMessage(
+      () => L.ctcLoss(lp, tg, [4], [2]),
+      T.BackendError,
+      'Cannot compute ctcLoss() with targets on backend "webgpu": the alignment is built from their values, so keep them on the CPU (await targets.to("cpu"))',
+    );
+  });
+}
