@@ -701,6 +701,70 @@ export class Tensor implements TensorInfo {
   clone(): Tensor {
     return ops.clone(this);
   }
+  /** Python's `%` (the divisor's sign); see {@link E.remainder}. @param b Divisor. @returns Remainders. */
+  remainder(b: Tensor | number): Tensor {
+    return ops.remainder(this, b);
+  }
+  /** C's `fmod` (the dividend's sign); see {@link E.fmod}. @param b Divisor. @returns Remainders. */
+  fmod(b: Tensor | number): Tensor {
+    return ops.fmod(this, b);
+  }
+  /** Python's `//`; see {@link E.floorDivide}. @param b Divisor. @returns Floored quotients. */
+  floorDivide(b: Tensor | number): Tensor {
+    return ops.floorDivide(this, b);
+  }
+  /** Four-quadrant arctangent of this / b; see {@link E.atan2}. @param b The x coordinates. @returns Angles. */
+  atan2(b: Tensor | number): Tensor {
+    return ops.atan2(this, b);
+  }
+  /**
+   * Interpolates towards `end`; see {@link E.lerp}.
+   * @param end The end.
+   * @param weight A number or tensor.
+   * @returns The interpolation.
+   */
+  lerp(end: Tensor, weight: number | Tensor): Tensor {
+    return ops.lerp(this, end, weight);
+  }
+  /**
+   * Elementwise closeness; see {@link E.isclose}.
+   * @param other The other tensor.
+   * @param options `rtol`, `atol`, `equalNan`.
+   * @returns A bool tensor.
+   */
+  isclose(
+    other: Tensor,
+    options: { rtol?: number; atol?: number; equalNan?: boolean } = {},
+  ): Tensor {
+    return ops.isclose(this, other, options);
+  }
+  /**
+   * A diagonal over two axes; see {@link S.diagonal}.
+   * @param offset Which diagonal (0).
+   * @param axis1 First axis (0).
+   * @param axis2 Second axis (1).
+   * @returns The diagonal as the last axis.
+   */
+  diagonal(offset = 0, axis1 = 0, axis2 = 1): Tensor {
+    return ops.diagonal(this, offset, axis1, axis2);
+  }
+  /** `torch.diag`; see {@link S.diag}. @param offset Which diagonal (0). @returns Matrix or diagonal. */
+  diag(offset = 0): Tensor {
+    return ops.diag(this, offset);
+  }
+  /** Sum of the main diagonal; see {@link S.trace}. @returns A 0-D tensor. */
+  trace(): Tensor {
+    return ops.trace(this);
+  }
+  /**
+   * Repeats each element in place; see {@link S.repeatInterleave}.
+   * @param repeats Copies of each element.
+   * @param axis The axis (default: flatten first).
+   * @returns The repeated tensor.
+   */
+  repeatInterleave(repeats: number, axis?: number): Tensor {
+    return ops.repeatInterleave(this, repeats, axis);
+  }
   /** Converts dtype; see {@link M.cast}. @param dtype Target dtype. @returns The converted tensor. */
   cast(dtype: DType): Tensor {
     return ops.cast(this, dtype);

@@ -151,3 +151,18 @@ testOnBackends(
     assert.deepEqual([...T.floorDivide(tensor(new Int32Array([17, -17])), 5).dataSync()], [3, -4]);
   },
 );
+
+testOnBackends("this session's ops are tensor methods too", () => {
+  const x = tensor([7, -7]);
+  assert.deepEqual([...x.remainder(3).dataSync()], [1, 2]);
+  assert.deepEqual([...x.fmod(3).dataSync()], [1, -1]);
+  assert.deepEqual([...x.floorDivide(2).dataSync()], [3, -4]);
+  assert.ok(Math.abs(tensor([1]).atan2(tensor([1])).dataSync()[0] - Math.PI / 4) < 1e-6);
+  assert.deepEqual([...tensor([0, 10]).lerp(tensor([10, 20]), 0.5).dataSync()], [5, 15]);
+  assert.deepEqual([...x.isclose(tensor([7, 7])).dataSync()], [1, 0]);
+  const m = tensor([[1, 2], [3, 4]]);
+  assert.deepEqual([...m.diagonal().dataSync()], [1, 4]);
+  assert.deepEqual([...tensor([1, 2]).diag().dataSync()], [1, 0, 0, 2]);
+  assert.equal(m.trace().itemSync(), 5);
+  assert.deepEqual([...tensor([1, 2]).repeatInterleave(2).dataSync()], [1, 1, 2, 2]);
+});
