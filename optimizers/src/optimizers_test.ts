@@ -14,6 +14,8 @@ interface Fx {
   schedulers: Record<string, { options: Record<string, unknown>; class: string; lrs: number[] }>;
   plateau: { options: Record<string, number>; metrics: number[]; lrs: number[] };
   oneCycle: Record<string, { options: Record<string, unknown>; trajectory: number[][][] }>;
+  lambda: { warmup: number[]; multiplicative: number[] };
+  cyclic: Record<string, { options: Record<string, unknown>; values: number[][] }>;
   clip: {
     grads: number[][];
     shapes: number[][];
@@ -86,6 +88,39 @@ for (const [name, c] of Object.entries(fx.oneCycle)) {
       assertClose(p0.dataSync(), want0, { atol: 1e-5, rtol: 1e-4 });
       assertClose(p1.dataSync(), want1, { atol: 1e-5, rtol: 1e-4 });
     });
+  });
+}
+
+Deno.test("LambdaLR and MultiplicativeLR match PyTorch's learning rates", () => {
+  const rates = (make: (o: O.SGD) => O.LRScheduler, n: number) => {
+    const opt = new O.SGD([zeros([1], { requiresGrad: true })], { lr: 1 });
+    const s = make(opt);
+    const got = [s.getLastLr()[0]];
+    for (let i = 1; i < n; i++) {
+      s.step();
+      got.push(s.getLastLr()[0]);
+    }
+    return got;
+  };
+  const warm = rates((o) => new O.LambdaLR(o, { lrLambda: (e) => Math.min(1, (e + 1) / 4) }), 13);
+  assertClose(warm, fx.lambda.warmup, { atol: 1e-12 });
+  const mult = rates(
+    (o) => new O.MultiplicativeLR(o, { lrLambda: (e) => (e % 2 ? 0.9 : 0.8) }),
+    13,
+  );
+  assertClose(mult, fx.lambda.multiplicative, { atol: 1e-12, rtol: 1e-9 });
+});
+
+for (const [name, c] of Object.entries(fx.cyclic)) {
+  Deno.test(`CyclicLR (${name}) matches PyTorch's rates and momenta`, () => {
+    const opt = new O.SGD([zeros([1], { requiresGrad: true })], { lr: 5, momentum: 0.5 });
+    const s = new O.CyclicLR(opt, c.options as ConstructorParameters<typeof O.CyclicLR>[1]);
+    const got = [[s.getLastLr()[0], opt.paramGroups[0].options.momentum]];
+    for (let i = 1; i < c.values.length; i++) {
+      s.step();
+      got.push([s.getLastLr()[0], opt.paramGroups[0].options.momentum]);
+    }
+    assertClose(got.flat(), c.values.flat(), { atol: 1e-12, rtol: 1e-9 });
   });
 }
 

@@ -336,6 +336,213 @@ export class ExponentialLR extends LRScheduler {
 }
 
 /**
+ * The base rate times a function of the step count (`torch.optim.lr_scheduler.LambdaLR`),
+ * e.g. a linear warm-up.
+ *
+ * @example
+ * ```ts
+ * import { LambdaLR, SGD } from "@dendrite/optimizers";
+ * import { zeros } from "@dendrite/tensor";
+ * const opt = new SGD([zeros([1], { requiresGrad: true })], { lr: 1 });
+ * const s = new LambdaLR(opt, { lrLambda: (step) => Math.min(1, (step + 1) / 4) });
+ * s.step();
+ * console.assert(s.getLastLr()[0] === 0.5);
+ * ```
+ */
+export class LambdaLR extends LRScheduler {
+  /** The factor at each step. */
+  readonly lrLambda: (epoch: number) => number;
+  /**
+   * Creates the schedule.
+   *
+   * @param optimizer The optimizer.
+   * @param options `lrLambda(step)`: the factor of the base rate.
+   */
+  constructor(optimizer: Optimizer, options: { lrLambda: (epoch: number) => number }) {
+    super(optimizer);
+    this.lrLambda = options.lrLambda;
+    init(this);
+  }
+  /**
+   * The learning rate at a step.
+   *
+   * @param epoch The step count.
+   * @param base The group's base rate.
+   * @returns The rate.
+   */
+  lrAt(epoch: number, base: number): number {
+    return base * this.lrLambda(epoch);
+  }
+}
+
+/**
+ * Multiplies the rate by a function of the step count at each step
+ * (`torch.optim.lr_scheduler.MultiplicativeLR`): after `t` steps the rate is
+ * the base times `f(1)·…·f(t)`.
+ *
+ * @example
+ * ```ts
+ * import { MultiplicativeLR, SGD } from "@dendrite/optimizers";
+ * import { zeros } from "@dendrite/tensor";
+ * const opt = new SGD([zeros([1], { requiresGrad: true })], { lr: 1 });
+ * const s = new MultiplicativeLR(opt, { lrLambda: () => 0.5 });
+ * s.step(); s.step();
+ * console.assert(s.getLastLr()[0] === 0.25);
+ * ```
+ */
+export class MultiplicativeLR extends LRScheduler {
+  /** The factor applied at each step. */
+  readonly lrLambda: (epoch: number) => number;
+  /**
+   * Creates the schedule.
+   *
+   * @param optimizer The optimizer.
+   * @param options `lrLambda(step)`: the factor applied at that step.
+   */
+  constructor(optimizer: Optimizer, options: { lrLambda: (epoch: number) => number }) {
+    super(optimizer);
+    this.lrLambda = options.lrLambda;
+    init(this);
+  }
+  /**
+   * The learning rate at a step.
+   *
+   * @param epoch The step count.
+   * @param base The group's base rate.
+   * @returns The rate.
+   */
+  lrAt(epoch: number, base: number): number {
+    let lr = base;
+    for (let k = 1; k <= epoch; k++) lr *= this.lrLambda(k);
+    return lr;
+  }
+}
+
+/**
+ * Cyclical learning rates (Smith; `torch.optim.lr_scheduler.CyclicLR`):
+ * the rate climbs from `baseLr` to `maxLr` over `stepSizeUp` steps and back
+ * over `stepSizeDown`, the height scaled per cycle ("triangular",
+ * "triangular2": halved each cycle) or per step ("expRange": `gamma^step`).
+ * Like PyTorch it sets the optimizer's rate to `baseLr`, and by default
+ * cycles the momentum the other way (`maxMomentum` 0.9 down to
+ * `baseMomentum` 0.8; SGD's or RMSprop's `momentum`, or Adam's first beta).
+ *
+ * @example
+ * ```ts
+ * import { CyclicLR, SGD } from "@dendrite/optimizers";
+ * import { zeros } from "@dendrite/tensor";
+ * const opt = new SGD([zeros([1], { requiresGrad: true })], { lr: 1, momentum: 0.9 });
+ * const s = new CyclicLR(opt, { baseLr: 0.1, maxLr: 1, stepSizeUp: 2 });
+ * s.step();
+ * console.assert(Math.abs(s.getLastLr()[0] - 0.55) < 1e-12);
+ * ```
+ */
+export class CyclicLR extends LRScheduler {
+  /** Peak rate. */
+  readonly maxLr: number;
+  /** Steps of a cycle, and the share of them spent climbing. */
+  readonly totalSize: number;
+  private stepRatio: number;
+  private mode: "triangular" | "triangular2" | "expRange";
+  private gamma: number;
+  /** Where the cycled momentum goes, or null (not cycled). */
+  readonly momentumKey: "momentum" | "betas" | null;
+  private baseMomentum: number;
+  private maxMomentum: number;
+  /**
+   * Creates the schedule.
+   *
+   * @param optimizer The optimizer.
+   * @param options `baseLr`, `maxLr`, `stepSizeUp` (2000), `stepSizeDown` (= up),
+   * `mode` ("triangular"), `gamma` (1, for "expRange"), `cycleMomentum` (true),
+   * `baseMomentum` (0.8), `maxMomentum` (0.9).
+   */
+  constructor(
+    optimizer: Optimizer,
+    options: {
+      baseLr: number;
+      maxLr: number;
+      stepSizeUp?: number;
+      stepSizeDown?: number;
+      mode?: "triangular" | "triangular2" | "expRange";
+      gamma?: number;
+      cycleMomentum?: boolean;
+      baseMomentum?: number;
+      maxMomentum?: number;
+    },
+  ) {
+    // As in PyTorch, the optimizer starts at baseLr (which later schedules
+    // then take as their initial rate).
+    for (const g of optimizer.paramGroups) g.options.lr = options.baseLr;
+    super(optimizer);
+    const up = options.stepSizeUp ?? 2000, down = options.stepSizeDown ?? up;
+    positiveInt("CyclicLR", "stepSizeUp", up);
+    positiveInt("CyclicLR", "stepSizeDown", down);
+    this.mode = options.mode ?? "triangular";
+    if (!["triangular", "triangular2", "expRange"].includes(this.mode)) {
+      throw new RangeError(
+        `Cannot create CyclicLR with mode "${this.mode}": expected "triangular", "triangular2" or "expRange"`,
+      );
+    }
+    this.maxLr = options.maxLr;
+    this.totalSize = up + down;
+    this.stepRatio = up / this.totalSize;
+    this.gamma = options.gamma ?? 1;
+    const group = optimizer.paramGroups[0].options;
+    if (options.cycleMomentum ?? true) {
+      if ("momentum" in group) this.momentumKey = "momentum";
+      else if ("betas" in group) this.momentumKey = "betas";
+      else {
+        throw new RangeError(
+          `Cannot create CyclicLR with cycleMomentum for ${optimizer.constructor.name}: it has neither momentum nor betas (pass cycleMomentum: false)`,
+        );
+      }
+    } else this.momentumKey = null;
+    this.baseMomentum = options.baseMomentum ?? 0.8;
+    this.maxMomentum = options.maxMomentum ?? 0.9;
+    this.baseLrs = this.baseLrs.map(() => options.baseLr);
+    init(this);
+  }
+
+  /** The height's fraction at a step: the triangle times the mode's scale. */
+  private height(epoch: number): number {
+    const cycle = Math.floor(1 + epoch / this.totalSize);
+    const x = 1 + epoch / this.totalSize - cycle;
+    const triangle = x <= this.stepRatio ? x / this.stepRatio : (x - 1) / (this.stepRatio - 1);
+    const scale = this.mode === "triangular"
+      ? 1
+      : this.mode === "triangular2"
+      ? 1 / Math.pow(2, cycle - 1)
+      : Math.pow(this.gamma, epoch);
+    return triangle * scale;
+  }
+
+  /**
+   * The learning rate at a step.
+   *
+   * @param epoch The step count.
+   * @param base The group's base rate (`baseLr`).
+   * @returns The rate.
+   */
+  lrAt(epoch: number, base: number): number {
+    return base + (this.maxLr - base) * this.height(epoch);
+  }
+
+  /** Sets the learning rates and, when cycled, the momentum for the current step. */
+  protected override apply(): void {
+    super.apply();
+    if (!this.momentumKey) return;
+    const m = this.maxMomentum -
+      (this.maxMomentum - this.baseMomentum) * this.height(this.lastEpoch);
+    for (const g of this.optimizer.paramGroups) {
+      const o = g.options as Record<string, unknown>;
+      if (this.momentumKey === "momentum") o.momentum = m;
+      else o.betas = [m, ...(o.betas as number[]).slice(1)];
+    }
+  }
+}
+
+/**
  * Polynomial decay to 0 over `totalIters` steps.
  *
  * @example
