@@ -302,3 +302,16 @@ Deno.test("bincount on WebGPU needs minlength and counts only values below it", 
     "Cannot apply bincount() to value -2: expected non-negative integers",
   );
 });
+
+Deno.test("unique needs a tensor it can read: WebGPU says to move it", async () => {
+  const x = await T.tensor([1, 2]).to("webgpu");
+  assertThrowsMessage(
+    () => T.unique(x),
+    T.BackendError,
+    'Cannot run unique() on backend "webgpu": the result\'s size depends on the values, which that backend cannot read synchronously; move the tensor with await t.to("cpu")',
+  );
+  // NaN values are each distinct and sort last.
+  const { values, counts } = T.unique(T.tensor([NaN, 1, NaN, 1]));
+  assert.deepEqual([...values.dataSync()], [1, NaN, NaN]);
+  assert.deepEqual([...counts.dataSync()], [2, 1, 1]);
+});

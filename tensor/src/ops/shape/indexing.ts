@@ -13,11 +13,12 @@ import { record } from "../../autodiff.ts";
 import { Tensor } from "../../tensor.ts";
 import { cpuBackend, cpuContiguous, cpuOutput } from "../../cpu/backend.ts";
 import { run } from "../define.ts";
-import { add, mul, where } from "../arith.ts";
-import { eq, ge, logicalAnd, lt } from "../compare.ts";
+import { add, minimum, mul, sub, where } from "../arith.ts";
+import { eq, ge, le, logicalAnd, lt } from "../compare.ts";
 import { arange, fromTypedArray } from "../creation.ts";
 import { cast, expand, permute, reshape, slice, type SliceSpec } from "../movement.ts";
 import { cat } from "./join.ts";
+import { floor } from "../elementwise/unary.ts";
 
 function checkIndexTensor(index: Tensor, op: string): void {
   if (index.dtype !== "int32") {
@@ -669,4 +670,128 @@ export function index(x: Tensor, indices: readonly IndexSpec[]): Tensor {
     out = permute(out, order);
   }
   return out;
+}
+
+/** What `unique` returns. */
+export interface UniqueResult {
+  /** The distinct values, ascending (1-D, the input's dtype). */
+  values: Tensor;
+  /** For each input element, the position of its value in `values` (int32, the input's shape). */
+  inverse: Tensor;
+  /** How often each value occurs (int32). */
+  counts: Tensor;
+}
+
+/**
+ * The distinct values of a tensor, sorted, with each element's position in
+ * them and their counts, like `torch.unique(x, sorted=True,
+ * return_inverse=True, return_counts=True)` over all elements. NaN values
+ * are each distinct, as in PyTorch. Not differentiable; the output size
+ * depends on the values, so the input must be readable synchronously (the
+ * CPU).
+ *
+ * @param x The input.
+ * @returns `{ values, inverse, counts }`.
+ * @example
+ * ```ts
+ * import { tensor, unique } from "@dendrite/tensor";
+ * const { values, inverse, counts } = unique(tensor(new Int32Array([3, 1, 3, 2])));
+ * console.assert(values.dataSync().join() === "1,2,3" && inverse.dataSync().join() === "2,0,2,1");
+ * console.assert(counts.dataSync().join() === "1,1,2");
+ * ```
+ */
+export function unique(x: Tensor): UniqueResult {
+  if (!x.backend.readSync) {
+    throw new BackendError(
+      `Cannot run unique() on backend "${x.backend.name}": the result's size depends on the values, which that backend cannot read synchronously; move the tensor with await t.to("cpu")`,
+    );
+  }
+  const data = x.dataSync();
+  const order = Array.from({ length: data.length }, (_, i) => i);
+  // NaN sorts last and is never equal to another value.
+  order.sort((i, j) => {
+    const a = data[i], b = data[j];
+    if (a !== a || b !== b) return a !== a ? (b !== b ? i - j : 1) : -1;
+    return a - b || i - j;
+  });
+  const inverse = new Int32Array(data.length);
+  const values: number[] = [], counts: number[] = [];
+  for (const i of order) {
+    const v = data[i];
+    if (values.length === 0 || v !== values[values.length - 1] || v !== v) {
+      values.push(v);
+      counts.push(0);
+    }
+    inverse[i] = values.length - 1;
+    counts[counts.length - 1]++;
+  }
+  const be = { backend: x.backend.name };
+  const arr = x.dtype === "float32"
+    ? Float32Array.from(values)
+    : x.dtype === "int32"
+    ? Int32Array.from(values)
+    : Uint8Array.from(values);
+  return {
+    values: fromTypedArray(arr, [values.length], be),
+    inverse: fromTypedArray(inverse, x.shape, be),
+    counts: fromTypedArray(Int32Array.from(counts), [counts.length], be),
+  };
+}
+
+/**
+ * Histogram of the values in `bins` equal-width bins over `[min, max]`,
+ * like `torch.histc` (values outside are not counted; `max` falls in the
+ * last bin). With `min` and `max` both 0 (the default) the data's own range
+ * is used, which needs a backend that reads synchronously (the CPU); with a
+ * range given it runs on any backend.
+ *
+ * @param x The input (float32).
+ * @param options `bins` (100), `min` (0), `max` (0).
+ * @returns `[bins]` float32 counts.
+ * @example
+ * ```ts
+ * import { histc, tensor } from "@dendrite/tensor";
+ * console.assert(histc(tensor([0, 0.5, 1, 3]), { bins: 2, min: 0, max: 1 }).dataSync().join() === "1,2");
+ * ```
+ */
+export function histc(
+  x: Tensor,
+  options: { bins?: number; min?: number; max?: number } = {},
+): Tensor {
+  const bins = options.bins ?? 100;
+  if (!Number.isInteger(bins) || bins < 1) {
+    throw new RangeError(`Cannot compute histc() with ${bins} bins: expected a positive integer`);
+  }
+  if (x.dtype !== "float32") {
+    throw new DTypeError(`Cannot compute histc() of a ${x.dtype} tensor: expected float32`);
+  }
+  let lo = options.min ?? 0, hi = options.max ?? 0;
+  if (lo === hi) {
+    if (!x.backend.readSync) {
+      throw new BackendError(
+        `Cannot compute histc() on backend "${x.backend.name}" without a range: the data's range needs its values, which that backend cannot read synchronously; pass min and max`,
+      );
+    }
+    const d = x.dataSync();
+    lo = Infinity;
+    hi = -Infinity;
+    for (const v of d) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    if (d.length === 0) lo = hi = 0;
+    if (lo === hi) {
+      lo -= 1;
+      hi += 1;
+    }
+  }
+  if (!(lo < hi)) {
+    throw new RangeError(`Cannot compute histc() over [${lo}, ${hi}]: expected min < max`);
+  }
+  const flat = reshape(x.detach(), [-1]);
+  const inside = logicalAnd(ge(flat, lo), le(flat, hi));
+  const pos = floor(mul(sub(flat, lo), bins / (hi - lo)));
+  const bin = cast(where(inside, minimum(pos, bins - 1), 0), "int32");
+  const counts = fromTypedArray(new Float32Array(bins), [bins], { backend: x.backend.name });
+  return scatterAdd(counts, 0, bin, cast(inside, "float32"));
 }

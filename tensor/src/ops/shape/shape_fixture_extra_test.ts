@@ -69,6 +69,10 @@ const ops: Record<string, Fn> = {
   lerpLow: (a, b) => T.lerp(a, b, 0.3),
   lerpHigh: (a, b) => T.lerp(a, b, 0.8),
   lerpTensor: (a, b, w) => T.lerp(a, b, w),
+  unique: (x) => Object.values(T.unique(x)),
+  uniqueInt: (x) => Object.values(T.unique(x)),
+  histcRange: (x) => T.histc(x, { bins: 4, min: -1, max: 1 }),
+  histcAuto: (x) => T.histc(x, { bins: 5 }),
   bincount: (x) => T.bincount(x),
   bincountWeightsMin: (x, w) => T.bincount(x, { weights: w, minlength: 8 }),
   isclose: (a, b) => T.isclose(a, b),
@@ -198,6 +202,9 @@ const NOT_ON_WEBGPU: Record<string, string> = {
   indexMaskThenInt: "boolean-mask indexing needs Nonzero, whose output size depends on the data",
   oneHotInfer: "inferring the number of classes needs the values",
   bincount: "without minlength the length depends on the values",
+  histcAuto: "without a range, the range comes from the values",
+  unique: "the output size depends on the values",
+  uniqueInt: "the output size depends on the values",
 };
 if (await T.initWebGPU({ allowSoftware: true }).then(() => true, () => false)) {
   for (const [name, c] of Object.entries(fx)) {
