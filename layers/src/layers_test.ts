@@ -288,3 +288,16 @@ Deno.test("truncNormal_ and eye_ fill like PyTorch's initialisers", () => {
     "Cannot fill a tensor of shape [2, 2, 2] with eye_(): expected 2 axes",
   );
 });
+
+Deno.test("requiresGrad_(false) freezes a module's parameters for fine-tuning", () => {
+  const backbone = new L.Linear(3, 4, { rng: new T.Generator(1) });
+  const head = new L.Linear(4, 2, { rng: new T.Generator(2) });
+  const model = new L.Sequential(backbone, new L.ReLU(), head);
+  assert.equal(backbone.requiresGrad_(false), backbone);
+  assert.equal(model.numParameters(true), 10);
+  model.call(T.ones([5, 3])).sum().backward();
+  assert.equal(backbone.weight.grad, null);
+  assert.ok(head.weight.grad !== null);
+  backbone.requiresGrad_();
+  assert.equal(model.numParameters(true), 26);
+});

@@ -360,6 +360,20 @@ export abstract class Module {
     return this.train(false);
   }
 
+  /**
+   * Sets whether every parameter requires grad, like PyTorch's
+   * `module.requires_grad_()`: `backbone.requiresGrad_(false)` freezes a
+   * pretrained part for fine-tuning (optimizers skip parameters without a
+   * gradient).
+   *
+   * @param requiresGrad Whether gradients are recorded (default true).
+   * @returns This module.
+   */
+  requiresGrad_(requiresGrad = true): this {
+    for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
+    return this;
+  }
+
   /** Clears the gradients of every parameter. */
   zeroGrad(): void {
     for (const p of this.parameters()) p.grad = null;
