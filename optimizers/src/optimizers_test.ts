@@ -222,3 +222,12 @@ Deno.test("Optimizer.step skips parameters without gradients and keeps them", ()
   opt.step();
   assertClose(a, [1]);
 });
+
+Deno.test("MultiplicativeLR computes each step's factor once", () => {
+  let calls = 0;
+  const opt = new O.SGD([zeros([1], { requiresGrad: true })], { lr: 1 });
+  const s = new O.MultiplicativeLR(opt, { lrLambda: () => (calls++, 0.99) });
+  for (let i = 0; i < 100; i++) s.step();
+  assert.equal(calls, 100);
+  assertClose(s.getLastLr(), [0.99 ** 100], { rtol: 1e-12 });
+});

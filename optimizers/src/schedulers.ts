@@ -96,6 +96,36 @@ export abstract class LRScheduler {
   }
 }
 
+/** The hyperparameter a momentum-cycling schedule sets: SGD's/RMSprop's momentum or Adam's betas. */
+type MomentumKey = "momentum" | "betas";
+
+/**
+ * Which hyperparameter `name` cycles (null when `cycle` is false), as
+ * PyTorch chooses it; an optimizer with neither is refused.
+ */
+function cycledMomentum(
+  name: string,
+  optimizer: Optimizer,
+  cycle: boolean | undefined,
+): MomentumKey | null {
+  if (cycle === false) return null;
+  const group = optimizer.paramGroups[0].options;
+  if ("momentum" in group) return "momentum";
+  if ("betas" in group) return "betas";
+  throw new RangeError(
+    `Cannot create ${name} with cycleMomentum for ${optimizer.constructor.name}: it has neither momentum nor betas (pass cycleMomentum: false)`,
+  );
+}
+
+/** Sets every group's momentum, or its first beta, to `m`. */
+function setMomentum(optimizer: Optimizer, key: MomentumKey, m: number): void {
+  for (const g of optimizer.paramGroups) {
+    const o = g.options as Record<string, unknown>;
+    if (key === "momentum") o.momentum = m;
+    else o.betas = [m, ...(o.betas as number[]).slice(1)];
+  }
+}
+
 function init<T extends LRScheduler>(s: T): T {
   (s as unknown as { apply(): void }).apply();
   return s;
@@ -393,6 +423,8 @@ export class LambdaLR extends LRScheduler {
 export class MultiplicativeLR extends LRScheduler {
   /** The factor applied at each step. */
   readonly lrLambda: (epoch: number) => number;
+  /** `f(1)·…·f(t)` at index t, extended as steps are reached (each factor computed once). */
+  private products = [1];
   /**
    * Creates the schedule.
    *
@@ -412,9 +444,9 @@ export class MultiplicativeLR extends LRScheduler {
    * @returns The rate.
    */
   lrAt(epoch: number, base: number): number {
-    let lr = base;
-    for (let k = 1; k <= epoch; k++) lr *= this.lrLambda(k);
-    return lr;
+    const p = this.products;
+    for (let k = p.length; k <= epoch; k++) p.push(p[k - 1] * this.lrLambda(k));
+    return base * p[epoch];
   }
 }
 
@@ -488,16 +520,7 @@ export class CyclicLR extends LRScheduler {
     this.totalSize = up + down;
     this.stepRatio = up / this.totalSize;
     this.gamma = options.gamma ?? 1;
-    const group = optimizer.paramGroups[0].options;
-    if (options.cycleMomentum ?? true) {
-      if ("momentum" in group) this.momentumKey = "momentum";
-      else if ("betas" in group) this.momentumKey = "betas";
-      else {
-        throw new RangeError(
-          `Cannot create CyclicLR with cycleMomentum for ${optimizer.constructor.name}: it has neither momentum nor betas (pass cycleMomentum: false)`,
-        );
-      }
-    } else this.momentumKey = null;
+    this.momentumKey = cycledMomentum("CyclicLR", optimizer, options.cycleMomentum);
     this.baseMomentum = options.baseMomentum ?? 0.8;
     this.maxMomentum = options.maxMomentum ?? 0.9;
     this.baseLrs = this.baseLrs.map(() => options.baseLr);
@@ -532,13 +555,12 @@ export class CyclicLR extends LRScheduler {
   protected override apply(): void {
     super.apply();
     if (!this.momentumKey) return;
-    const m = this.maxMomentum -
-      (this.maxMomentum - this.baseMomentum) * this.height(this.lastEpoch);
-    for (const g of this.optimizer.paramGroups) {
-      const o = g.options as Record<string, unknown>;
-      if (this.momentumKey === "momentum") o.momentum = m;
-      else o.betas = [m, ...(o.betas as number[]).slice(1)];
-    }
+    const h = this.height(this.lastEpoch);
+    setMomentum(
+      this.optimizer,
+      this.momentumKey,
+      this.maxMomentum - (this.maxMomentum - this.baseMomentum) * h,
+    );
   }
 }
 
@@ -740,16 +762,7 @@ export class OneCycleLR extends LRScheduler {
         `Cannot create OneCycleLR with pctStart = ${pct}: expected a value in (0, 1)`,
       );
     }
-    const group = optimizer.paramGroups[0].options;
-    if (options.cycleMomentum ?? true) {
-      if ("betas" in group) this.momentumKey = "betas";
-      else if ("momentum" in group) this.momentumKey = "momentum";
-      else {
-        throw new RangeError(
-          `Cannot create OneCycleLR with cycleMomentum for ${optimizer.constructor.name}: it has neither momentum nor betas (pass cycleMomentum: false)`,
-        );
-      }
-    } else this.momentumKey = null;
+    this.momentumKey = cycledMomentum("OneCycleLR", optimizer, options.cycleMomentum);
     this.totalSteps = options.totalSteps;
     const div = options.divFactor ?? 25;
     const finalDiv = options.finalDivFactor ?? 1e4;
@@ -827,12 +840,7 @@ export class OneCycleLR extends LRScheduler {
   protected override apply(): void {
     super.apply();
     if (!this.momentumKey) return;
-    const m = this.momentumAt(this.lastEpoch);
-    for (const g of this.optimizer.paramGroups) {
-      const o = g.options as Record<string, unknown>;
-      if (this.momentumKey === "momentum") o.momentum = m;
-      else o.betas = [m, ...(o.betas as number[]).slice(1)];
-    }
+    setMomentum(this.optimizer, this.momentumKey, this.momentumAt(this.lastEpoch));
   }
 }
 
