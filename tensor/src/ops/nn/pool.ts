@@ -648,11 +648,13 @@ export function maxUnpool2d(
   }
   const flat = reshape(indices, [n, c, h * w]);
   const empty = zeros([n, c, oh * ow], { backend: x.backend.name });
-  // Overlapping windows can pick one position twice; both hold the same
-  // input element, which PyTorch writes once: divide the sums by the counts.
   const sums = scatterAdd(empty, 2, flat, reshape(x.detach(), [n, c, h * w]));
-  const counts = scatterAdd(empty, 2, flat, onesLike(flat, { dtype: "float32" }));
-  const out = reshape(div(sums, maximum(counts, 1)), [n, c, oh, ow]);
+  // Overlapping windows (stride below the window) can pick one position
+  // twice; both hold the same input element, which PyTorch writes once:
+  // divide the sums by the counts. Windows that do not overlap need no counts.
+  const overlap = sh < kh || sw < kw;
+  const counts = overlap ? scatterAdd(empty, 2, flat, onesLike(flat, { dtype: "float32" })) : null;
+  const out = reshape(counts ? div(sums, maximum(counts, 1)) : sums, [n, c, oh, ow]);
   return record("MaxUnpool2d", out, [x], (dy) => [
     reshape(gather(reshape(dy, [n, c, oh * ow]), 2, flat), x.shape),
   ]);
