@@ -150,25 +150,27 @@ export function ctcLoss(
   const idx = fromTypedArray(ext, [1, N, L], be);
   // Emissions E[t, n, s] = logProbs[t, n, l'_s].
   const E = gather(logProbs, 2, idx.expand([T, N, L]));
-  const canSkip = fromTypedArray(skip, [N, L], be).cast("bool");
+  const canSkip = fromTypedArray(skip, [N, L], be);
   const start = new Uint8Array(N * L);
   for (let n = 0; n < N; n++) {
     start[n * L] = 1;
     if (tgLen[n] > 0) start[n * L + 1] = 1;
   }
-  const ninf = (cols: number) => full([N, cols], -Infinity, be);
+  // The −∞ columns the shifted alphas start with, made once.
+  const ninf1 = full([N, 1], -Infinity, be), ninf2 = full([N, 2], -Infinity, be);
+  const noSkip = full([N, L], -Infinity, be);
   let alpha = where(
-    fromTypedArray(start, [N, L], be).cast("bool"),
+    fromTypedArray(start, [N, L], be),
     reshape(narrow(E, 0, 0, 1), [N, L]),
     -Infinity,
   );
   const lastFrame = fromTypedArray(Int32Array.from(inLen), [N, 1], be);
   for (let t = 1; t < T; t++) {
     // alpha moved one and two states along (the first states have no predecessor).
-    const from1 = cat([ninf(1), narrow(alpha, 1, 0, L - 1)], 1);
+    const from1 = cat([ninf1, narrow(alpha, 1, 0, L - 1)], 1);
     const from2 = L > 2
-      ? where(canSkip, cat([ninf(2), narrow(alpha, 1, 0, L - 2)], 1), -Infinity)
-      : ninf(L);
+      ? where(canSkip, cat([ninf2, narrow(alpha, 1, 0, L - 2)], 1), -Infinity)
+      : noSkip;
     const next = logAddExp3(alpha, from1, from2).add(reshape(narrow(E, 0, t, 1), [N, L]));
     // Samples whose input has ended keep their alphas.
     alpha = where(lastFrame.gt(t), next, alpha);
@@ -181,9 +183,8 @@ export function ctcLoss(
   }
   const ends = gather(alpha, 1, fromTypedArray(endIdx, [N, 2], be));
   const e0 = narrow(ends, 1, 0, 1), e1 = narrow(ends, 1, 1, 1);
-  const same = fromTypedArray(Uint8Array.from(tgLen.map((l) => (l === 0 ? 1 : 0))), [N, 1], be)
-    .cast("bool");
-  let loss = logAddExp3(e0, where(same, -Infinity, e1), ninf(1)).neg().reshape([N]);
+  const same = fromTypedArray(Uint8Array.from(tgLen.map((l) => (l === 0 ? 1 : 0))), [N, 1], be);
+  let loss = logAddExp3(e0, where(same, -Infinity, e1), ninf1).neg().reshape([N]);
   const infinite = loss.eq(Infinity);
   if (options.zeroInfinity) loss = where(infinite, 0, loss);
   else {
@@ -195,7 +196,7 @@ export function ctcLoss(
         frames[t * N + n] = t < inLen[n] ? 1 : 0;
       }
     }
-    const inside = fromTypedArray(frames, [T, N, 1], be).cast("bool");
+    const inside = fromTypedArray(frames, [T, N, 1], be);
     const zero = where(inside, logProbs, 0).sum([0, 2]).mul(0);
     loss = loss.add(NanGradientWhere.apply(zero, infinite.cast("float32")));
   }
