@@ -13,11 +13,12 @@ import { fmtShape, ShapeError } from "../../errors.ts";
 import type { Tensor } from "../../tensor.ts";
 import { add, mul, sub, where } from "../arith.ts";
 import { ge, logicalAnd, lt } from "../compare.ts";
-import { linspace } from "../creation.ts";
+import { linspace, onesLike, zeros } from "../creation.ts";
 import { matmul } from "../matmul.ts";
 import { cast, expand, narrow, reshape } from "../movement.ts";
 import { stack } from "../shape/join.ts";
 import { gather } from "../shape/indexing.ts";
+import { meshgrid } from "../shape/grid.ts";
 import { abs, clamp, floor, round } from "../elementwise/unary.ts";
 import { floorDivide, fmod } from "../elementwise/binary_more.ts";
 
@@ -65,13 +66,14 @@ export function affineGrid(
   }
   const be = { backend: theta.backend.name };
   // Pixel centres in [−1, 1]; without alignCorners they sit half a pixel in.
-  const axis = (k: number) => {
-    const t = linspace(-1, 1, k, be);
-    return options.alignCorners || k === 1 ? (k === 1 ? mul(t, 0) : t) : mul(t, (k - 1) / k);
-  };
-  const xs = expand(reshape(axis(w), [1, w]), [h, w]);
-  const ys = expand(reshape(axis(h), [h, 1]), [h, w]);
-  const base = reshape(stack([xs, ys, add(mul(xs, 0), 1)], 2), [1, h * w, 3]);
+  const axis = (k: number) =>
+    k === 1
+      ? zeros([1], be)
+      : options.alignCorners
+      ? linspace(-1, 1, k, be)
+      : mul(linspace(-1, 1, k, be), (k - 1) / k);
+  const [ys, xs] = meshgrid([axis(h), axis(w)]);
+  const base = reshape(stack([xs, ys, onesLike(xs)], 2), [1, h * w, 3]);
   // [N, H·W, 3] · θᵀ [N, 3, 2] -> [N, H·W, 2]
   const grid = matmul(expand(base, [n, h * w, 3]), theta.transpose(1, 2));
   return reshape(grid, [n, h, w, 2]);
