@@ -50,9 +50,8 @@ export function meshgrid(
   const lens = tensors.map((t) => t.size);
   // "xy" lays the first two inputs out in swapped axes.
   const axisOf = (i: number) => (indexing === "xy" && tensors.length > 1 && i < 2 ? 1 - i : i);
-  const shape = lens.map((_, a) =>
-    lens[tensors.length > 1 && indexing === "xy" && a < 2 ? 1 - a : a]
-  );
+  // (The swap is its own inverse: axis a holds input axisOf(a).)
+  const shape = lens.map((_, a) => lens[axisOf(a)]);
   return tensors.map((t, i) => {
     const view = shape.map((_, a) => (a === axisOf(i) ? lens[i] : 1));
     return expand(reshape(t, view), shape);
