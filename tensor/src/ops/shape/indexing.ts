@@ -367,28 +367,26 @@ export function indexAdd(x: Tensor, axis: number, index: Tensor, src: Tensor): T
  */
 export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   checkIndexTensor(indices, "oneHot");
-  if (!indices.backend.readSync) {
-    if (!Number.isInteger(numClasses) || numClasses < 1) {
-      throw new BackendError(
-        `Cannot run oneHot() on backend "${indices.backend.name}" without numClasses: inferring it needs the values, which that backend cannot read synchronously`,
-      );
+  let n = numClasses;
+  if (indices.backend.readSync) {
+    // The CPU checks the indices (and infers the class count).
+    let maxIdx = -1;
+    for (const v of indices.dataSync()) {
+      if (v < 0) {
+        throw new RangeError(
+          `Cannot one-hot encode index ${v} in oneHot(): indices must be non-negative`,
+        );
+      }
+      if (v > maxIdx) maxIdx = v;
     }
-    const classes = arange(numClasses, undefined, { backend: indices.backend.name });
-    return cast(eq(indices.reshape([...indices.shape, 1]), classes), "int32");
-  }
-  const data = indices.dataSync();
-  let maxIdx = -1;
-  for (const v of data) {
-    if (v < 0) {
-      throw new RangeError(
-        `Cannot one-hot encode index ${v} in oneHot(): indices must be non-negative`,
-      );
+    if (n === -1) n = maxIdx + 1;
+    if (maxIdx >= n) {
+      throw new RangeError(`Cannot one-hot encode index ${maxIdx} in oneHot() with ${n} classes`);
     }
-    if (v > maxIdx) maxIdx = v;
-  }
-  const n = numClasses === -1 ? maxIdx + 1 : numClasses;
-  if (maxIdx >= n) {
-    throw new RangeError(`Cannot one-hot encode index ${maxIdx} in oneHot() with ${n} classes`);
+  } else if (!Number.isInteger(n) || n < 1) {
+    throw new BackendError(
+      `Cannot run oneHot() on backend "${indices.backend.name}" without numClasses: inferring it needs the values, which that backend cannot read synchronously`,
+    );
   }
   const classes = arange(n, undefined, { backend: indices.backend.name });
   return cast(eq(indices.reshape([...indices.shape, 1]), classes), "int32");
