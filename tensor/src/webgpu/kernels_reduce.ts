@@ -888,8 +888,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 registerGpu("SortIndices", ([x0], { descending }: { descending: boolean }) => {
   const x = contig(x0), b = be(x);
   const [rows, n] = x.shape;
-  const o = b.alloc("int32", rows * n);
-  if (rows * n === 0) return [{ storage: o, shape: [rows, n] }];
+  if (rows * n === 0) return [{ storage: b.alloc("int32", 0), shape: [rows, n] }];
   let P = 1;
   while (P < n) P *= 2;
   const idx = b.alloc("int32", rows * P);
@@ -944,6 +943,9 @@ fn before(row: i32, a: i32, c: i32) -> bool {
       b.dispatch(network, new Int32Array([rows, n, P, k, j]), [idx.buffer, buf(x)], rows * (P / 2));
     }
   }
+  // Rows of a power-of-two length are the result as they are.
+  if (P === n) return [{ storage: idx, shape: [rows, n] }];
+  const o = b.alloc("int32", rows * n);
   b.dispatch(
     `
 @group(0) @binding(0) var<storage, read> info: array<i32>;
