@@ -1,15 +1,17 @@
 /**
  * The rest of PyTorch's activation modules: `PReLU` (a learned slope),
- * `GLU`, `Softshrink`, `Hardshrink`, `Tanhshrink`, `Threshold`, `Softmin`
+ * `RReLU` (a random slope while training), `GLU`, `Softshrink`, `Hardshrink`, `Tanhshrink`, `Threshold`, `Softmin`
  * and `Softmax2d`.
  *
  * @module
  */
 import {
   full,
+  type Generator,
   glu,
   hardshrink,
   prelu,
+  rrelu,
   softmax,
   softmin,
   softshrink,
@@ -57,6 +59,67 @@ export class PReLU extends Module {
   /** The layer's settings, shown by `toString()`. @returns The description. */
   override extraRepr(): string {
     return `numParameters=${this.weight.size}`;
+  }
+}
+
+/**
+ * Randomized leaky ReLU, as `torch.nn.RReLU`: while training, each negative
+ * input is scaled by its own slope drawn from `U(lower, upper)`; in
+ * evaluation mode by the mean slope `(lower + upper) / 2`.
+ *
+ * @example
+ * ```ts
+ * import { RReLU } from "@dendrite/layers";
+ * import { tensor } from "@dendrite/tensor";
+ * const layer = new RReLU(0.1, 0.3);
+ * const t = layer.call(tensor([-10, 2])).dataSync();
+ * console.assert(t[0] <= -1 && t[0] >= -3 && t[1] === 2);
+ * layer.eval();
+ * console.assert(Math.abs(layer.call(tensor([-10])).dataSync()[0] + 2) < 1e-6);
+ * ```
+ */
+export class RReLU extends Module {
+  /** Lower bound of the slope. */
+  readonly lower: number;
+  /** Upper bound of the slope. */
+  readonly upper: number;
+  /** Generator (default: the global one). */
+  rng: Generator | undefined;
+  /**
+   * Creates the layer.
+   *
+   * @param lower Lower bound of the slope (default 1/8).
+   * @param upper Upper bound of the slope (default 1/3).
+   * @param options `rng`.
+   */
+  constructor(lower = 1 / 8, upper = 1 / 3, options: { rng?: Generator } = {}) {
+    super();
+    if (!(Number.isFinite(lower) && Number.isFinite(upper) && lower <= upper)) {
+      throw new RangeError(
+        `Cannot create RReLU with lower ${lower} and upper ${upper}: expected finite bounds with lower <= upper`,
+      );
+    }
+    this.lower = lower;
+    this.upper = upper;
+    this.rng = options.rng;
+  }
+  /**
+   * Applies the activation (random slopes in training mode).
+   *
+   * @param x The input.
+   * @returns The activations.
+   */
+  forward(x: Tensor): Tensor {
+    return rrelu(x, {
+      lower: this.lower,
+      upper: this.upper,
+      training: this.training,
+      rng: this.rng,
+    });
+  }
+  /** The layer's settings, shown by `toString()`. @returns The description. */
+  override extraRepr(): string {
+    return `lower=${this.lower}, upper=${this.upper}`;
   }
 }
 

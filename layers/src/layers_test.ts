@@ -301,3 +301,24 @@ Deno.test("requiresGrad_(false) freezes a module's parameters for fine-tuning", 
   backbone.requiresGrad_();
   assert.equal(model.numParameters(true), 26);
 });
+
+testOnBackends(
+  "RReLU draws slopes in [lower, upper] while training and uses their mean in evaluation",
+  () => {
+    const layer = new L.RReLU(0.1, 0.3, { rng: new T.Generator(8) });
+    assert.equal(layer.toString(), "RReLU(lower=0.1, upper=0.3)");
+    const x = T.full([1000], -10);
+    const y = [...layer.call(x).dataSync()] as number[];
+    assert.ok(y.every((v) => v <= -1 + 1e-5 && v >= -3 - 1e-5));
+    assert.ok(new Set(y).size > 900, "one slope per element");
+    assert.deepEqual([...layer.call(T.tensor([0, 2.5])).dataSync()], [0, 2.5]);
+    layer.eval();
+    assertClose(layer.call(T.tensor([-10, 4])), [-2, 4], { rtol: 1e-6 });
+    assertClose(new L.RReLU().eval().call(T.tensor([-24])), [-5.5], { rtol: 1e-6 });
+    assertThrowsMessage(
+      () => new L.RReLU(0.5, 0.2),
+      RangeError,
+      "Cannot create RReLU with lower 0.5 and upper 0.2: expected finite bounds with lower <= upper",
+    );
+  },
+);

@@ -315,3 +315,22 @@ Deno.test("unique needs a tensor it can read: WebGPU says to move it", async () 
   assert.deepEqual([...values.dataSync()], [1, NaN, NaN]);
   assert.deepEqual([...counts.dataSync()], [2, 1, 1]);
 });
+
+Deno.test("rrelu and gumbelSoftmax on WebGPU draw the CPU's numbers, gradients included", async () => {
+  const x = T.randn([4, 6], { rng: new T.Generator(2) });
+  for (const training of [false, true]) {
+    await agree("rrelu", [x], (x) => T.rrelu(x, { training, rng: new T.Generator(9) }));
+  }
+  for (const [hard, axis] of [[false, -1], [true, -1], [true, 0]] as const) {
+    const lx = x.detach().requiresGrad_();
+    const { gpu, moved } = await agree(
+      `gumbelSoftmax hard ${hard} axis ${axis}`,
+      [lx],
+      (l) => T.gumbelSoftmax(l, { tau: 0.5, hard, axis, rng: new T.Generator(4) }),
+    );
+    const w = T.randn(x.shape, { rng: new T.Generator(1) });
+    T.gumbelSoftmax(lx, { tau: 0.5, hard, axis, rng: new T.Generator(4) }).mul(w).sum().backward();
+    gpu.mul(await w.to("webgpu")).sum().backward();
+    assertClose(await moved[0].grad!.data(), lx.grad!.dataSync(), { atol: 1e-5, rtol: 1e-4 });
+  }
+});

@@ -1,6 +1,7 @@
 /**
  * Random tensors and sampling: `rand`, `randn`, `randint`, `randperm`,
- * `uniform`, `normal`, `bernoulli`, `multinomial`, and `dropout`.
+ * `uniform`, `normal`, `bernoulli`, `multinomial`, `dropout`, and the
+ * random activations `rrelu` and `gumbelSoftmax`.
  *
  * Values are drawn on the host from a {@link Generator} and uploaded, so
  * every backend gives the same numbers for the same seed.
@@ -9,10 +10,15 @@
  */
 
 import { DTypeError, fmtShape, ShapeError } from "../../errors.ts";
-import { checkShape, sizeOf } from "../../shape.ts";
+import { checkShape, normAxis, sizeOf } from "../../shape.ts";
 import type { Tensor } from "../../tensor.ts";
-import { fromTypedArray } from "../creation.ts";
-import { mul } from "../arith.ts";
+import { arange, fromTypedArray } from "../creation.ts";
+import { add, div, mul, sub, where } from "../arith.ts";
+import { eq, gt } from "../compare.ts";
+import { leakyRelu } from "../elementwise/activation.ts";
+import { softmax } from "../reduction/softmax.ts";
+import { argmax } from "../reduce.ts";
+import { cast, reshape } from "../movement.ts";
 import { type Generator, getDefaultGenerator } from "./generator.ts";
 
 /** Options of the random creation functions. */
@@ -336,4 +342,121 @@ export function dropout2d(x: Tensor, options: DropoutOptions = {}): Tensor {
   const shape = x.shape.map((d, i) => (i < 2 ? d : 1));
   const mask = bernoulli(1 - p, { shape, rng: options.rng, backend: x.backend.name });
   return p === 1 ? mul(x, 0) : mul(x, mul(mask, 1 / (1 - p)));
+}
+
+/** Options of `rrelu`. */
+export interface RreluOptions {
+  /** Lower bound of the random negative slope (default 1/8). */
+  lower?: number;
+  /** Upper bound of the random negative slope (default 1/3). */
+  upper?: number;
+  /**
+   * Draw a slope per element (true) or use the mean slope `(lower + upper)/2`
+   * (false, the default, as `torch.nn.functional.rrelu`).
+   */
+  training?: boolean;
+  /** The generator. */
+  rng?: Generator;
+}
+
+/**
+ * Randomized leaky ReLU (Xu et al., 2015), as `torch.nn.functional.rrelu`:
+ * `x` where `x > 0`, else `a·x` with a slope `a ~ U(lower, upper)` drawn per
+ * element when training; otherwise the leaky ReLU with the mean slope
+ * `(lower + upper) / 2`.
+ *
+ * @param x The input (float32).
+ * @param options `lower` (1/8), `upper` (1/3), `training` (false), `rng`.
+ * @returns The activations, same shape as `x` (gradient: 1 where `x > 0`,
+ *   else the slope drawn for that element).
+ * @example
+ * ```ts
+ * import { rrelu, tensor } from "@dendrite/tensor";
+ * // Evaluation: the mean slope (1/8 + 1/3) / 2.
+ * const y = rrelu(tensor([-24, 3])).dataSync();
+ * console.assert(Math.abs(y[0] + 5.5) < 1e-5 && y[1] === 3);
+ * // Training: a slope in [1/8, 1/3] per element.
+ * const t = rrelu(tensor([-24]), { training: true }).dataSync()[0];
+ * console.assert(t <= -3 && t >= -8);
+ * ```
+ */
+export function rrelu(x: Tensor, options: RreluOptions = {}): Tensor {
+  const lower = options.lower ?? 1 / 8, upper = options.upper ?? 1 / 3;
+  if (!(Number.isFinite(lower) && Number.isFinite(upper) && lower <= upper)) {
+    throw new RangeError(
+      `Cannot apply rrelu() with lower ${lower} and upper ${upper}: expected finite bounds with lower <= upper`,
+    );
+  }
+  if (x.dtype !== "float32") {
+    throw new DTypeError(`Cannot apply rrelu() to a ${x.dtype} tensor: expected float32`);
+  }
+  if (!options.training) return leakyRelu(x, { negativeSlope: (lower + upper) / 2 });
+  const slopes = uniform(lower, upper, x.shape, { rng: options.rng, backend: x.backend.name });
+  return mul(x, where(gt(x, 0), 1, slopes));
+}
+
+/** Options of `gumbelSoftmax`. */
+export interface GumbelSoftmaxOptions {
+  /** Temperature, > 0 (default 1). */
+  tau?: number;
+  /** Return one-hot samples with the soft samples' gradient (default false). */
+  hard?: boolean;
+  /** The class axis (default -1). */
+  axis?: number;
+  /** The generator. */
+  rng?: Generator;
+}
+
+/**
+ * Samples from the Gumbel-softmax (concrete) distribution, as
+ * `torch.nn.functional.gumbel_softmax`: `softmax((logits + g) / tau)` along
+ * `axis` with `g = −log(E)`, `E ~ Exponential(1)` drawn per element. With
+ * `hard`, the result is the one-hot encoding of each sample's largest
+ * entry, `yHard − detach(ySoft) + ySoft`, so its gradient is the soft
+ * sample's (the straight-through estimator).
+ *
+ * @param logits Unnormalised log-probabilities (float32, at least 1-D).
+ * @param options `tau` (1), `hard` (false), `axis` (-1), `rng`.
+ * @returns Samples of the same shape, summing to 1 along `axis`.
+ * @example
+ * ```ts
+ * import { Generator, gumbelSoftmax, tensor } from "@dendrite/tensor";
+ * const logits = tensor([[1, 2, 3], [0, 0, 0]]);
+ * const soft = gumbelSoftmax(logits, { tau: 0.5, rng: new Generator(0) });
+ * console.assert(Math.abs(soft.sum(1).dataSync()[0] - 1) < 1e-6);
+ * const hard = gumbelSoftmax(logits, { hard: true }).dataSync();
+ * console.assert(hard.every((v) => v === 0 || v === 1));
+ * ```
+ */
+export function gumbelSoftmax(logits: Tensor, options: GumbelSoftmaxOptions = {}): Tensor {
+  const tau = options.tau ?? 1;
+  if (!(tau > 0 && Number.isFinite(tau))) {
+    throw new RangeError(
+      `Cannot apply gumbelSoftmax() with tau ${tau}: expected a finite positive temperature`,
+    );
+  }
+  if (logits.dtype !== "float32") {
+    throw new DTypeError(
+      `Cannot apply gumbelSoftmax() to a ${logits.dtype} tensor: expected float32`,
+    );
+  }
+  if (logits.ndim === 0) {
+    throw new ShapeError(
+      "Cannot apply gumbelSoftmax() to a 0-D tensor: expected at least 1-D logits",
+    );
+  }
+  const axis = normAxis(options.axis ?? -1, logits.ndim, "gumbelSoftmax");
+  // E = −log(1 − u) with u in [0, 1) is Exponential(1); the smallest positive
+  // float keeps g finite when u = 0 (PyTorch's sample can be +∞ there).
+  const g = gen(options).fillUniform(new Float32Array(logits.size));
+  for (let i = 0; i < g.length; i++) g[i] = -Math.log(Math.max(-Math.log1p(-g[i]), 1e-45));
+  const noise = fromTypedArray(g, logits.shape, { backend: logits.backend.name });
+  const soft = softmax(tau === 1 ? add(logits, noise) : div(add(logits, noise), tau), axis);
+  if (!options.hard) return soft;
+  const n = logits.shape[axis];
+  const at = logits.shape.map((_, i) => (i === axis ? n : 1));
+  const classes = reshape(arange(0, n, { dtype: "int32", backend: logits.backend.name }), at);
+  const best = argmax(soft, axis, { keepDim: true });
+  const hard = cast(eq(classes, best), "float32");
+  return add(sub(hard, soft.detach()), soft);
 }
