@@ -27,7 +27,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--seed", type=int, default=1)
 ap.add_argument("--n", type=int, default=30, help="rounds per family")
 ap.add_argument("--out", required=True)
-ap.add_argument("--families", default="nn,reduce,elementwise,loss,shape,norm,optim")
+ap.add_argument("--families", default="nn,reduce,elementwise,loss,shape,norm,optim,extra")
 opt = ap.parse_args()
 R = random.Random(opt.seed)
 torch.manual_seed(R.randrange(1 << 30))
@@ -488,11 +488,80 @@ def fam_optim():
     return out
 
 
+def fam_extra():
+    """Spatial transformers, counting, CTC and the late additions to the losses and layers."""
+    for _ in range(opt.n):
+        n, c, h, w = ri(1, 2), ri(1, 3), ri(1, 6), ri(1, 6)
+        ho, wo = ri(1, 5), ri(1, 5)
+        x = rn(n, c, h, w); grid = (torch.rand(n, ho, wo, 2) * 3 - 1.5).float()
+        mode, pm, ac = ch(["bilinear", "nearest"]), ch(["zeros", "border", "reflection"]), R.random() < 0.5
+        add("gridSample", dict(mode=mode, paddingMode=pm, alignCorners=ac),
+            lambda x, g: F.grid_sample(x, g, mode=mode, padding_mode=pm, align_corners=ac), [x, grid])
+        size = [n, c, ri(1, 5), ri(1, 5)]; ac2 = R.random() < 0.5
+        add("affineGrid", dict(size=size, alignCorners=ac2), lambda t: F.affine_grid(t, size, align_corners=ac2), [rn(n, 2, 3)])
+        v = torch.randint(0, ri(1, 8), (ri(0, 12),)); ml = ch([0, 0, ri(1, 10)])
+        wts = rn(v.numel())
+        add("bincount", dict(minlength=ml, weights=False), lambda v: torch.bincount(v, minlength=ml), [], [v], grad=False)
+        add("bincount", dict(minlength=ml, weights=True), lambda v, wt: torch.bincount(v, wt, minlength=ml), [], [v, wts], grad=False)
+        hx = rn(ri(1, 20)) * 2
+        if R.random() < 0.3:  # not NaN: PyTorch 1.13 counts it in the first bin (a float-to-int cast of NaN)
+            hx[0] = ch([float("inf"), float("-inf"), 5.0])
+        lo, hi = ch([(0.0, 0.0), (-1.0, 1.0), (-0.5, 2.0), (1.0, 1.0)])
+        bins = ri(1, 12)
+        if not (lo == hi == 0.0 and not torch.isfinite(hx).all()):
+            add("histc", dict(bins=bins, min=lo, max=hi), lambda t: torch.histc(t.float(), bins, lo, hi), [], [hx], grad=False)
+        # CTC: frames, batch, classes, padded targets without blanks.
+        T_, N, C = ri(1, 8), ri(1, 3), ri(2, 5)
+        blank = ri(0, C - 1)
+        S = ri(1, 4)
+        il = torch.tensor([ri(1, T_) for _ in range(N)], dtype=torch.int32)
+        tl = torch.tensor([ri(0, S) for _ in range(N)], dtype=torch.int32)
+        labels = [k for k in range(C) if k != blank]
+        tg = torch.tensor([[ch(labels) for _ in range(S)] for _ in range(N)], dtype=torch.int32)
+        rd, zi = ch(["mean", "sum", "none"]), R.random() < 0.5
+        add("ctc", dict(blank=blank, reduction=rd, zeroInfinity=zi),
+            lambda x, tg, il, tl: F.ctc_loss(F.log_softmax(x, 2), tg.long(), il.long(), tl.long(), blank, rd, zi),
+            [rn(T_, N, C) * 2], [tg, il, tl])
+        # Multi-label soft margin, triplet with the default distance.
+        nn_, C2 = ri(1, 4), ri(1, 5)
+        y = (torch.rand(nn_, C2) > 0.5).float(); wt = ch([None, torch.rand(C2).float() + 0.1])
+        rd = ch(["mean", "sum", "none"])
+        add("multiLabelSoftMargin", dict(reduction=rd, weight=wt is not None),
+            lambda x, y, *w_: F.multilabel_soft_margin_loss(x, y, weight=w_[0] if w_ else None, reduction=rd),
+            [rn(nn_, C2) * 2], [y] + ([wt] if wt is not None else []))
+        d = ri(1, 5); mg, sw = ch([0.5, 1.0, 2.0]), R.random() < 0.5
+        add("tripletDistance", dict(margin=mg, swap=sw, reduction=rd),
+            lambda a, p_, n_: F.triplet_margin_with_distance_loss(a, p_, n_, margin=mg, swap=sw, reduction=rd),
+            [rn(nn_, d), rn(nn_, d), rn(nn_, d)])
+        # Small layers and shape ops.
+        s = [ri(1, 3) for _ in range(ri(1, 4))]; ax = ri(0, len(s) - 1); s[ax] *= 2
+        add("glu", dict(axis=ax), lambda x: F.glu(x, ax), [rn(*s)])
+        add("tanhshrink", {}, F.tanhshrink, [rn(*s) * 3])
+        lo_, up_ = ch([(0.125, 1 / 3), (0.0, 0.5), (0.2, 0.2)])
+        add("rreluEval", dict(lower=lo_, upper=up_), lambda x: F.rrelu(x, lo_, up_, False), [rn(*s) * 3])
+        r_ = ri(1, 3)
+        add("pixelShuffle", dict(factor=r_), lambda x: F.pixel_shuffle(x, r_), [rn(ri(1, 2), r_ * r_ * ri(1, 2), ri(1, 3), ri(1, 3))])
+        add("pixelUnshuffle", dict(factor=r_), lambda x: F.pixel_unshuffle(x, r_), [rn(ri(1, 2), ri(1, 2), r_ * ri(1, 3), r_ * ri(1, 3))])
+        # PyTorch 1.13's trace gradient of a tall matrix steps past the diagonal (index k·(cols+1)).
+        tm = rn(ri(1, 5), ri(1, 5))
+        add("trace", {}, torch.trace, [tm], grad=tm.shape[0] <= tm.shape[1])
+        nv, dim = ri(2, 6), ri(1, 4); pi = ch([None, ri(0, nv - 1)])
+        idx = torch.randint(0, nv, [ri(1, 3) for _ in range(ri(1, 2))], dtype=torch.int32)
+        add("embedding", dict(paddingIdx=pi), lambda wt, i: F.embedding(i.long(), wt, padding_idx=pi), [rn(nv, dim)], [idx])
+        k, st = ri(2, 3), ri(1, 3); pd = ri(0, k // 2)
+        xu = rn(ri(1, 2), ri(1, 2), ri(k, 8), ri(k, 8))
+        if not bool(torch.isinf(F.max_pool2d(xu, k, st, pd)).any()):
+            def unpool(x, k=k, st=st, pd=pd):
+                v_, i_ = F.max_pool2d(x, k, st, pd, return_indices=True)
+                return F.max_unpool2d(v_, i_, k, st, pd, output_size=x.shape[2:])
+            add("maxUnpool2d", dict(kernel=k, stride=st, padding=pd), unpool, [xu])
+
+
 outdir = pathlib.Path(opt.out)
 outdir.mkdir(parents=True, exist_ok=True)
 for fam in opt.families.split(","):
     cases, layer_cases = [], []
-    data = {"nn": fam_nn, "reduce": fam_reduce, "elementwise": fam_elementwise, "loss": fam_loss, "shape": fam_shape, "norm": fam_norm, "optim": fam_optim}[fam]()
+    data = {"nn": fam_nn, "reduce": fam_reduce, "elementwise": fam_elementwise, "loss": fam_loss, "shape": fam_shape, "norm": fam_norm, "optim": fam_optim, "extra": fam_extra}[fam]()
     payload = data if fam == "optim" else layer_cases if fam == "norm" else cases
     (outdir / f"{fam}.json").write_text(json.dumps({"family": fam, "seed": opt.seed, "cases": payload}))
     size = len(payload["optimizers"]) + len(payload["schedulers"]) if fam == "optim" else len(payload)
