@@ -463,8 +463,11 @@ def fam_optim():
             o_.zero_grad()
             (0.5 * ((a0 - tt) ** 2).sum() + 0.1 * (a1 ** 3).sum()).backward()
             o_.step(); traj.append([a0.detach().flatten().tolist(), a1.detach().flatten().tolist()])
-        out["optimizers"].append(dict(cls=cls, options=o, p0=p0, p1=p1, t0=t0, trajectory=traj))
-        cls = ch(["ConstantLR", "LinearLR", "StepLR", "MultiStepLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "OneCycleLR"])
+        if max(abs(v) for step in traj for p_ in step for v in p_) < 1e30:  # diverged past float32: not comparable
+            out["optimizers"].append(dict(cls=cls, options=o, p0=p0, p1=p1, t0=t0, trajectory=traj))
+        cls = ch(["ConstantLR", "LinearLR", "StepLR", "MultiStepLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "OneCycleLR",
+                  "CyclicLR", "ReduceLROnPlateau"])
+        metrics = None
         lr, n = ch([1.0, 0.1, 0.5]), ri(5, 25)
         if cls == "ConstantLR": f, ti = ch([0.1, 0.5]), ri(1, 8); o = dict(factor=f, totalIters=ti); mk = lambda op: S.ConstantLR(op, factor=f, total_iters=ti)
         elif cls == "LinearLR": a, b, ti = ch([0.1, 0.5, 1.0]), ch([1.0, 0.5, 0.2]), ri(1, 8); o = dict(startFactor=a, endFactor=b, totalIters=ti); mk = lambda op: S.LinearLR(op, start_factor=a, end_factor=b, total_iters=ti)
@@ -474,6 +477,22 @@ def fam_optim():
         elif cls == "PolynomialLR": ti, pw = ri(1, 12), ch([1.0, 2.0, 0.5]); o = dict(totalIters=ti, power=pw); mk = lambda op: S.PolynomialLR(op, total_iters=ti, power=pw)
         elif cls == "CosineAnnealingLR": tm, em = ri(1, 12), ch([0.0, 0.01]); o = dict(tMax=tm, etaMin=em); mk = lambda op: S.CosineAnnealingLR(op, T_max=tm, eta_min=em)
         elif cls == "CosineAnnealingWarmRestarts": t0_, tm, em = ri(1, 5), ri(1, 3), ch([0.0, 0.01]); o = dict(t0=t0_, tMult=tm, etaMin=em); mk = lambda op: S.CosineAnnealingWarmRestarts(op, T_0=t0_, T_mult=tm, eta_min=em)
+        elif cls == "CyclicLR":
+            o = dict(baseLr=ch([0.01, 0.1]), maxLr=ch([0.5, 1.0]), stepSizeUp=ri(1, 5), stepSizeDown=ch([None, ri(1, 4)]),
+                     mode=ch(["triangular", "triangular2", "expRange"]), gamma=ch([1.0, 0.9]), cycleMomentum=R.random() < 0.7,
+                     baseMomentum=ch([0.8, 0.85]), maxMomentum=ch([0.9, 0.95]))
+            mk = lambda op, o=o: S.CyclicLR(op, base_lr=o["baseLr"], max_lr=o["maxLr"], step_size_up=o["stepSizeUp"], step_size_down=o["stepSizeDown"],
+                                            mode={"expRange": "exp_range"}.get(o["mode"], o["mode"]), gamma=o["gamma"], cycle_momentum=o["cycleMomentum"],
+                                            base_momentum=o["baseMomentum"], max_momentum=o["maxMomentum"])
+        elif cls == "ReduceLROnPlateau":
+            o = dict(mode=ch(["min", "max"]), factor=ch([0.5, 0.1]), patience=ri(0, 3), threshold=ch([1e-4, 0.1]), thresholdMode=ch(["rel", "abs"]),
+                     cooldown=ri(0, 2), minLr=ch([0.0, 0.01]), eps=ch([1e-8, 0.05]))
+            mk = lambda op, o=o: S.ReduceLROnPlateau(op, mode=o["mode"], factor=o["factor"], patience=o["patience"], threshold=o["threshold"],
+                                                     threshold_mode=o["thresholdMode"], cooldown=o["cooldown"], min_lr=o["minLr"], eps=o["eps"])
+            # Plateaus, small moves and real improvements.
+            metrics, m = [], 1.0
+            for _ in range(n):
+                m = ch([m, m, m * (1 - ch([1e-5, 0.05, 0.3])), m * 1.1]); metrics.append(m)
         else:
             ts = ri(6, 20); n = ts - 1
             o = dict(maxLr=ch([1.0, 0.3]), totalSteps=ts, pctStart=ch([0.3, 0.25, 0.5]), annealStrategy=ch(["cos", "linear"]), threePhase=R.random() < 0.4,
@@ -482,9 +501,10 @@ def fam_optim():
                                               three_phase=o["threePhase"], div_factor=o["divFactor"], final_div_factor=o["finalDivFactor"], cycle_momentum=o["cycleMomentum"])
         p = torch.zeros(1, requires_grad=True); sgd = O.SGD([p], lr=lr, momentum=0.9); sch = mk(sgd)
         v = [[sgd.param_groups[0]["lr"], sgd.param_groups[0]["momentum"]]]
-        for _ in range(n):
-            sgd.step(); sch.step(); v.append([sgd.param_groups[0]["lr"], sgd.param_groups[0]["momentum"]])
-        out["schedulers"].append(dict(cls=cls, options=o, lr=lr, lrs=v))
+        for k in range(n):
+            sgd.step(); sch.step(metrics[k]) if metrics else sch.step()
+            v.append([sgd.param_groups[0]["lr"], sgd.param_groups[0]["momentum"]])
+        out["schedulers"].append(dict(cls=cls, options=o, lr=lr, lrs=v, metrics=metrics))
     return out
 
 
@@ -508,7 +528,9 @@ def fam_extra():
             hx[0] = ch([float("inf"), float("-inf"), 5.0])
         lo, hi = ch([(0.0, 0.0), (-1.0, 1.0), (-0.5, 2.0), (1.0, 1.0)])
         bins = ri(1, 12)
-        if not (lo == hi == 0.0 and not torch.isfinite(hx).all()):
+        # An automatic range of constant data puts the value on a bin edge (the middle of
+        # [v − 1, v + 1]), where PyTorch's float32 edges round it into either bin.
+        if not (lo == hi == 0.0 and (not torch.isfinite(hx).all() or bool((hx == hx[0]).all()))):
             add("histc", dict(bins=bins, min=lo, max=hi), lambda t: torch.histc(t.float(), bins, lo, hi), [], [hx], grad=False)
         # CTC: frames, batch, classes, padded targets without blanks.
         T_, N, C = ri(1, 8), ri(1, 3), ri(2, 5)

@@ -61,6 +61,7 @@ function worst(
 }
 
 const opt = (v: unknown) => (v === null ? undefined : v as any);
+const opt_ = opt;
 
 /** The Dendrite call of each op of the generic families. */
 function call(op: string, a: any, xs: Tensor[]): Tensor {
@@ -450,11 +451,16 @@ async function optimizers(fx: any): Promise<void> {
     counts[c.cls] = (counts[c.cls] ?? 0) + 1;
     try {
       const opt = new O.SGD([T.zeros([1], { requiresGrad: true })], { lr: c.lr, momentum: 0.9 });
-      const s = new (O as any)[c.cls](opt, c.options);
-      const got = [[s.getLastLr()[0], opt.paramGroups[0].options.momentum]];
+      const s = new (O as any)[c.cls](opt, {
+        ...c.options,
+        stepSizeDown: opt_(c.options.stepSizeDown),
+      });
+      const group = opt.paramGroups[0].options;
+      const got = [[group.lr, group.momentum]];
       for (let k = 1; k < c.lrs.length; k++) {
-        s.step();
-        got.push([s.getLastLr()[0], opt.paramGroups[0].options.momentum]);
+        if (c.metrics) s.step(c.metrics[k - 1]);
+        else s.step();
+        got.push([group.lr, group.momentum]);
       }
       if (worst(got.flat(), c.lrs.flat(), 1e-9, 1e-7) > 1) {
         report(c.cls, `#${i} ${JSON.stringify(c.options)}: rates or momenta`);
