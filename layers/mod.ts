@@ -25,3 +25,4 @@ export * from "./src/activation_more.ts";
 export * from "./src/norm.ts";
 export * from "./src/padding.ts";
 export * from "./src/serialization.ts";
+export * from "./src/attention.ts";

@@ -4,3 +4,4 @@ export * from "./pool.ts";
 export * from "./resize.ts";
 export * from "./batchnorm.ts";
 export * from "./sample.ts";
+export * from "./attention.ts";
