@@ -577,6 +577,55 @@ def fam_extra():
                 v_, i_ = F.max_pool2d(x, k, st, pd, return_indices=True)
                 return F.max_unpool2d(v_, i_, k, st, pd, output_size=x.shape[2:])
             add("maxUnpool2d", dict(kernel=k, stride=st, padding=pd), unpool, [xu])
+        # Multi-head attention with its weights as inputs (so they get gradients too).
+        H = ri(1, 3); E = H * ri(1, 3); L_, S_, N_ = ri(1, 4), ri(1, 4), ri(1, 3)
+        kd, vd = ch([E, E, ri(1, 5)]), ch([E, E, ri(1, 5)])
+        sep, bias, bkv, zat = kd != E or vd != E, R.random() < 0.8, R.random() < 0.3, R.random() < 0.3
+        unb = R.random() < 0.2; bf = not unb and R.random() < 0.3
+        nw, avg = R.random() < 0.8, R.random() < 0.7
+        sh = (lambda n_, l_, e_: [l_, e_]) if unb else (lambda n_, l_, e_: [n_, l_, e_] if bf else [l_, n_, e_])
+        ins = [rn(*sh(N_, L_, E)), rn(*sh(N_, S_, kd)), rn(*sh(N_, S_, vd))]
+        names = ["query", "key", "value"]
+        if sep:
+            ins += [rn(E, E) * 0.5, rn(E, kd) * 0.5, rn(E, vd) * 0.5]; names += ["q_proj_weight", "k_proj_weight", "v_proj_weight"]
+        else:
+            ins += [rn(3 * E, E) * 0.5]; names += ["in_proj_weight"]
+        if bias:
+            ins += [rn(3 * E) * 0.5]; names += ["in_proj_bias"]
+        if bkv:
+            ins += [rn(1, 1, E), rn(1, 1, E)]; names += ["bias_k", "bias_v"]
+        ins += [rn(E, E) * 0.5]; names += ["out_proj.weight"]
+        if bias:
+            ins += [rn(E) * 0.5]; names += ["out_proj.bias"]
+        consts, cnames = [], []
+        km = ch([None, "bool", "float"])
+        if km == "bool":
+            kpm = torch.rand([S_] if unb else [N_, S_]) < 0.3
+            kpm.view(-1)[0] = False  # every query keeps a key
+            consts.append(kpm); cnames.append("keyPaddingMask")
+        elif km == "float":
+            consts.append(rn(*([S_] if unb else [N_, S_]))); cnames.append("keyPaddingMask")
+        am = ch([None, "bool2", "float2", "bool3", "float3"]) if km != "float" else ch([None, None])
+        if am:
+            shp = [L_, S_] if am.endswith("2") else [(1 if unb else N_) * H, L_, S_]
+            m_ = torch.rand(shp) < 0.3 if am.startswith("bool") else rn(*shp)
+            if am.startswith("bool"):
+                m_[..., 0] = False
+            consts.append(m_); cnames.append("attnMask")
+
+        def mha(*xs, names=names, cnames=cnames, sep=sep, bias=bias, bkv=bkv, zat=zat, nw=nw, avg=avg, bf=bf, E=E, H=H):
+            d = dict(zip(names + cnames, xs))
+            q, k_, v_ = [d[n_].transpose(0, 1) if bf else d[n_] for n_ in ("query", "key", "value")]
+            o_, w_ = F.multi_head_attention_forward(
+                q, k_, v_, E, H, d.get("in_proj_weight"), d.get("in_proj_bias"), d.get("bias_k"), d.get("bias_v"), zat, 0.0,
+                d["out_proj.weight"], d.get("out_proj.bias"), training=True, key_padding_mask=d.get("keyPaddingMask"),
+                need_weights=nw, attn_mask=d.get("attnMask"), use_separate_proj_weight=sep, q_proj_weight=d.get("q_proj_weight"),
+                k_proj_weight=d.get("k_proj_weight"), v_proj_weight=d.get("v_proj_weight"), average_attn_weights=avg)
+            if bf:
+                o_ = o_.transpose(0, 1)
+            return [o_] + ([w_] if nw else [])
+        add("mha", dict(embedDim=E, numHeads=H, kdim=kd, vdim=vd, bias=bias, addBiasKv=bkv, addZeroAttn=zat, batchFirst=bf,
+                        needWeights=nw, averageAttnWeights=avg, names=names, consts=cnames), mha, ins, consts)
 
 
 outdir = pathlib.Path(opt.out)

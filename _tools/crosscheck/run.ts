@@ -164,6 +164,30 @@ function call(op: string, a: any, xs: Tensor[]): Tensor {
       return T.trace(x);
     case "embedding":
       return T.embedding(y, x, { paddingIdx: opt(a.paddingIdx) });
+    case "mha": {
+      const m = new Ly.MultiheadAttention(a.embedDim, a.numHeads, a);
+      const named: Record<string, Tensor> = {};
+      a.names.forEach((n: string, i: number) => (named[n] = xs[i]));
+      a.consts.forEach((n: string, i: number) => (named[n] = xs[a.names.length + i]));
+      // The drawn weights stand in for the parameters (as plain tensors, so
+      // that their gradients are the inputs').
+      const slot = m as any;
+      for (const n of ["in_proj_weight", "q_proj_weight", "k_proj_weight", "v_proj_weight"]) {
+        slot[n] = named[n] ?? null;
+      }
+      slot.in_proj_bias = named.in_proj_bias ?? null;
+      slot.bias_k = named.bias_k ?? null;
+      slot.bias_v = named.bias_v ?? null;
+      slot.out_proj.weight = named["out_proj.weight"];
+      slot.out_proj.bias = named["out_proj.bias"] ?? null;
+      const [o, w] = m.call(named.query, named.key, named.value, {
+        keyPaddingMask: named.keyPaddingMask,
+        attnMask: named.attnMask,
+        needWeights: a.needWeights,
+        averageAttnWeights: a.averageAttnWeights,
+      });
+      return w ? T.cat([o.reshape([-1]), w.reshape([-1])]) : o.reshape([-1]);
+    }
     case "maxUnpool2d": {
       const o = { stride: a.stride, padding: a.padding };
       const { values, indices } = T.maxPool2dWithIndices(x, a.kernel, o);
