@@ -26,3 +26,4 @@ export * from "./src/norm.ts";
 export * from "./src/padding.ts";
 export * from "./src/serialization.ts";
 export * from "./src/attention.ts";
+export * from "./src/transformer.ts";

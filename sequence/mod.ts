@@ -3,9 +3,10 @@
  *
  * This package is planned and has no exports yet; it will build on
  * `@dendrite/tensor` and `@dendrite/autograd`. Track progress in the
- * project's issues and the README's feature table. The attention that
- * PyTorch keeps in `torch.nn` is already there: `scaledDotProductAttention`
- * in `@dendrite/tensor` and `MultiheadAttention` in `@dendrite/layers`.
+ * project's issues and the README's feature table. What PyTorch keeps in
+ * `torch.nn` is already there: `scaledDotProductAttention` in
+ * `@dendrite/tensor`, and `MultiheadAttention` and the Transformer modules
+ * (`TransformerEncoderLayer` … `Transformer`) in `@dendrite/layers`.
  *
  * @module
  */

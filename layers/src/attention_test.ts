@@ -42,9 +42,97 @@ interface MhaCase {
   inputGrads: FixtureTensor[];
   paramGrads: Record<string, FixtureTensor>;
 }
-const fx = await loadFixtures<{ sdpa: Record<string, SdpaCase>; mha: Record<string, MhaCase> }>(
-  new URL("../testdata/attention.json", import.meta.url),
-);
+interface TransformerCase {
+  kind: "encoderLayer" | "decoderLayer" | "encoder" | "decoder" | "transformer";
+  config: Record<string, number | string | boolean>;
+  call: Record<string, FixtureTensor>;
+  state: Record<string, FixtureTensor>;
+  inputs: FixtureTensor[];
+  output: FixtureTensor;
+  r: FixtureTensor;
+  inputGrads: FixtureTensor[];
+  paramGrads: Record<string, FixtureTensor>;
+}
+const fx = await loadFixtures<{
+  sdpa: Record<string, SdpaCase>;
+  mha: Record<string, MhaCase>;
+  transformer: Record<string, TransformerCase>;
+  squareSubsequentMask: FixtureTensor;
+}>(new URL("../testdata/attention.json", import.meta.url));
+
+/** The Dendrite module of a Transformer fixture, and how to call it. */
+function transformerOf(c: TransformerCase): {
+  m: L.Module;
+  run: (xs: T.Tensor[], masks: Record<string, T.Tensor | undefined>) => T.Tensor;
+} {
+  const k = c.config;
+  const o: L.TransformerLayerOptions = {
+    dimFeedforward: k.dimFeedforward as number,
+    dropout: 0,
+    activation: k.activation as "relu" | "gelu" | undefined,
+    layerNormEps: k.layerNormEps as number | undefined,
+    batchFirst: k.batchFirst as boolean | undefined,
+    normFirst: k.normFirst as boolean | undefined,
+  };
+  const d = k.dModel as number, h = k.nhead as number;
+  switch (c.kind) {
+    case "encoderLayer": {
+      const m = new L.TransformerEncoderLayer(d, h, o);
+      return {
+        m,
+        run: ([x], mk) =>
+          m.call(x, { srcMask: mk.src_mask, srcKeyPaddingMask: mk.src_key_padding_mask }),
+      };
+    }
+    case "decoderLayer": {
+      const m = new L.TransformerDecoderLayer(d, h, o);
+      return { m, run: ([t, mem], mk) => m.call(t, mem, decoderMasks(mk)) };
+    }
+    case "encoder": {
+      const m = new L.TransformerEncoder(
+        new L.TransformerEncoderLayer(d, h, o),
+        k.numLayers as number,
+        { norm: k.norm ? new L.LayerNorm(d) : undefined },
+      );
+      return { m, run: ([x], mk) => m.call(x, { mask: mk.mask }) };
+    }
+    case "decoder": {
+      const m = new L.TransformerDecoder(
+        new L.TransformerDecoderLayer(d, h, o),
+        k.numLayers as number,
+        { norm: k.norm ? new L.LayerNorm(d) : undefined },
+      );
+      return { m, run: ([t, mem], mk) => m.call(t, mem, decoderMasks(mk)) };
+    }
+    case "transformer": {
+      const m = new L.Transformer({
+        ...o,
+        dModel: d,
+        nhead: h,
+        numEncoderLayers: k.numEncoderLayers as number,
+        numDecoderLayers: k.numDecoderLayers as number,
+      });
+      return {
+        m,
+        run: ([src, tgt], mk) =>
+          m.call(src, tgt, {
+            ...decoderMasks(mk),
+            srcMask: mk.src_mask,
+            srcKeyPaddingMask: mk.src_key_padding_mask,
+          }),
+      };
+    }
+  }
+}
+
+function decoderMasks(mk: Record<string, T.Tensor | undefined>): L.DecoderMasks {
+  return {
+    tgtMask: mk.tgt_mask,
+    memoryMask: mk.memory_mask,
+    tgtKeyPaddingMask: mk.tgt_key_padding_mask,
+    memoryKeyPaddingMask: mk.memory_key_padding_mask,
+  };
+}
 
 const backends = ["cpu"];
 if (await T.initWebGPU({ allowSoftware: true }).then(() => true, () => false)) {
@@ -119,6 +207,76 @@ for (const backend of backends) {
     });
   }
 }
+
+for (const backend of backends) {
+  for (const [name, c] of Object.entries(fx.transformer)) {
+    Deno.test(`Transformer ${name} matches PyTorch: names, output, gradients [${backend}]`, async () => {
+      const { m, run } = transformerOf(c);
+      assert.deepEqual([...m.stateDict().keys()], Object.keys(c.state), "state dict keys");
+      m.loadStateDict(new Map(Object.entries(c.state).map(([k, v]) => [k, fromFixture(v)])));
+      await m.to(backend);
+      const xs = await Promise.all(
+        c.inputs.map(async (f) => (await on(f, backend)).requiresGrad_()),
+      );
+      const masks: Record<string, T.Tensor> = {};
+      for (const [k, v] of Object.entries(c.call)) masks[k] = await on(v, backend);
+      const y = run(xs, masks);
+      assert.deepEqual(y.shape, c.output.shape);
+      assertClose(await y.data(), fromFixture(c.output).dataSync(), tol);
+      const params = m.namedParameters();
+      assert.deepEqual(params.map(([n]) => n), Object.keys(c.paramGrads));
+      const gs = gradients(y.mul(await on(c.r, backend)).sum(), [
+        ...xs,
+        ...params.map(([, p]) => p),
+      ]);
+      for (const [i, g] of c.inputGrads.entries()) {
+        assertClose(await gs[i].data(), fromFixture(g).dataSync(), gtol);
+      }
+      for (const [i, [pn]] of params.entries()) {
+        assertClose(await gs[xs.length + i].data(), fromFixture(c.paramGrads[pn]).dataSync(), gtol);
+      }
+    });
+  }
+}
+
+Deno.test("Transformer: the causal mask, copies of the given layer, dropout only in training, bad options", () => {
+  assert.deepEqual(
+    [...L.Transformer.generateSquareSubsequentMask(4).dataSync()],
+    [...fromFixture(fx.squareSubsequentMask).dataSync()],
+  );
+  const layer = new L.TransformerEncoderLayer(8, 2, {
+    dimFeedforward: 16,
+    rng: new T.Generator(1),
+  });
+  const enc = new L.TransformerEncoder(layer, 3);
+  // Each copy starts from the given layer's weights, in memory of its own.
+  for (const copy of enc.layers) {
+    assert.notEqual(copy.linear1.weight, layer.linear1.weight);
+    assert.deepEqual(copy.linear1.weight.dataSync(), layer.linear1.weight.dataSync());
+  }
+  const x = T.randn([5, 2, 8], { rng: new T.Generator(2) });
+  const a = enc.call(x), b = enc.call(x);
+  assert.notDeepEqual(a.dataSync(), b.dataSync(), "dropout 0.1 while training");
+  enc.eval();
+  assert.deepEqual(enc.call(x).dataSync(), enc.call(x).dataSync());
+  const model = new L.Transformer({
+    dModel: 8,
+    nhead: 2,
+    numEncoderLayers: 1,
+    numDecoderLayers: 1,
+  });
+  assert.equal(model.encoder.layers[0].linear1.weight.shape.join(), "2048,8");
+  assertThrowsMessage(
+    () => new L.TransformerEncoder(layer, 0),
+    RangeError,
+    "Cannot create TransformerEncoder with numLayers 0: expected a positive integer",
+  );
+  assertThrowsMessage(
+    () => new L.TransformerDecoderLayer(8, 2, { activation: "tanh" as "relu" }),
+    RangeError,
+    'Cannot create a Transformer layer with activation "tanh": expected "relu" or "gelu"',
+  );
+});
 
 Deno.test("MultiheadAttention initialises like PyTorch, drops out only while training, and names bad input", () => {
   const m = new L.MultiheadAttention(64, 4, { rng: new T.Generator(1) });
