@@ -27,3 +27,4 @@ export * from "./src/padding.ts";
 export * from "./src/serialization.ts";
 export * from "./src/attention.ts";
 export * from "./src/transformer.ts";
+export * from "./src/recurrent.ts";

@@ -5,8 +5,9 @@
  * `@dendrite/tensor` and `@dendrite/autograd`. Track progress in the
  * project's issues and the README's feature table. What PyTorch keeps in
  * `torch.nn` is already there: `scaledDotProductAttention` in
- * `@dendrite/tensor`, and `MultiheadAttention` and the Transformer modules
- * (`TransformerEncoderLayer` … `Transformer`) in `@dendrite/layers`.
+ * `@dendrite/tensor`, and `RNN`, `LSTM`, `GRU` (and their cells),
+ * `MultiheadAttention` and the Transformer modules (`TransformerEncoderLayer`
+ * … `Transformer`) in `@dendrite/layers`.
  *
  * @module
  */
