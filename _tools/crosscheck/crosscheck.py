@@ -626,6 +626,47 @@ def fam_extra():
             return [o_] + ([w_] if nw else [])
         add("mha", dict(embedDim=E, numHeads=H, kdim=kd, vdim=vd, bias=bias, addBiasKv=bkv, addZeroAttn=zat, batchFirst=bf,
                         needWeights=nw, averageAttnWeights=avg, names=names, consts=cnames), mha, ins, consts)
+        # Recurrent layers with their weights as inputs.
+        kind = ch(["RNN", "LSTM", "GRU"])
+        I_, H_, nl_, bi = ri(1, 4), ri(1, 4), ri(1, 3), R.random() < 0.4
+        bias_, bf_ = R.random() < 0.8, R.random() < 0.3
+        proj = ri(1, H_ - 1) if kind == "LSTM" and H_ > 1 and R.random() < 0.3 else 0
+        nonlin = ch(["tanh", "relu"]) if kind == "RNN" else "tanh"
+        kw = dict(num_layers=nl_, bias=bias_, batch_first=bf_, bidirectional=bi)
+        if kind == "LSTM":
+            kw["proj_size"] = proj
+        if kind == "RNN":
+            kw["nonlinearity"] = nonlin
+        mod = getattr(nn, kind)(I_, H_, **kw)
+        pnames = [n_ for n_, _ in mod.named_parameters()]
+        unb_ = R.random() < 0.2
+        L2, N2, D2 = ri(1, 5), ri(1, 3), 2 if bi else 1
+        xin = rn(L2, I_) if unb_ else (rn(N2, L2, I_) if bf_ else rn(L2, N2, I_))
+        real_ = proj or H_
+        st = []
+        if R.random() < 0.5:
+            st.append(rn(D2 * nl_, real_) if unb_ else rn(D2 * nl_, N2, real_))
+            if kind == "LSTM":
+                st.append(rn(D2 * nl_, H_) if unb_ else rn(D2 * nl_, N2, H_))
+        ws = [rn(*p_.shape) * 0.5 for _, p_ in mod.named_parameters()]
+
+        def rnn_fn(*xs, mod=mod, pnames=pnames, nst=len(st), kind=kind):
+            x_, sts, wts = xs[0], list(xs[1:1 + nst]), xs[1 + nst:]
+            # The module with the drawn weights: its forward reads _flat_weights (which
+            # torch's functional_call does not replace in 1.13).
+            params = dict(zip(pnames, wts))
+            mod = mod.double()
+            mod._flat_weights = [params[n_] for n_ in mod._flat_weights_names]
+            if kind == "LSTM" and sts:
+                o_ = mod(x_, (sts[0], sts[1]))
+            elif sts:
+                o_ = mod(x_, sts[0])
+            else:
+                o_ = mod(x_)
+            return [o_[0], o_[1][0], o_[1][1]] if kind == "LSTM" else [o_[0], o_[1]]
+        add("recurrent", dict(kind=kind, inputSize=I_, hiddenSize=H_, numLayers=nl_, bias=bias_, batchFirst=bf_, bidirectional=bi,
+                              projSize=proj, nonlinearity=nonlin, names=pnames, states=len(st)),
+            rnn_fn, [xin] + st + ws)
 
 
 outdir = pathlib.Path(opt.out)

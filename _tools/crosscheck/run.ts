@@ -188,6 +188,24 @@ function call(op: string, a: any, xs: Tensor[]): Tensor {
       });
       return w ? T.cat([o.reshape([-1]), w.reshape([-1])]) : o.reshape([-1]);
     }
+    case "recurrent": {
+      const o = { ...a, projSize: a.projSize || undefined };
+      const m = a.kind === "LSTM"
+        ? new Ly.LSTM(a.inputSize, a.hiddenSize, o)
+        : a.kind === "GRU"
+        ? new Ly.GRU(a.inputSize, a.hiddenSize, o)
+        : new Ly.RNN(a.inputSize, a.hiddenSize, o);
+      const states = xs.slice(1, 1 + a.states);
+      // The drawn weights stand in for the parameters.
+      a.names.forEach((n: string, i: number) => ((m as any)[n] = xs[1 + a.states + i]));
+      const flat = (ts: Tensor[]) => T.cat(ts.map((t) => t.reshape([-1])));
+      if (a.kind === "LSTM") {
+        const [out, [h, c]] = m.call(x, states.length ? states : undefined);
+        return flat([out, h, c]);
+      }
+      const [out, h] = m.call(x, states[0]);
+      return flat([out, h]);
+    }
     case "maxUnpool2d": {
       const o = { stride: a.stride, padding: a.padding };
       const { values, indices } = T.maxPool2dWithIndices(x, a.kernel, o);
