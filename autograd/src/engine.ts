@@ -6,6 +6,7 @@
  */
 import {
   add,
+  cat,
   DTypeError,
   fmtShape,
   type GradHook,
@@ -16,6 +17,7 @@ import {
   ShapeError,
   shapesEqual,
   Tensor,
+  unsqueeze,
   zeros,
   zerosLike,
 } from "@dendrite/tensor";
@@ -116,6 +118,67 @@ class Ownership {
   }
 }
 
+/** A slice's gradient held back: the slice's node (which knows where it sits) and `dy`. */
+interface Piece {
+  node: Node;
+  dy: Tensor;
+}
+
+/**
+ * The total gradient of a tensor from the gradients of several of its
+ * slices. When they are disjoint ranges of one axis (the pieces of `split`
+ * or `chunk`, the steps of a sequence taken one by one) it is one `cat` of
+ * them and of zeros for the gaps, instead of one dense input-sized gradient
+ * per slice added up (which is quadratic in the number of pieces); other
+ * layouts take the slices' own rules and a sum.
+ */
+function gatherSlices(parts: Piece[]): Tensor {
+  const dense = () => parts.map((p) => p.node.vjp!(p.dy)[0]!);
+  if (parts.length === 1) return dense()[0];
+  const shape = parts[0].node.placement!.shape;
+  let axis = -1, ok = true;
+  for (const { node } of parts) {
+    const pl = node.placement!;
+    for (let d = 0; d < shape.length && ok; d++) {
+      const whole = pl.starts[d] === 0 && pl.lens[d] === shape[d] && pl.steps[d] === 1 &&
+        pl.keep[d];
+      if (whole) continue;
+      if (axis === -1) axis = d;
+      if (
+        axis !== d || (pl.steps[d] !== 1 && pl.lens[d] > 1) || (!pl.keep[d] && pl.lens[d] !== 1)
+      ) {
+        ok = false;
+      }
+    }
+  }
+  if (ok && axis >= 0) {
+    const sorted = [...parts].sort((p, q) =>
+      p.node.placement!.starts[axis] - q.node.placement!.starts[axis]
+    );
+    const pieces: Tensor[] = [];
+    const { dtype } = parts[0].dy, backend = parts[0].dy.backend.name;
+    const gap = (len: number) =>
+      zeros(shape.map((n, d) => (d === axis ? len : n)), { dtype, backend });
+    let at = 0;
+    for (const { node, dy } of sorted) {
+      const pl = node.placement!;
+      const start = pl.lens[axis] > 0 ? pl.starts[axis] : at;
+      if (start < at) {
+        ok = false;
+        break;
+      }
+      if (start > at) pieces.push(gap(start - at));
+      pieces.push(pl.keep[axis] ? dy : unsqueeze(dy, axis));
+      at = start + pl.lens[axis];
+    }
+    if (ok) {
+      if (at < shape[axis]) pieces.push(gap(shape[axis] - at));
+      return cat(pieces, axis);
+    }
+  }
+  return dense().reduce((a, b) => add(a, b));
+}
+
 interface SweepMode {
   /** The op name for messages. */
   op: string;
@@ -150,6 +213,24 @@ function sweep(
     own.hold(next);
     if (prev !== undefined) own.drop(prev);
   };
+  // Gradients of slices, gathered per sliced tensor (its node, or the leaf)
+  // until that tensor's turn (see gatherSlices).
+  const pending = new Map<Node | Tensor, Piece[]>();
+  const flush = (key: Node | Tensor) => {
+    const parts = pending.get(key);
+    if (!parts) return;
+    pending.delete(key);
+    const g = gatherSlices(parts);
+    if (key instanceof Tensor) put(leafGrads, key, g);
+    else put(grads, key, g);
+    for (const p of parts) {
+      own.drop(p.dy);
+      if (!retain) {
+        p.node.vjp = null;
+        p.node.inputs = [];
+      }
+    }
+  };
   const prev = setGradEnabled(createGraph);
   try {
     roots.forEach((r, i) => {
@@ -158,6 +239,7 @@ function sweep(
       else put(leafGrads, r, g);
     });
     for (const node of nodes) {
+      flush(node);
       const g0 = grads.get(node);
       if (g0 === undefined) continue;
       grads.delete(node);
@@ -180,6 +262,17 @@ function sweep(
         throw new Error(
           `Cannot backward through ${node.name} a second time: its saved values were released after the first backward(); pass { retainGraph: true } to the first call`,
         );
+      }
+      const sliced = node.inputs[0];
+      if (node.placement && !createGraph && sliced.requiresGrad) {
+        // Held back, to be gathered with the other slices of the same tensor.
+        const key = sliced.gradFn ?? sliced;
+        own.hold(g);
+        const list = pending.get(key);
+        if (list) list.push({ node, dy: g });
+        else pending.set(key, [{ node, dy: g }]);
+        own.drop(g0);
+        continue;
       }
       const inGrads = node.vjp(g);
       const inputs = node.inputs;
@@ -207,6 +300,7 @@ function sweep(
         node.inputs = [];
       }
     }
+    for (const key of [...pending.keys()]) flush(key);
     if (!retain) {
       // Nodes no gradient reached (behind a null vjp result) release their saved values too.
       for (const node of nodes) {

@@ -30,6 +30,16 @@ export class Node {
   retained: WeakRef<Tensor> | null = null;
   /** Monotonic creation index, used to order the backward sweep. */
   readonly seq: number;
+  /**
+   * Set on slices (views of input 0): where the output sits in the input,
+   * per axis its start, length, step and whether the axis stays. The sweep
+   * uses it to gather the gradients of many slices of one tensor into one
+   * (the pieces of `split`, say) instead of adding a dense input-sized
+   * gradient per slice.
+   */
+  placement:
+    | { starts: number[]; lens: number[]; steps: number[]; keep: boolean[]; shape: number[] }
+    | null = null;
 
   /**
    * Creates a node.

@@ -465,7 +465,9 @@ function stridedSlice(x: Tensor, info: SliceInfo): Tensor {
     }
   }
   const out = new Tensor(x.storage, shape, strides, offset);
-  return record("Slice", out, [x], (dy) => [sliceBackward(dy, x.shape, info)]);
+  const r = record("Slice", out, [x], (dy) => [sliceBackward(dy, x.shape, info)]);
+  if (r.gradFn) r.gradFn.placement = { ...info, shape: [...x.shape] };
+  return r;
 }
 
 function sliceRange(
