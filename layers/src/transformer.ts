@@ -346,7 +346,9 @@ function checkLayers(what: string, n: number): void {
 /**
  * A stack of `numLayers` copies of an encoder layer (each starting from the
  * given layer's weights, as PyTorch's deep copies), then an optional norm,
- * as `torch.nn.TransformerEncoder`.
+ * as `torch.nn.TransformerEncoder`. Padded positions (`srcKeyPaddingMask`)
+ * are computed like the others in every mode; PyTorch 1.13's evaluation
+ * fast path (nested tensors) returns zeros there instead.
  *
  * @example
  * ```ts
