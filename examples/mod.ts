@@ -1,9 +1,20 @@
 /**
- * `@dendrite/examples`: Runnable end-to-end programs, each a deno task (the Fashion-MNIST CNN demo first).
+ * `@dendrite/examples`: runnable end-to-end programs, each a deno task in the
+ * repository's root `deno.json`:
  *
- * This package is planned and has no exports yet; it will build on
- * `@dendrite/tensor` and `@dendrite/autograd`. Track progress in the
- * project's issues and the README's feature table.
+ * - `deno task demo` (`fashion_mnist_cnn.ts`): a CNN on Fashion-MNIST, with a
+ *   progress bar, saved weights, charts and a confusion matrix;
+ * - `deno task demo:mlp` (`fashion_mnist_mlp.ts`): the MLP baseline on
+ *   Fashion-MNIST;
+ * - `deno task demo:transformer` (`transformer_reverse.ts`): an
+ *   encoder-decoder Transformer learns to reverse digit strings;
+ * - `deno task demo:lstm` (`lstm_adding.ts`): an LSTM learns the adding
+ *   problem;
+ * - `deno task quickstart` (`quickstart.ts`): tensors, autograd and a tiny
+ *   model in a few lines.
+ *
+ * The programs are scripts, not library code, so this module exports
+ * nothing.
  *
  * @module
  */
