@@ -10,8 +10,8 @@
  *   encoder-decoder Transformer learns to reverse digit strings;
  * - `deno task demo:lstm` (`lstm_adding.ts`): an LSTM learns the adding
  *   problem;
- * - `deno task quickstart` (`quickstart.ts`): tensors, autograd and a tiny
- *   model in a few lines.
+ * - `deno task quickstart` (`quickstart.ts`): a two-layer network fits XOR
+ *   with autograd and plain gradient descent.
  *
  * The programs are scripts, not library code, so this module exports
  * nothing.
