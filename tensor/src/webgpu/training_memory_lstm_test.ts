@@ -3,7 +3,7 @@
 // training_memory_test.ts (garbage of other tests freed while counting).
 import assert from "node:assert/strict";
 import * as T from "@dendrite/tensor";
-import { assertClose } from "@dendrite/tensor/testing";
+import { trainAlike } from "./_train_alike.ts";
 
 await T.initWebGPU({ allowSoftware: true });
 
@@ -33,29 +33,17 @@ Deno.test("an LSTM trains on WebGPU as on the CPU, and memory returns to baselin
     const [out] = m.lstm.call(x) as [T.Tensor, [T.Tensor, T.Tensor]];
     return mseLoss(m.head.call(out.slice("-1")), y);
   };
-  const be = T.webgpuBackend()!;
-  let baseline: { buffers: number; bytes: number } | undefined;
-  const losses: number[] = [];
-  for (let step = 0; step < 25; step++) {
-    cpu.opt.zeroGrad();
-    const lc = loss(cpu, x, y);
-    lc.backward();
-    cpu.opt.step();
-    const lossGpu = await T.tidy(async () => {
-      gpu.opt.zeroGrad();
-      const lg = loss(gpu, xg, yg);
-      lg.backward();
-      gpu.opt.step();
-      gpu.opt.zeroGrad();
-      return (await lg.item()) as number;
-    });
-    const m = be.memory();
-    if (step === 2) baseline = { buffers: m.buffers, bytes: m.bytes };
-    if (step > 2) {
-      assert.deepEqual({ buffers: m.buffers, bytes: m.bytes }, baseline, `step ${step}`);
-    }
-    assertClose(lossGpu, lc.itemSync() as number, { atol: 1e-4, rtol: 1e-3 });
-    losses.push(lossGpu);
-  }
+  const step = (m: typeof cpu, x: T.Tensor, y: T.Tensor) => {
+    m.opt.zeroGrad();
+    const l = loss(m, x, y);
+    l.backward();
+    m.opt.step();
+    return l;
+  };
+  const losses = await trainAlike(25, () => step(cpu, x, y), () => {
+    const l = step(gpu, xg, yg);
+    gpu.opt.zeroGrad();
+    return l;
+  }, { atol: 1e-4, rtol: 1e-3 });
   assert.ok(losses[24] < 0.5 * losses[0], `loss ${losses[0]} -> ${losses[24]}`);
 });

@@ -4,7 +4,7 @@
 // any later point) changes the counts while this test watches them.
 import assert from "node:assert/strict";
 import * as T from "@dendrite/tensor";
-import { assertClose } from "@dendrite/tensor/testing";
+import { trainAlike } from "./_train_alike.ts";
 
 await T.initWebGPU({ allowSoftware: true });
 
@@ -29,29 +29,20 @@ Deno.test("a CNN trains on WebGPU exactly as on the CPU, and memory returns to b
   const x = T.randn([6, 1, 8, 8], { rng: new T.Generator(7) }),
     y = T.randint(0, 3, [6], { rng: new T.Generator(8) });
   const xg = await x.to("webgpu"), yg = await y.to("webgpu");
-  const be = T.webgpuBackend()!;
-  let baseline: { buffers: number; bytes: number } | undefined;
-  let lossCpu = 0, lossGpu = 0;
-  for (let step = 0; step < 200; step++) {
+  const losses = await trainAlike(200, () => {
     cpuOpt.zeroGrad();
-    const lc = crossEntropy(cpuModel.call(x), y);
-    lc.backward();
+    const l = crossEntropy(cpuModel.call(x), y);
+    l.backward();
     cpuOpt.step();
-    lossCpu = lc.itemSync() as number;
-    lossGpu = await T.tidy(async () => {
-      gpuOpt.zeroGrad();
-      const lg = crossEntropy(gpuModel.call(xg), yg);
-      lg.backward();
-      gpuOpt.step();
-      gpuOpt.zeroGrad();
-      return (await lg.item()) as number;
-    });
-    const m = be.memory();
-    if (step === 2) baseline = { buffers: m.buffers, bytes: m.bytes };
-    if (step > 2) {
-      assert.deepEqual({ buffers: m.buffers, bytes: m.bytes }, baseline, `step ${step}`);
-    }
-    if (step < 20) assertClose(lossGpu, lossCpu, { atol: 1e-3, rtol: 1e-3 });
-  }
+    return l;
+  }, () => {
+    gpuOpt.zeroGrad();
+    const l = crossEntropy(gpuModel.call(xg), yg);
+    l.backward();
+    gpuOpt.step();
+    gpuOpt.zeroGrad();
+    return l;
+  }, { atol: 1e-3, rtol: 1e-3, compareSteps: 20 });
+  const lossGpu = losses[199];
   assert.ok(lossGpu < 0.2, `loss after 200 steps: ${lossGpu}`);
 });
