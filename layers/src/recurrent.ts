@@ -49,9 +49,8 @@ import { checkSizes } from "./linear.ts";
  * ```
  */
 export type RecurrentMode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
-type Mode = RecurrentMode;
 
-const GATES: Record<Mode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
+const GATES: Record<RecurrentMode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
 
 /** Options of {@link RNN}, {@link LSTM} and {@link GRU}. */
 export interface RecurrentOptions {
@@ -69,9 +68,25 @@ export interface RecurrentOptions {
   rng?: Generator;
 }
 
+/** A parameter drawn from `U(−1/√H, 1/√H)`, PyTorch's initialisation of every recurrent weight. */
+function recurrentParam(shape: number[], hiddenSize: number, rng?: Generator): Parameter {
+  const bound = 1 / Math.sqrt(hiddenSize);
+  return new Parameter(uniform_(empty(shape), -bound, bound, { rng }));
+}
+
+/** The mode of an Elman RNN with this activation (checked). */
+function elmanMode(layer: string, nl: "tanh" | "relu"): RecurrentMode {
+  if (nl !== "tanh" && nl !== "relu") {
+    throw new RangeError(
+      `Cannot create ${layer} with nonlinearity "${nl}": expected "tanh" or "relu"`,
+    );
+  }
+  return nl === "tanh" ? "RNN_TANH" : "RNN_RELU";
+}
+
 /** One step of a recurrence: the new hidden state (and cell state). */
 function step(
-  mode: Mode,
+  mode: RecurrentMode,
   gi: Tensor,
   h: Tensor,
   c: Tensor | undefined,
@@ -141,7 +156,7 @@ export abstract class RNNBase extends Module {
    * @param options The options, and `projSize` for the LSTM.
    */
   protected constructor(
-    mode: Mode,
+    mode: RecurrentMode,
     name: string,
     inputSize: number,
     hiddenSize: number,
@@ -170,9 +185,8 @@ export abstract class RNNBase extends Module {
     this.projSize = projSize;
     this.rng = options.rng;
     const gate = GATES[mode] * hiddenSize, real = projSize || hiddenSize;
-    const dirs = this.bidirectional ? 2 : 1, bound = 1 / Math.sqrt(hiddenSize);
-    const param = (shape: number[]) =>
-      new Parameter(uniform_(empty(shape), -bound, bound, { rng: options.rng }));
+    const dirs = this.bidirectional ? 2 : 1;
+    const param = (shape: number[]) => recurrentParam(shape, hiddenSize, options.rng);
     const self = this as unknown as Record<string, Parameter>;
     for (let l = 0; l < numLayers; l++) {
       const inSize = l === 0 ? inputSize : real * dirs;
@@ -316,12 +330,7 @@ export class RNN extends RNNBase {
     options: RecurrentOptions & { nonlinearity?: "tanh" | "relu" } = {},
   ) {
     const nl = options.nonlinearity ?? "tanh";
-    if (nl !== "tanh" && nl !== "relu") {
-      throw new RangeError(
-        `Cannot create RNN with nonlinearity "${nl}": expected "tanh" or "relu"`,
-      );
-    }
-    super(nl === "tanh" ? "RNN_TANH" : "RNN_RELU", "RNN", inputSize, hiddenSize, options);
+    super(elmanMode("RNN", nl), "RNN", inputSize, hiddenSize, options);
     this.nonlinearity = nl;
   }
   /**
@@ -453,7 +462,7 @@ export abstract class RNNCellBase extends Module {
    * @param options `bias` (true), `rng`.
    */
   protected constructor(
-    mode: Mode,
+    mode: RecurrentMode,
     name: string,
     inputSize: number,
     hiddenSize: number,
@@ -461,9 +470,8 @@ export abstract class RNNCellBase extends Module {
   ) {
     super();
     checkSizes(name, { inputSize, hiddenSize });
-    const gate = GATES[mode] * hiddenSize, bound = 1 / Math.sqrt(hiddenSize);
-    const param = (shape: number[]) =>
-      new Parameter(uniform_(empty(shape), -bound, bound, { rng: options.rng }));
+    const gate = GATES[mode] * hiddenSize;
+    const param = (shape: number[]) => recurrentParam(shape, hiddenSize, options.rng);
     this.weight_ih = param([gate, inputSize]);
     this.weight_hh = param([gate, hiddenSize]);
     this.bias_ih = options.bias === false ? null : param([gate]);
@@ -557,12 +565,7 @@ export class RNNCell extends RNNCellBase {
     options: { bias?: boolean; nonlinearity?: "tanh" | "relu"; rng?: Generator } = {},
   ) {
     const nl = options.nonlinearity ?? "tanh";
-    if (nl !== "tanh" && nl !== "relu") {
-      throw new RangeError(
-        `Cannot create RNNCell with nonlinearity "${nl}": expected "tanh" or "relu"`,
-      );
-    }
-    super(nl === "tanh" ? "RNN_TANH" : "RNN_RELU", "RNNCell", inputSize, hiddenSize, options);
+    super(elmanMode("RNNCell", nl), "RNNCell", inputSize, hiddenSize, options);
   }
   /**
    * One step.
