@@ -10,6 +10,7 @@ import {
   cat,
   chunk,
   dropout,
+  DTypeError,
   empty,
   expand,
   fmtShape,
@@ -76,7 +77,7 @@ export interface MultiheadAttentionCallOptions {
 function additive(mask: Tensor, what: string): Tensor {
   if (mask.dtype === "bool") return where(mask, -Infinity, 0);
   if (mask.dtype === "float32") return mask;
-  throw new ShapeError(
+  throw new DTypeError(
     `Cannot apply MultiheadAttention with a ${mask.dtype} ${what}: expected bool or float32`,
   );
 }

@@ -122,7 +122,17 @@ export abstract class TransformerLayerBase extends Module {
    *
    * @returns The copy.
    */
-  abstract clone(): TransformerLayerBase;
+  clone(): this {
+    const { dModel, nhead, options } = this.config;
+    const make = this.constructor as new (
+      d: number,
+      h: number,
+      o: TransformerLayerOptions,
+    ) => this;
+    const c = new make(dModel, nhead, options);
+    c.loadStateDict(this.stateDict());
+    return c;
+  }
 }
 
 /**
@@ -207,18 +217,6 @@ export class TransformerEncoderLayer extends TransformerLayerBase {
     }
     x = this.norm1.call(x.add(sa(x)));
     return this.norm2.call(x.add(ff(x)));
-  }
-
-  /**
-   * A copy with the same settings and parameter values.
-   *
-   * @returns The copy.
-   */
-  clone(): TransformerEncoderLayer {
-    const { dModel, nhead, options } = this.config;
-    const c = new TransformerEncoderLayer(dModel, nhead, options);
-    c.loadStateDict(this.stateDict());
-    return c;
   }
 }
 
@@ -322,18 +320,6 @@ export class TransformerDecoderLayer extends TransformerLayerBase {
     x = this.norm1.call(x.add(sa(x)));
     x = this.norm2.call(x.add(ca(x)));
     return this.norm3.call(x.add(ff(x)));
-  }
-
-  /**
-   * A copy with the same settings and parameter values.
-   *
-   * @returns The copy.
-   */
-  clone(): TransformerDecoderLayer {
-    const { dModel, nhead, options } = this.config;
-    const c = new TransformerDecoderLayer(dModel, nhead, options);
-    c.loadStateDict(this.stateDict());
-    return c;
   }
 }
 
