@@ -29,13 +29,7 @@ import { DataLoader, FashionMNIST, Subset } from "@dendrite/data";
 import { Progress } from "./src/progress.ts";
 import { Canvas } from "./src/png.ts";
 import { lineChart } from "./src/svg.ts";
-
-function flag(name: string, fallback: string): string {
-  const i = Deno.args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i < 0) return fallback;
-  const a = Deno.args[i];
-  return a.includes("=") ? a.slice(a.indexOf("=") + 1) : Deno.args[i + 1] ?? fallback;
-}
+import { flag } from "./src/flags.ts";
 
 const epochs = Number(flag("epochs", "8"));
 const batchSize = Number(flag("batch-size", "64"));

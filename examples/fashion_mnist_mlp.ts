@@ -13,13 +13,7 @@ import { crossEntropy } from "@dendrite/losses";
 import { Adam } from "@dendrite/optimizers";
 import { DataLoader, FashionMNIST } from "@dendrite/data";
 import { Progress } from "./src/progress.ts";
-
-function flag(name: string, fallback: string): string {
-  const i = Deno.args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i < 0) return fallback;
-  const a = Deno.args[i];
-  return a.includes("=") ? a.slice(a.indexOf("=") + 1) : Deno.args[i + 1] ?? fallback;
-}
+import { flag } from "./src/flags.ts";
 
 const epochs = Number(flag("epochs", "10"));
 const batchSize = Number(flag("batch-size", "128"));

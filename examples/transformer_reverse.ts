@@ -12,13 +12,7 @@ import * as T from "@dendrite/tensor";
 import { crossEntropy } from "@dendrite/losses";
 import { Adam, LambdaLR } from "@dendrite/optimizers";
 import { greedyDecode, reversalBatch, Reverser, shiftRight, VOCAB } from "./src/reverse.ts";
-
-function flag(name: string, fallback: string): string {
-  const i = Deno.args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i < 0) return fallback;
-  const a = Deno.args[i];
-  return a.includes("=") ? a.slice(a.indexOf("=") + 1) : Deno.args[i + 1] ?? fallback;
-}
+import { flag } from "./src/flags.ts";
 
 const steps = Number(flag("steps", "1000"));
 const len = Number(flag("len", "8"));
