@@ -6,14 +6,15 @@
  * Every column is measured in this run with the protocol of
  * ../shared/bench/README.md (see `protocol.ts`): 3 warm-ups, 10 iterations
  * each timed alone, median (min/max in the JSON), each step ending with an
- * awaited read-back of a value of its result. Dendrite runs twice, with
- * native BLAS and with the TypeScript kernels (`setBlasEnabled`); PyTorch runs
+ * awaited read-back of a value of its result. Dendrite runs three times: with
+ * native BLAS, without it (`setBlasEnabled`) on its WebAssembly SIMD GEMM,
+ * and with neither (`setWasmGemmEnabled`), all in TypeScript; PyTorch runs
  * ../shared/bench/torch_bench.py on OpenBLAS with 2 threads; TensorFlow.js
  * runs `tfjs_bench.ts` in a child process (npm packages fetched on first use,
  * `--no-lock` so the repo's lock file is untouched).
  *
  * Run: `deno run -A _tools/bench/bench.ts [--only=W1,W2,W3] [--no-torch]
- * [--no-tfjs] [--no-ts] [--out=results.json]`
+ * [--no-tfjs] [--no-blas] [--no-wasm] [--no-ts] [--out=results.json]`
  *
  * @module
  */
@@ -207,30 +208,38 @@ async function tfjsSide(): Promise<{ results: Record<string, Outcome>; info?: un
   );
 }
 
-async function dendriteSide(
-  s: Spec,
-): Promise<{ blas: Record<string, Outcome>; ts: Record<string, Outcome> }> {
-  const blas: Record<string, Outcome> = {}, ts: Record<string, Outcome> = {};
-  const haveBlas = T.blasInfo().enabled;
+type Side = Record<string, Outcome>;
+
+async function dendriteSide(s: Spec): Promise<{ blas: Side; wasm: Side; ts: Side }> {
+  const blas: Side = {}, wasm: Side = {}, ts: Side = {};
+  const haveBlas = T.blasInfo().enabled, haveWasm = T.wasmGemmInfo().enabled;
+  const variants: [Side, string, boolean, boolean, boolean][] = [
+    [blas, "blas", true, true, haveBlas && !args["no-blas"]],
+    [wasm, "wasm", false, true, haveWasm && !args["no-wasm"]],
+    [ts, "ts", false, false, !args["no-ts"]],
+  ];
   for (const w of workloads) {
-    if (haveBlas && !args["no-blas"]) {
-      T.setBlasEnabled(true);
-      blas[w.id] = await runWorkload(w, () => build(w, s.seed), s);
-      console.error(`[dendrite blas] ${w.id}: ${JSON.stringify(blas[w.id])}`);
-    }
-    if (!args["no-ts"]) {
-      T.setBlasEnabled(false);
-      ts[w.id] = await runWorkload(w, () => build(w, s.seed), s);
-      T.setBlasEnabled(true);
-      console.error(`[dendrite ts] ${w.id}: ${JSON.stringify(ts[w.id])}`);
+    for (const [into, tag, useBlas, useWasm, run] of variants) {
+      if (!run) continue;
+      T.setBlasEnabled(useBlas);
+      T.setWasmGemmEnabled(useWasm);
+      try {
+        into[w.id] = await runWorkload(w, () => build(w, s.seed), s);
+      } finally {
+        T.setBlasEnabled(true);
+        T.setWasmGemmEnabled(true);
+      }
+      console.error(`[dendrite ${tag}] ${w.id}: ${JSON.stringify(into[w.id])}`);
     }
   }
-  return { blas, ts };
+  return { blas, wasm, ts };
 }
 
 // PyTorch and Dendrite back to back, TensorFlow.js (minutes) last.
 const torch = args["no-torch"] ? { results: {} } : await torchSide();
 const info = T.blasInfo();
+const wi = T.wasmGemmInfo();
+const wasmState = wi.enabled ? (wi.fused ? "SIMD with fused multiply-add" : "SIMD") : wi.reason;
 const dendrite = await dendriteSide(spec);
 const tfjs = args["no-tfjs"] ? { results: {} } : await tfjsSide();
 
@@ -248,45 +257,50 @@ const gf = (r: Outcome | undefined): string =>
 const head = [
   "workload",
   "Dendrite BLAS ms",
+  "Dendrite WASM ms",
   "Dendrite TS ms",
   "PyTorch ms",
   "TF.js CPU ms",
   "BLAS / PyTorch",
-  "TS / PyTorch",
+  "TF.js / Dendrite WASM",
   "TF.js / Dendrite TS",
-  "GFLOPS BLAS / TS / PyTorch / TF.js",
+  "GFLOPS BLAS / WASM / TS / PyTorch / TF.js",
 ];
 const rows = workloads.map((w) => {
-  const b = dendrite.blas[w.id], t = dendrite.ts[w.id];
+  const b = dendrite.blas[w.id], m = dendrite.wasm[w.id], t = dendrite.ts[w.id];
   const p = torch.results[w.id], j = tfjs.results[w.id];
   const isMatmul = w.kind === "matmul";
   return [
     w.id,
     cell(b),
+    cell(m),
     cell(t),
     cell(p),
     cell(j),
     ratio(ms(b), ms(p)),
-    ratio(ms(t), ms(p)),
+    ratio(ms(j), ms(m)),
     ratio(ms(j), ms(t)),
-    isMatmul ? [b, t, p, j].map(gf).join(" / ") : "",
+    isMatmul ? [b, m, t, p, j].map(gf).join(" / ") : "",
   ];
 });
 
 console.log(
   `Dendrite CPU backend (${
     info.enabled ? `BLAS: ${info.library}` : `no BLAS: ${info.reason}`
-  }), Deno ${Deno.version.deno}; protocol: ${spec.warmup} warm-ups, median of ${spec.iters} runs ` +
+  }; WebAssembly GEMM: ${wasmState}), Deno ${Deno.version.deno}; protocol: ${spec.warmup} warm-ups, median of ${spec.iters} runs ` +
     `(budget ${spec.budget_s} s per workload; * = protocol shortened, see the JSON notes)`,
 );
 console.log(`| ${head.join(" | ")} |`);
 console.log(`|${head.map((_, i) => (i ? " ---: " : " --- ")).join("|")}|`);
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);
 const notes = workloads.flatMap((w) =>
-  ([["Dendrite BLAS", dendrite.blas], ["Dendrite TS", dendrite.ts], ["PyTorch", torch.results], [
-    "TF.js",
-    tfjs.results,
-  ]] as const).flatMap(([who, res]) => {
+  ([
+    ["Dendrite BLAS", dendrite.blas],
+    ["Dendrite WASM", dendrite.wasm],
+    ["Dendrite TS", dendrite.ts],
+    ["PyTorch", torch.results],
+    ["TF.js", tfjs.results],
+  ] as const).flatMap(([who, res]) => {
     const r = res[w.id];
     if (!r) return [];
     if ("error" in r) return [`${w.id} ${who}: ${r.error}`];
@@ -302,7 +316,7 @@ if (args.out) {
       {
         spec_version: spec.version,
         date: new Date().toISOString(),
-        dendrite: { deno: Deno.version.deno, blasInfo: info, ...dendrite },
+        dendrite: { deno: Deno.version.deno, blasInfo: info, wasmGemmInfo: wi, ...dendrite },
         torch,
         tfjs,
       },

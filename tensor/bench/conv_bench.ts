@@ -2,28 +2,23 @@
  * `deno bench` for the CPU conv2d (W2 of ../shared/bench/spec.json): batch 64,
  * 3x3 kernels, padding 1, no bias, 1 -> 32 channels at 28x28 and 32 -> 64 at
  * 14x14; forward (no gradient recorded) and forward+backward (dx and dw for a
- * fixed random dy); each with native BLAS (baseline), with the TypeScript
- * kernels (Winograd for these layers), and with the TypeScript kernels made
- * to use im2col + GEMM instead, which shows what Winograd saves. The BLAS
- * variants are ignored when no BLAS library loads.
+ * fixed random dy); each with native BLAS (baseline), with the WebAssembly
+ * SIMD GEMM (im2col for 1 → 32, Winograd for 32 → 64), with the plain
+ * TypeScript kernels (Winograd for both), and with each of these two made to
+ * use im2col + GEMM or Winograd instead, which shows what the choice saves.
+ * A variant is ignored when this runtime lacks it (`gemm_modes.ts`).
  *
  * Run: `deno bench -A tensor/bench/conv_bench.ts`
  *
  * @module
  */
-import {
-  blasInfo,
-  conv2d,
-  Generator,
-  randn,
-  setBlasEnabled,
-  setGradEnabled,
-} from "@dendrite/tensor";
+import { conv2d, Generator, randn, setGradEnabled } from "@dendrite/tensor";
 import { gradients } from "@dendrite/autograd";
 import { _setConvAlgorithm, type ConvAlgorithm } from "../src/ops/nn/conv.ts";
 import { readBack } from "./read_back.ts";
+import { GEMM_MODES, inMode } from "./gemm_modes.ts";
 
-const haveBlas = blasInfo().enabled;
+const [BLAS, WASM, TS] = GEMM_MODES;
 const rng = new Generator(1234);
 
 for (const [cin, cout, hw] of [[1, 32, 28], [32, 64, 14]]) {
@@ -32,45 +27,47 @@ for (const [cin, cout, hw] of [[1, 32, 28], [32, 64, 14]]) {
   const xg = x.detach().requiresGrad_(), wg = w.detach().requiresGrad_();
   const dy = randn([64, cout, hw, hw], { rng });
   const shape = `64x${cin}x${hw}x${hw} -> ${cout}`;
-  const variants: [string, boolean, ConvAlgorithm][] = [
-    ["blas", true, "auto"],
-    ["ts", false, "auto"],
-    ["ts, im2col", false, "im2col"],
+  const variants: [string, (typeof GEMM_MODES)[number], ConvAlgorithm][] = [
+    ["blas", BLAS, "auto"],
+    ["wasm", WASM, "auto"],
+    ["wasm, im2col", WASM, "im2col"],
+    ["wasm, winograd", WASM, "winograd"],
+    ["ts", TS, "auto"],
+    ["ts, im2col", TS, "im2col"],
   ];
-  for (const [tag, blas, algo] of variants) {
-    const common = { baseline: blas, ignore: blas && !haveBlas, ...(blas ? {} : { n: 20 }) };
+  for (const [tag, mode, algo] of variants) {
+    const blas = mode === BLAS;
+    const common = { baseline: blas, ignore: !mode.available, ...(blas ? {} : { n: 20 }) };
     Deno.bench({
       name: `conv2d ${shape} forward [${tag}]`,
       group: `conv2d ${shape} forward`,
       ...common,
-      async fn() {
-        setBlasEnabled(blas);
-        const prevAlgo = _setConvAlgorithm(algo);
-        const prev = setGradEnabled(false);
-        try {
-          await readBack(conv2d(x, w, { padding: 1 }));
-        } finally {
-          setGradEnabled(prev);
-          _setConvAlgorithm(prevAlgo);
-          setBlasEnabled(true);
-        }
-      },
+      fn: () =>
+        inMode(mode, async () => {
+          const prevAlgo = _setConvAlgorithm(algo);
+          const prev = setGradEnabled(false);
+          try {
+            await readBack(conv2d(x, w, { padding: 1 }));
+          } finally {
+            setGradEnabled(prev);
+            _setConvAlgorithm(prevAlgo);
+          }
+        }),
     });
     Deno.bench({
       name: `conv2d ${shape} forward+backward [${tag}]`,
       group: `conv2d ${shape} forward+backward`,
       ...common,
-      async fn() {
-        setBlasEnabled(blas);
-        const prevAlgo = _setConvAlgorithm(algo);
-        try {
-          const y = conv2d(xg, wg, { padding: 1 });
-          await readBack(...gradients(y, [xg, wg], { gradOutputs: [dy] }));
-        } finally {
-          _setConvAlgorithm(prevAlgo);
-          setBlasEnabled(true);
-        }
-      },
+      fn: () =>
+        inMode(mode, async () => {
+          const prevAlgo = _setConvAlgorithm(algo);
+          try {
+            const y = conv2d(xg, wg, { padding: 1 });
+            await readBack(...gradients(y, [xg, wg], { gradOutputs: [dy] }));
+          } finally {
+            _setConvAlgorithm(prevAlgo);
+          }
+        }),
     });
   }
 }

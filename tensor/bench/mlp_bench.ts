@@ -4,8 +4,9 @@
  * `-mean(sum(oneHot(y) * logSoftmax(logits)))`, batch 128, and an Adam update
  * written inline with in-place tensor ops. Timed in stages (forward,
  * forward+backward, the full step) plus the same step with `crossEntropy` and
- * the fused `Adam` of the packages, each with native BLAS (baseline) and with
- * the TypeScript GEMM. The BLAS variants are ignored when no BLAS library loads.
+ * the fused `Adam` of the packages, each with native BLAS (baseline), with the
+ * WebAssembly SIMD GEMM and with the plain TypeScript GEMM (`gemm_modes.ts`);
+ * a variant is ignored when this runtime lacks it.
  *
  * Run: `deno bench -A tensor/bench/mlp_bench.ts`
  *
@@ -16,8 +17,8 @@ import { noGrad } from "@dendrite/autograd";
 import { crossEntropy } from "@dendrite/losses";
 import { Adam } from "@dendrite/optimizers";
 import { readBack } from "./read_back.ts";
+import { GEMM_MODES, inMode } from "./gemm_modes.ts";
 
-const haveBlas = T.blasInfo().enabled;
 const rng = new T.Generator(1234);
 const sizes = [784, 256, 128, 10], batch = 128;
 const lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
@@ -49,17 +50,10 @@ const x = T.randn([batch, sizes[0]], { rng });
 const labels = T.randint(0, 10, [batch], { rng });
 const target = T.oneHot(labels, 10).cast("float32");
 
-for (const blas of [true, false]) {
-  const tag = blas ? "blas" : "ts";
-  const common = { baseline: blas, ignore: blas && !haveBlas };
-  const run = (fn: () => Promise<unknown>) => async () => {
-    T.setBlasEnabled(blas);
-    try {
-      await fn();
-    } finally {
-      T.setBlasEnabled(true);
-    }
-  };
+for (const mode of GEMM_MODES) {
+  const tag = mode.tag;
+  const common = { baseline: tag === "blas", ignore: !mode.available };
+  const run = (fn: () => Promise<unknown>) => () => inMode(mode, fn);
 
   const { ws, bs } = makeParams();
   const params = [...ws, ...bs];

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { blasInfo, Generator, matmul, randn, setBlasEnabled } from "@dendrite/tensor";
 import { assertClose } from "@dendrite/tensor/testing";
 import { gemm, gemmTs } from "./gemm.ts";
+import { setWasmGemmEnabled, wasmGemmInfo, wasmSgemm } from "./wasm_gemm.ts";
 
 /** op(A)·op(B) in float64 from row-major operands with offsets and leading dimensions. */
 function reference(
@@ -74,6 +75,36 @@ Deno.test("gemmTs matches a float64 reference for all transposes, offsets and le
   check(gemmTs, "TypeScript");
 });
 
+Deno.test("the WebAssembly SIMD GEMM matches the same reference", () => {
+  assert.ok(wasmGemmInfo().enabled, `Deno has WebAssembly SIMD: ${wasmGemmInfo().reason}`);
+  check((...args: Parameters<typeof gemm>) => {
+    assert.ok(wasmSgemm(...args), "wasmSgemm declined");
+  }, "WebAssembly");
+});
+
+Deno.test("the WebAssembly GEMM is right across its cache blocks, slabs and panels", () => {
+  // 600 rows cross the 512-row slab and the 64-row blocks, 530 columns the
+  // 512-column panel, an inner size of 520 three 256-deep blocks; every
+  // edge is ragged.
+  const g = new Generator(5);
+  for (const [tA, tB] of [[false, false], [true, true]]) {
+    const m = 600, n = 530, k = 520;
+    const lda = (tA ? m : k) + 1, ldb = (tB ? k : n) + 3, ldc = n + 2;
+    const a = g.fillNormal(new Float32Array(2 + (tA ? k : m) * lda));
+    const b = g.fillNormal(new Float32Array(1 + (tB ? n : k) * ldb));
+    const c = new Float32Array(4 + m * ldc).fill(7);
+    assert.ok(wasmSgemm(tA, tB, m, n, k, a, 2, lda, b, 1, ldb, c, 4, ldc, true));
+    const want = reference(tA, tB, m, n, k, a, 2, lda, b, 1, ldb);
+    const got = new Float32Array(m * n);
+    for (let i = 0; i < m; i++) got.set(c.subarray(4 + i * ldc, 4 + i * ldc + n), i * n);
+    assertClose(got, Array.from(want, (v) => v + 7), { atol: 2e-3, rtol: 1e-4 });
+    for (let i = 0; i < m; i++) {
+      assert.deepEqual([...c.subarray(4 + i * ldc + n, 6 + i * ldc + n)], [7, 7]);
+    }
+    assert.deepEqual([...c.subarray(0, 4)], [7, 7, 7, 7]);
+  }
+});
+
 Deno.test("gemm through native BLAS matches the same reference", () => {
   assert.ok(
     blasInfo().enabled,
@@ -97,9 +128,33 @@ Deno.test("matmul gives the same numbers with BLAS on and off", () => {
   }
 });
 
+Deno.test("matmul gives the same numbers in WebAssembly and in plain TypeScript", () => {
+  const g = new Generator(4);
+  const a = randn([2, 150, 90], { rng: g }), b = randn([90, 70], { rng: g });
+  const withBlas = matmul(a, b);
+  setBlasEnabled(false);
+  try {
+    assert.ok(wasmGemmInfo().enabled);
+    const wasm = matmul(a, b);
+    setWasmGemmEnabled(false);
+    assert.deepEqual(wasmGemmInfo(), {
+      enabled: false,
+      fused: false,
+      reason: "disabled by setWasmGemmEnabled(false)",
+    });
+    const plain = matmul(a, b);
+    assertClose(wasm, withBlas, { atol: 1e-4, rtol: 1e-4 });
+    assertClose(plain, withBlas, { atol: 1e-4, rtol: 1e-4 });
+  } finally {
+    setWasmGemmEnabled(true);
+    setBlasEnabled(true);
+  }
+});
+
 Deno.test("DENDRITE_BLAS=off and a missing FFI permission both fall back to TypeScript", async () => {
-  const code = 'import { blasInfo, matmul, ones } from "@dendrite/tensor"; ' +
-    "const y = matmul(ones([64, 64]), ones([64, 64])); console.log(JSON.stringify(blasInfo()), y.dataSync()[0]);";
+  const code = 'import { blasInfo, matmul, ones, wasmGemmInfo } from "@dendrite/tensor"; ' +
+    "const y = matmul(ones([64, 64]), ones([64, 64])); console.log(JSON.stringify(blasInfo()), y.dataSync()[0], " +
+    "Deno.env.get('DENDRITE_WASM') ? JSON.stringify(wasmGemmInfo()) : '');";
   const root = new URL("../../..", import.meta.url).pathname;
   const file = await Deno.makeTempFile({ dir: root, prefix: ".blas_probe_", suffix: ".ts" });
   await Deno.writeTextFile(file, code);
@@ -117,6 +172,11 @@ Deno.test("DENDRITE_BLAS=off and a missing FFI permission both fall back to Type
   try {
     const off = await run(["-A"], { DENDRITE_BLAS: "off" });
     assert.match(off, /"enabled":false.*"reason":"disabled by DENDRITE_BLAS"\} 64$/);
+    const wasmOff = await run(["-A"], { DENDRITE_BLAS: "off", DENDRITE_WASM: "off" });
+    assert.match(
+      wasmOff,
+      /"reason":"disabled by DENDRITE_BLAS"\} 64 \{"enabled":false,"fused":false,"reason":"disabled by DENDRITE_WASM"\}$/,
+    );
     const bad = await run(["-A"], { DENDRITE_BLAS: "/nonexistent/libblas.so" });
     assert.match(
       bad,

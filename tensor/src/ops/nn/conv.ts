@@ -6,9 +6,11 @@
  * - stride 1, 16+ channels per group, native BLAS: `kh` GEMMs over
  *   row-shifted copies of the input (conv_shifted.ts), and a joint backward
  *   kernel for dx and dw;
- * - stride 1, 3×3 kernel without dilation, no native BLAS (or, with it,
- *   depthwise-like layers): Winograd F(2×2, 3×3) (conv_winograd.ts) for the
- *   output and dx, and for dw with 4+ input channels per group;
+ * - stride 1, 3×3 kernel without dilation: Winograd F(2×2, 3×3)
+ *   (conv_winograd.ts) for the output and dx, and for dw with 4+ input
+ *   channels per group, for depthwise-like layers, and without native BLAS
+ *   for layers with 16+ input and output channels per group (every layer when
+ *   the GEMM is plain TypeScript);
  * - otherwise im2col + GEMM: one GEMM per image and group when that product
  *   is at least 2^15 multiply-adds (the im2col matrix taken by block copies
  *   from the shifted layout when the stride is 1 and the output as wide as
@@ -30,6 +32,7 @@ import {
 } from "../../cpu/backend.ts";
 import { gemm } from "../../cpu/gemm.ts";
 import { blasInfo } from "../../cpu/blas.ts";
+import { wasmGemmInfo } from "../../cpu/wasm_gemm.ts";
 import { run } from "../define.ts";
 import {
   activateInPlace,
@@ -138,9 +141,9 @@ function stride1Geometry(
 
 /**
  * The row-shifted geometry when a convolution runs as shifted GEMMs
- * (conv_shifted.ts), else undefined: stride 1, native BLAS (the TypeScript
- * GEMM packs its operands in TypeScript, so the few thin products cost more
- * than one im2col product there), enough channels per group that each
+ * (conv_shifted.ts), else undefined: stride 1, native BLAS (the other GEMMs
+ * pack their operands in TypeScript, so the few thin products cost more than
+ * one im2col product there, or Winograd's), enough channels per group that each
  * GEMM's inner size is worth a call, a kernel larger than 1×1, padding
  * within the kernel's reach, and a computed grid not much larger than the
  * output.
@@ -163,22 +166,30 @@ function shiftedGeometry(
  * Whether a convolution with `cg` input and `fg` output channels per group
  * runs as Winograd F(2×2, 3×3) (conv_winograd.ts): stride 1, a 3×3 kernel
  * without dilation, and, unless forced:
- * - without native BLAS, always: it was faster than im2col for the output
- *   and dx at every channel count measured (1 to 256 per group, depthwise
- *   included, 1×1 to 28×28 images); the weight gradient has its own rule
- *   (`weightGradCpu`);
- * - with BLAS, only for depthwise-like layers (1 input and at most 2 output
- *   channels per group), whose products are too small for BLAS (64
- *   depthwise channels at 28×28: 59 → 42 ms); elsewhere OpenBLAS's products
- *   are fast enough that the transforms, in TypeScript, cost more than the
- *   multiply-adds they save (1 → 32 channels: 3.5 ms against 7.7).
+ * - for depthwise-like layers (1 input and at most 2 output channels per
+ *   group), whose products are too small for any GEMM (64 depthwise
+ *   channels at 28×28 with BLAS: 59 → 42 ms);
+ * - with native BLAS, no others: OpenBLAS's products are fast enough that
+ *   the transforms, in TypeScript, cost more than the multiply-adds they save
+ *   (1 → 32 channels: 3.5 ms against 7.7);
+ * - with the WebAssembly GEMM, when both channel counts per group are 16 or
+ *   more (dx swaps them): 32 → 64 at 14×14, batch 64, forward 17.3 → 11.8
+ *   ms; thinner layers lose (1 → 32 at 28×28: 2.7 against 4.6 ms; with one
+ *   output channel per group, dx's products are matrix-vector products);
+ * - with plain TypeScript GEMMs, always: it was faster than im2col for the
+ *   output and dx at every channel count measured (1 to 256 per group,
+ *   depthwise included, 1×1 to 28×28 images).
+ * The weight gradient has its own rule (`weightGradCpu`).
  */
 function winogradApplies(a: ConvAttrs, cg: number, fg: number): boolean {
   if (a.sh !== 1 || a.sw !== 1 || a.kh !== 3 || a.kw !== 3 || a.dh !== 1 || a.dw !== 1) {
     return false;
   }
   if (convAlgorithm === "winograd") return true;
-  return convAlgorithm === "auto" && (!blasInfo().enabled || (cg === 1 && fg <= 2));
+  if (convAlgorithm !== "auto") return false;
+  if (cg === 1 && fg <= 2) return true;
+  if (blasInfo().enabled) return false;
+  return Math.min(cg, fg) >= 16 || !wasmGemmInfo().enabled;
 }
 
 /**

@@ -1,7 +1,8 @@
 // The fast CPU convolution algorithms (shifted GEMMs, Winograd) agree with
 // im2col + GEMM on random geometries drawn with a fixed seed: the output and
 // both gradients, from the joint backward kernel and from each kernel alone,
-// with and without native BLAS and at chunk sizes down to one image.
+// with native BLAS, the WebAssembly GEMM and plain TypeScript, and at chunk
+// sizes down to one image.
 import assert from "node:assert/strict";
 import * as T from "@dendrite/tensor";
 import { gradients } from "@dendrite/autograd";
@@ -9,8 +10,9 @@ import { _setConvAlgorithm, type ConvAlgorithm, SHIFTED_BUDGET } from "./conv.ts
 import { ROW_CHUNK } from "./conv_shifted.ts";
 import { WINOGRAD_CHUNK } from "./conv_winograd.ts";
 import { setBlasEnabled } from "../../cpu/blas.ts";
+import { setWasmGemmEnabled } from "../../cpu/wasm_gemm.ts";
 
-/** A drawn convolution: shapes, padding, dilation, groups, bias, BLAS. */
+/** A drawn convolution: shapes, padding, dilation, groups, bias, GEMM. */
 interface Geometry {
   g: number;
   cg: number;
@@ -25,8 +27,10 @@ interface Geometry {
   w: number;
   n: number;
   bias: boolean;
-  blas: boolean;
+  gemm: "blas" | "wasm" | "ts";
 }
+
+const GEMMS = ["blas", "wasm", "ts"] as const;
 
 /** Integers in [0, n) from a 32-bit LCG (its high bits). */
 function lcg(seed: number): (n: number) => number {
@@ -81,7 +85,8 @@ function agreesWithIm2col(
       const c = draw(rnd);
       if (!c) continue;
       trial++;
-      setBlasEnabled(c.blas);
+      setBlasEnabled(c.gemm === "blas");
+      setWasmGemmEnabled(c.gemm === "wasm");
       const want = resultsUnder("im2col", c, trial), got = resultsUnder(algo, c, trial);
       want.forEach((wa, k) => {
         let scale = 1e-6, diff = 0;
@@ -98,6 +103,7 @@ function agreesWithIm2col(
     }
   } finally {
     setBlasEnabled(true);
+    setWasmGemmEnabled(true);
   }
 }
 
@@ -111,11 +117,11 @@ Deno.test("shifted convolutions equal im2col over 300 random geometries (fixed s
       const kh = 1 + rnd(4), kw = 1 + rnd(4), dh = 1 + rnd(2), dw = 1 + rnd(2);
       const ph = rnd(dh * (kh - 1) + 1), pw = rnd(dw * (kw - 1) + 1);
       const h = 1 + rnd(9), w = 1 + rnd(9), n = 1 + rnd(4);
-      const blas = rnd(2) === 0;
+      const gemm = GEMMS[rnd(3)];
       ROW_CHUNK.positions = [1, 7, 50, 4096][rnd(4)];
       SHIFTED_BUDGET.floats = [1, prevBudget][rnd(2)];
       if (h + 2 * ph - dh * (kh - 1) < 1 || w + 2 * pw - dw * (kw - 1) < 1) return undefined;
-      return { g, cg, fg, kh, kw, dh, dw, ph, pw, h, w, n, bias: false, blas };
+      return { g, cg, fg, kh, kw, dh, dw, ph, pw, h, w, n, bias: false, gemm };
     });
   } finally {
     SHIFTED_BUDGET.floats = prevBudget;
@@ -131,10 +137,10 @@ Deno.test("Winograd convolutions equal im2col over 200 random geometries (fixed 
     agreesWithIm2col("winograd", 200, 777, (rnd) => {
       const g = 1 + rnd(3), cg = 1 + rnd(9), fg = 1 + rnd(9);
       const ph = rnd(4), pw = rnd(4), h = 1 + rnd(9), w = 1 + rnd(9), n = 1 + rnd(3);
-      const blas = rnd(2) === 0, bias = rnd(2) === 0;
+      const gemm = GEMMS[rnd(3)], bias = rnd(2) === 0;
       WINOGRAD_CHUNK.tiles = [1, 7, 512][rnd(3)];
       if (h + 2 * ph - 2 < 1 || w + 2 * pw - 2 < 1) return undefined;
-      return { g, cg, fg, kh: 3, kw: 3, dh: 1, dw: 1, ph, pw, h, w, n, bias, blas };
+      return { g, cg, fg, kh: 3, kw: 3, dh: 1, dw: 1, ph, pw, h, w, n, bias, gemm };
     });
   } finally {
     WINOGRAD_CHUNK.tiles = prevTiles;

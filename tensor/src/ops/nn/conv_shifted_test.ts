@@ -7,6 +7,7 @@ import { gradcheck, gradients } from "@dendrite/autograd";
 import { assertClose } from "@dendrite/tensor/testing";
 import { _setConvAlgorithm, type ConvAlgorithm, SHIFTED_BUDGET } from "./conv.ts";
 import { setBlasEnabled } from "../../cpu/blas.ts";
+import { setWasmGemmEnabled } from "../../cpu/wasm_gemm.ts";
 import { ROW_CHUNK } from "./conv_shifted.ts";
 
 interface Case {
@@ -54,9 +55,16 @@ function run(c: Case, algo: ConvAlgorithm): T.Tensor[] {
   }
 }
 
-for (const blas of [true, false]) {
-  Deno.test(`conv2d: shifted GEMMs equal im2col on outputs and gradients (BLAS ${blas ? "on" : "off"})`, () => {
+const MODES: [string, boolean, boolean][] = [
+  ["BLAS", true, true],
+  ["WebAssembly GEMM", false, true],
+  ["plain TypeScript GEMM", false, false],
+];
+
+for (const [label, blas, wasm] of MODES) {
+  Deno.test(`conv2d: shifted GEMMs equal im2col on outputs and gradients (${label})`, () => {
     setBlasEnabled(blas);
+    setWasmGemmEnabled(wasm);
     try {
       for (const c of CASES) {
         const ref = run(c, "im2col"), got = run(c, "shifted");
@@ -68,6 +76,7 @@ for (const blas of [true, false]) {
       }
     } finally {
       setBlasEnabled(true);
+      setWasmGemmEnabled(true);
     }
   });
 }
@@ -89,7 +98,7 @@ Deno.test("conv2d with shifted GEMMs passes gradcheck", () => {
   }
 });
 
-Deno.test("conv2d picks shifted GEMMs for wide stride-1 layers with BLAS; without, Winograd for 3×3 and im2col for other kernels", () => {
+Deno.test("conv2d picks shifted GEMMs for wide stride-1 layers with BLAS; without, Winograd for wide 3×3 layers and im2col for other kernels", () => {
   // Same numbers from "auto" as from the algorithm it should pick, bit for bit.
   const c: Case = { x: [2, 32, 8, 8], w: [16, 32, 3, 3], padding: 1 };
   const same = (a: T.Tensor[], b: T.Tensor[]) =>
@@ -139,8 +148,9 @@ Deno.test("conv2d adds the bias in every algorithm (shifted, im2col per image an
     const x = T.randn(xs, { rng: g }), w = T.randn(ws, { rng: g });
     const f = ws[0], bias = T.randn([f], { rng: g });
     const ref = T.conv2d(x, w, { padding: 1, groups: 2 }).add(bias.reshape([1, f, 1, 1]));
-    for (const blas of [true, false]) {
+    for (const [, blas, wasm] of MODES) {
       setBlasEnabled(blas);
+      setWasmGemmEnabled(wasm);
       try {
         for (const algo of ["shifted", "im2col"] as const) {
           const prev = _setConvAlgorithm(algo);
@@ -153,6 +163,7 @@ Deno.test("conv2d adds the bias in every algorithm (shifted, im2col per image an
         }
       } finally {
         setBlasEnabled(true);
+        setWasmGemmEnabled(true);
       }
     }
   }

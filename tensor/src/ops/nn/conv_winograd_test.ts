@@ -9,6 +9,7 @@ import { assertClose } from "@dendrite/tensor/testing";
 import { _setConvAlgorithm, type ConvAlgorithm } from "./conv.ts";
 import { WINOGRAD_CHUNK, winogradWeights } from "./conv_winograd.ts";
 import { setBlasEnabled } from "../../cpu/blas.ts";
+import { setWasmGemmEnabled, wasmGemmInfo } from "../../cpu/wasm_gemm.ts";
 
 interface Case {
   x: number[];
@@ -96,39 +97,71 @@ Deno.test("Winograd weight transform: G g Gᵀ of a known kernel", () => {
   assert.deepEqual(Array.from(u), want);
 });
 
-Deno.test("without BLAS, 3×3 stride-1 layers run as Winograd, and their dw with 4+ input channels per group", () => {
+/**
+ * Runs each case's convolution with the automatic choice and with each
+ * algorithm forced, and checks which one produced the output, dx and dw:
+ * the algorithms round differently, so equal bits identify the one used.
+ */
+function checkChoice(seed: number, cases: [number[], number[], number, boolean[]][]): void {
+  const g = new T.Generator(seed);
+  for (const [xs, ws, groups, byWinograd] of cases) {
+    const x = T.randn(xs, { rng: g, requiresGrad: true });
+    const w = T.randn(ws, { rng: g, requiresGrad: true });
+    const up = T.randn([xs[0], ws[0], xs[2], xs[3]], { rng: g });
+    const outs = (algo: ConvAlgorithm) => {
+      const prev = _setConvAlgorithm(algo);
+      try {
+        const y = T.conv2d(x, w, { padding: 1, groups });
+        return [y, ...gradients(y, [x, w], { gradOutputs: [up] })].map((t) => t.dataSync());
+      } finally {
+        _setConvAlgorithm(prev);
+      }
+    };
+    const [auto, wino, im2col] = [outs("auto"), outs("winograd"), outs("im2col")];
+    byWinograd.forEach((yes, i) => {
+      const what = `${["y", "dx", "dw"][i]} of ${xs} * ${ws} (groups ${groups})`;
+      assert.deepEqual(
+        auto[i],
+        yes ? wino[i] : im2col[i],
+        `${what} should use ${yes ? "Winograd" : "im2col"}`,
+      );
+      assert.notDeepEqual(auto[i], yes ? im2col[i] : wino[i], what);
+    });
+  }
+}
+
+Deno.test("in plain TypeScript, 3×3 stride-1 layers run as Winograd, and their dw with 4+ input channels per group", () => {
+  setBlasEnabled(false);
+  setWasmGemmEnabled(false);
+  try {
+    checkChoice(2, [
+      // [x, w, groups, [y, dx, dw] by Winograd]
+      [[2, 16, 6, 6], [16, 16, 3, 3], 1, [true, true, true]],
+      [[2, 1, 8, 8], [8, 1, 3, 3], 1, [true, true, false]],
+      [[2, 3, 7, 7], [8, 3, 3, 3], 1, [true, true, false]],
+      [[2, 8, 6, 6], [8, 1, 3, 3], 8, [true, true, false]],
+      [[2, 8, 5, 5], [4, 4, 3, 3], 2, [true, true, true]],
+    ]);
+  } finally {
+    setWasmGemmEnabled(true);
+    setBlasEnabled(true);
+  }
+});
+
+Deno.test("with the WebAssembly GEMM, Winograd takes 16+ channels per group both ways, and depthwise-like layers", () => {
   setBlasEnabled(false);
   try {
-    const g = new T.Generator(2);
-    const cases: [number[], number[], number, boolean][] = [
-      // [x, w, groups, dw by Winograd]
-      [[2, 16, 6, 6], [16, 16, 3, 3], 1, true],
-      [[2, 1, 8, 8], [8, 1, 3, 3], 1, false],
-      [[2, 3, 7, 7], [8, 3, 3, 3], 1, false],
-      [[2, 8, 6, 6], [8, 1, 3, 3], 8, false],
-      [[2, 8, 5, 5], [4, 4, 3, 3], 2, true],
-    ];
-    for (const [xs, ws, groups, dwWinograd] of cases) {
-      const x = T.randn(xs, { rng: g, requiresGrad: true });
-      const w = T.randn(ws, { rng: g, requiresGrad: true });
-      const up = T.randn([xs[0], ws[0], xs[2], xs[3]], { rng: g });
-      const outs = (algo: ConvAlgorithm) => {
-        const prev = _setConvAlgorithm(algo);
-        try {
-          const y = T.conv2d(x, w, { padding: 1, groups });
-          return [y, ...gradients(y, [x, w], { gradOutputs: [up] })].map((t) => t.dataSync());
-        } finally {
-          _setConvAlgorithm(prev);
-        }
-      };
-      const [auto, wino, im2col] = [outs("auto"), outs("winograd"), outs("im2col")];
-      // The algorithms round differently, so equal bits identify the one used.
-      assert.deepEqual(auto[0], wino[0]);
-      assert.notDeepEqual(auto[0], im2col[0]);
-      assert.deepEqual(auto[1], wino[1]);
-      assert.deepEqual(auto[2], dwWinograd ? wino[2] : im2col[2]);
-      assert.notDeepEqual(auto[2], dwWinograd ? im2col[2] : wino[2]);
-    }
+    assert.ok(wasmGemmInfo().enabled);
+    checkChoice(4, [
+      [[2, 16, 6, 6], [16, 16, 3, 3], 1, [true, true, true]],
+      [[2, 16, 6, 6], [32, 16, 3, 3], 1, [true, true, true]],
+      // 1 → 8: forward and dw by im2col; dx (8 → 1) too.
+      [[2, 1, 8, 8], [8, 1, 3, 3], 1, [false, false, false]],
+      [[2, 8, 5, 5], [16, 8, 3, 3], 1, [false, false, false]],
+      [[2, 32, 5, 5], [8, 32, 3, 3], 1, [false, false, false]],
+      // Depthwise: the output and dx by Winograd, dw (1 channel per group) by im2col.
+      [[2, 8, 6, 6], [8, 1, 3, 3], 8, [true, true, false]],
+    ]);
   } finally {
     setBlasEnabled(true);
   }

@@ -1,0 +1,44 @@
+/**
+ * The three ways the CPU backend can multiply matrices, for the `deno bench`
+ * files here: native BLAS (the baseline), the WebAssembly SIMD GEMM (no
+ * BLAS), and plain TypeScript (neither). Not a benchmark itself.
+ *
+ * @module
+ */
+import { blasInfo, setBlasEnabled, setWasmGemmEnabled, wasmGemmInfo } from "@dendrite/tensor";
+
+/** One way to multiply: its tag in bench names and the switches it sets. */
+export interface GemmMode {
+  /** "blas", "wasm" or "ts". */
+  tag: string;
+  /** Native BLAS on. */
+  blas: boolean;
+  /** The WebAssembly GEMM on. */
+  wasm: boolean;
+  /** Whether this runtime has it (benches of a missing mode are ignored). */
+  available: boolean;
+}
+
+/** BLAS, WebAssembly, plain TypeScript. */
+export const GEMM_MODES: readonly GemmMode[] = [
+  { tag: "blas", blas: true, wasm: true, available: blasInfo().enabled },
+  { tag: "wasm", blas: false, wasm: true, available: wasmGemmInfo().enabled },
+  { tag: "ts", blas: false, wasm: false, available: true },
+];
+
+/**
+ * Runs `fn` with `mode`'s switches set, then turns both back on.
+ *
+ * @param mode The mode.
+ * @param fn The timed work.
+ */
+export async function inMode(mode: GemmMode, fn: () => Promise<unknown>): Promise<void> {
+  setBlasEnabled(mode.blas);
+  setWasmGemmEnabled(mode.wasm);
+  try {
+    await fn();
+  } finally {
+    setBlasEnabled(true);
+    setWasmGemmEnabled(true);
+  }
+}
