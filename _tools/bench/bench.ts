@@ -8,7 +8,7 @@
  * each timed alone, median (min/max in the JSON), each step ending with an
  * awaited read-back of a value of its result. Dendrite runs three times: with
  * native BLAS, without it (`setBlasEnabled`) on its WebAssembly SIMD GEMM,
- * and with neither (`setWasmGemmEnabled`), all in TypeScript; PyTorch runs
+ * and with neither (`setWasmEnabled`), all in TypeScript; PyTorch runs
  * ../shared/bench/torch_bench.py on OpenBLAS with 2 threads; TensorFlow.js
  * runs `tfjs_bench.ts` in a child process (npm packages fetched on first use,
  * `--no-lock` so the repo's lock file is untouched).
@@ -212,7 +212,7 @@ type Side = Record<string, Outcome>;
 
 async function dendriteSide(s: Spec): Promise<{ blas: Side; wasm: Side; ts: Side }> {
   const blas: Side = {}, wasm: Side = {}, ts: Side = {};
-  const haveBlas = T.blasInfo().enabled, haveWasm = T.wasmGemmInfo().enabled;
+  const haveBlas = T.blasInfo().enabled, haveWasm = T.wasmInfo().enabled;
   const variants: [Side, string, boolean, boolean, boolean][] = [
     [blas, "blas", true, true, haveBlas && !args["no-blas"]],
     [wasm, "wasm", false, true, haveWasm && !args["no-wasm"]],
@@ -222,12 +222,12 @@ async function dendriteSide(s: Spec): Promise<{ blas: Side; wasm: Side; ts: Side
     for (const [into, tag, useBlas, useWasm, run] of variants) {
       if (!run) continue;
       T.setBlasEnabled(useBlas);
-      T.setWasmGemmEnabled(useWasm);
+      T.setWasmEnabled(useWasm);
       try {
         into[w.id] = await runWorkload(w, () => build(w, s.seed), s);
       } finally {
         T.setBlasEnabled(true);
-        T.setWasmGemmEnabled(true);
+        T.setWasmEnabled(true);
       }
       console.error(`[dendrite ${tag}] ${w.id}: ${JSON.stringify(into[w.id])}`);
     }
@@ -238,8 +238,8 @@ async function dendriteSide(s: Spec): Promise<{ blas: Side; wasm: Side; ts: Side
 // PyTorch and Dendrite back to back, TensorFlow.js (minutes) last.
 const torch = args["no-torch"] ? { results: {} } : await torchSide();
 const info = T.blasInfo();
-const wi = T.wasmGemmInfo();
-const wasmState = wi.enabled ? (wi.fused ? "SIMD with fused multiply-add" : "SIMD") : wi.reason;
+const wi = T.wasmInfo();
+const wasmState = wi.enabled ? (wi.relaxed ? "SIMD with fused multiply-add" : "SIMD") : wi.reason;
 const dendrite = await dendriteSide(spec);
 const tfjs = args["no-tfjs"] ? { results: {} } : await tfjsSide();
 
@@ -316,7 +316,7 @@ if (args.out) {
       {
         spec_version: spec.version,
         date: new Date().toISOString(),
-        dendrite: { deno: Deno.version.deno, blasInfo: info, wasmGemmInfo: wi, ...dendrite },
+        dendrite: { deno: Deno.version.deno, blasInfo: info, wasmInfo: wi, ...dendrite },
         torch,
         tfjs,
       },

@@ -8,6 +8,7 @@
  * @module
  */
 import { cpuData, hasKernel, registerKernel, runKernel, type Tensor } from "@dendrite/tensor";
+import { adamStepWasm } from "./wasm_adam.ts";
 
 /** Attributes of one fused Adam/AdamW step. */
 export interface AdamStepAttrs {
@@ -37,8 +38,10 @@ registerKernel("AdamStep", "cpu", (inputs, a: AdamStepAttrs) => {
   const { stepSize, beta1, beta2, bc2Sqrt, eps, weightDecay, decay, maximize } = a;
   const c1 = 1 - beta1, c2 = 1 - beta2;
   if (!vmax && !maximize && weightDecay === 0) {
-    // The common case without per-element branches, and one division fewer
-    // per element than below (the results agree to float32 rounding).
+    // The common case: in WebAssembly SIMD where the runtime has it, else
+    // without per-element branches and with one division fewer per element
+    // than below (the results agree to float32 rounding).
+    if (adamStepWasm(p, po, g, go, m, mo, v, vo, n, a)) return [];
     const invBc2 = 1 / bc2Sqrt;
     for (let i = 0; i < n; i++) {
       const gi = g[go + i];

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { blasInfo, setBlasEnabled, setWasmGemmEnabled, wasmGemmInfo } from "@dendrite/tensor";
+import { blasInfo, setBlasEnabled, setWasmEnabled, wasmInfo } from "@dendrite/tensor";
 
 /** One way to multiply: its tag in bench names and the switches it sets. */
 export interface GemmMode {
@@ -22,7 +22,7 @@ export interface GemmMode {
 /** BLAS, WebAssembly, plain TypeScript. */
 export const GEMM_MODES: readonly GemmMode[] = [
   { tag: "blas", blas: true, wasm: true, available: blasInfo().enabled },
-  { tag: "wasm", blas: false, wasm: true, available: wasmGemmInfo().enabled },
+  { tag: "wasm", blas: false, wasm: true, available: wasmInfo().enabled },
   { tag: "ts", blas: false, wasm: false, available: true },
 ];
 
@@ -34,11 +34,11 @@ export const GEMM_MODES: readonly GemmMode[] = [
  */
 export async function inMode(mode: GemmMode, fn: () => Promise<unknown>): Promise<void> {
   setBlasEnabled(mode.blas);
-  setWasmGemmEnabled(mode.wasm);
+  setWasmEnabled(mode.wasm);
   try {
     await fn();
   } finally {
     setBlasEnabled(true);
-    setWasmGemmEnabled(true);
+    setWasmEnabled(true);
   }
 }

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { blasInfo, Generator, matmul, randn, setBlasEnabled } from "@dendrite/tensor";
 import { assertClose } from "@dendrite/tensor/testing";
 import { gemm, gemmTs } from "./gemm.ts";
-import { setWasmGemmEnabled, wasmGemmInfo, wasmSgemm } from "./wasm_gemm.ts";
+import { wasmSgemm } from "./wasm_gemm.ts";
+import { setWasmEnabled, wasmInfo } from "./wasm_emit.ts";
 
 /** op(A)·op(B) in float64 from row-major operands with offsets and leading dimensions. */
 function reference(
@@ -76,7 +77,7 @@ Deno.test("gemmTs matches a float64 reference for all transposes, offsets and le
 });
 
 Deno.test("the WebAssembly SIMD GEMM matches the same reference", () => {
-  assert.ok(wasmGemmInfo().enabled, `Deno has WebAssembly SIMD: ${wasmGemmInfo().reason}`);
+  assert.ok(wasmInfo().enabled, `Deno has WebAssembly SIMD: ${wasmInfo().reason}`);
   check((...args: Parameters<typeof gemm>) => {
     assert.ok(wasmSgemm(...args), "wasmSgemm declined");
   }, "WebAssembly");
@@ -134,27 +135,27 @@ Deno.test("matmul gives the same numbers in WebAssembly and in plain TypeScript"
   const withBlas = matmul(a, b);
   setBlasEnabled(false);
   try {
-    assert.ok(wasmGemmInfo().enabled);
+    assert.ok(wasmInfo().enabled);
     const wasm = matmul(a, b);
-    setWasmGemmEnabled(false);
-    assert.deepEqual(wasmGemmInfo(), {
+    setWasmEnabled(false);
+    assert.deepEqual(wasmInfo(), {
       enabled: false,
-      fused: false,
-      reason: "disabled by setWasmGemmEnabled(false)",
+      relaxed: true,
+      reason: "disabled by setWasmEnabled(false)",
     });
     const plain = matmul(a, b);
     assertClose(wasm, withBlas, { atol: 1e-4, rtol: 1e-4 });
     assertClose(plain, withBlas, { atol: 1e-4, rtol: 1e-4 });
   } finally {
-    setWasmGemmEnabled(true);
+    setWasmEnabled(true);
     setBlasEnabled(true);
   }
 });
 
 Deno.test("DENDRITE_BLAS=off and a missing FFI permission both fall back to TypeScript", async () => {
-  const code = 'import { blasInfo, matmul, ones, wasmGemmInfo } from "@dendrite/tensor"; ' +
+  const code = 'import { blasInfo, matmul, ones, wasmInfo } from "@dendrite/tensor"; ' +
     "const y = matmul(ones([64, 64]), ones([64, 64])); console.log(JSON.stringify(blasInfo()), y.dataSync()[0], " +
-    "Deno.env.get('DENDRITE_WASM') ? JSON.stringify(wasmGemmInfo()) : '');";
+    "Deno.env.get('DENDRITE_WASM') ? JSON.stringify(wasmInfo()) : '');";
   const root = new URL("../../..", import.meta.url).pathname;
   const file = await Deno.makeTempFile({ dir: root, prefix: ".blas_probe_", suffix: ".ts" });
   await Deno.writeTextFile(file, code);
@@ -175,7 +176,7 @@ Deno.test("DENDRITE_BLAS=off and a missing FFI permission both fall back to Type
     const wasmOff = await run(["-A"], { DENDRITE_BLAS: "off", DENDRITE_WASM: "off" });
     assert.match(
       wasmOff,
-      /"reason":"disabled by DENDRITE_BLAS"\} 64 \{"enabled":false,"fused":false,"reason":"disabled by DENDRITE_WASM"\}$/,
+      /"reason":"disabled by DENDRITE_BLAS"\} 64 \{"enabled":false,"relaxed":true,"reason":"disabled by DENDRITE_WASM"\}$/,
     );
     const bad = await run(["-A"], { DENDRITE_BLAS: "/nonexistent/libblas.so" });
     assert.match(

@@ -10,12 +10,21 @@
  * module's memory, the module writes a block of C there, and TypeScript
  * copies (or adds) that block into C.
  *
- * It is used when the runtime validates the module, unless
- * `DENDRITE_WASM=off` or {@link setWasmGemmEnabled} turns it off; then the
- * pure TypeScript kernel (`gemm.ts`) runs.
+ * It is used when the runtime has WebAssembly SIMD, unless `DENDRITE_WASM=off`
+ * or `setWasmEnabled(false)` turns the WebAssembly kernels off (see
+ * `wasm_emit.ts`); then the pure TypeScript kernel (`gemm.ts`) runs.
  *
  * @module
  */
+import {
+  instantiateWasm,
+  WASM_OP,
+  WASM_SIMD,
+  WASM_TYPE,
+  WasmCode,
+  wasmInfo,
+  wasmModule,
+} from "./wasm_emit.ts";
 
 /** Rows and columns of the micro-kernel's register tile. */
 const MR = 4, NR = 8;
@@ -23,74 +32,6 @@ const MR = 4, NR = 8;
 const MC = 64, KC = 256, NC = 512;
 /** Rows of C per slab: the module holds a `MS × NC` block of C. */
 const MS = 512;
-
-// ---------------------------------------------------------------------------
-// The emitter: just what the macro-kernel needs.
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  while (true) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && (b & 0x40))) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-function vector(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function name(s: string): number[] {
-  return [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
-}
-
-const I32 = 0x7f, V128 = 0x7b, EMPTY = 0x40;
-const OP = {
-  block: 0x02,
-  loop: 0x03,
-  if: 0x04,
-  else: 0x05,
-  end: 0x0b,
-  br: 0x0c,
-  brIf: 0x0d,
-  localGet: 0x20,
-  localSet: 0x21,
-  i32Const: 0x41,
-  i32LtS: 0x48,
-  i32GeS: 0x4e,
-  i32Add: 0x6a,
-  i32Mul: 0x6c,
-  i32Shl: 0x74,
-  simd: 0xfd,
-} as const;
-const SIMD = {
-  load: 0x00,
-  load32Splat: 0x09,
-  store: 0x0b,
-  const: 0x0c,
-  f32x4Add: 0xe4,
-  f32x4Mul: 0xe6,
-  f32x4RelaxedMadd: 0x105,
-} as const;
 
 /**
  * The module's bytes: it imports `env.mem` and exports
@@ -105,95 +46,68 @@ function emitModule(fused: boolean): Uint8Array<ArrayBuffer> {
   const [mc, nc, kc, aPtr, bPtr, cPtr, ldc, accumulate] = [0, 1, 2, 3, 4, 5, 6, 7];
   const [j, i, ap, bp, aEnd, cp] = [8, 9, 10, 11, 12, 13];
   const acc = 14, bv = acc + MR * NV, av = bv + NV;
-  const code: number[] = [];
-  const e = (...b: number[]) => code.push(...b);
-  const get = (l: number) => e(OP.localGet, ...uleb(l));
-  const set = (l: number) => e(OP.localSet, ...uleb(l));
-  const i32 = (v: number) => e(OP.i32Const, ...sleb(v));
-  const simd = (op: number, ...imm: number[]) => e(OP.simd, ...uleb(op), ...imm);
-  const mem = (align: number, offset: number) => [...uleb(align), ...uleb(offset)];
+  const w = new WasmCode();
+  const { block, loop, end, br, brIf, i32GeS, i32LtS, i32Add, i32Mul, i32Shl } = WASM_OP;
+  const EMPTY = WASM_TYPE.empty;
   const panelStart = (base: number, index: number, out: number) => {
     // out = base + index · kc · 4 (bytes): panel `index / R` of `kc × R` floats.
-    get(base), get(index), get(kc), e(OP.i32Mul), i32(2), e(OP.i32Shl), e(OP.i32Add), set(out);
+    w.get(base).get(index).get(kc).op(i32Mul).i32(2).op(i32Shl).op(i32Add).set(out);
   };
 
-  i32(0), set(j);
-  e(OP.block, EMPTY), e(OP.loop, EMPTY); // for (j = 0; j < nc; j += NR)
-  get(j), get(nc), e(OP.i32GeS), e(OP.brIf, 1);
-  i32(0), set(i);
-  e(OP.block, EMPTY), e(OP.loop, EMPTY); // for (i = 0; i < mc; i += MR)
-  get(i), get(mc), e(OP.i32GeS), e(OP.brIf, 1);
+  w.i32(0).set(j);
+  w.op(block, EMPTY, loop, EMPTY); // for (j = 0; j < nc; j += NR)
+  w.get(j).get(nc).op(i32GeS, brIf, 1);
+  w.i32(0).set(i);
+  w.op(block, EMPTY, loop, EMPTY); // for (i = 0; i < mc; i += MR)
+  w.get(i).get(mc).op(i32GeS, brIf, 1);
   panelStart(aPtr, i, ap);
   panelStart(bPtr, j, bp);
-  get(ap), get(kc), i32(MR * 4), e(OP.i32Mul), e(OP.i32Add), set(aEnd);
-  for (let r = 0; r < MR * NV; r++) simd(SIMD.const, ...new Array(16).fill(0)), set(acc + r);
-  e(OP.loop, EMPTY); // for (p = 0; p < kc; p++)
-  for (let v = 0; v < NV; v++) get(bp), simd(SIMD.load, ...mem(4, v * 16)), set(bv + v);
+  w.get(ap).get(kc).i32(MR * 4).op(i32Mul, i32Add).set(aEnd);
+  for (let r = 0; r < MR * NV; r++) w.simd(WASM_SIMD.const, ...new Array(16).fill(0)).set(acc + r);
+  w.op(loop, EMPTY); // for (p = 0; p < kc; p++)
+  for (let v = 0; v < NV; v++) w.get(bp).simd(WASM_SIMD.load, ...w.mem(4, v * 16)).set(bv + v);
   for (let r = 0; r < MR; r++) {
-    get(ap), simd(SIMD.load32Splat, ...mem(2, r * 4)), set(av);
+    w.get(ap).simd(WASM_SIMD.load32Splat, ...w.mem(2, r * 4)).set(av);
     for (let v = 0; v < NV; v++) {
       const t = acc + r * NV + v;
-      if (fused) get(av), get(bv + v), get(t), simd(SIMD.f32x4RelaxedMadd);
-      else get(t), get(av), get(bv + v), simd(SIMD.f32x4Mul), simd(SIMD.f32x4Add);
-      set(t);
+      if (fused) w.get(av).get(bv + v).get(t).simd(WASM_SIMD.f32x4RelaxedMadd);
+      else w.get(t).get(av).get(bv + v).simd(WASM_SIMD.f32x4Mul).simd(WASM_SIMD.f32x4Add);
+      w.set(t);
     }
   }
-  get(ap), i32(MR * 4), e(OP.i32Add), set(ap);
-  get(bp), i32(NR * 4), e(OP.i32Add), set(bp);
-  get(ap), get(aEnd), e(OP.i32LtS), e(OP.brIf, 0);
-  e(OP.end);
+  w.get(ap).i32(MR * 4).op(i32Add).set(ap);
+  w.get(bp).i32(NR * 4).op(i32Add).set(bp);
+  w.get(ap).get(aEnd).op(i32LtS, brIf, 0);
+  w.op(end);
   // cp = cPtr + i · ldc + j · 4
-  get(cPtr), get(i), get(ldc), e(OP.i32Mul), e(OP.i32Add);
-  get(j), i32(2), e(OP.i32Shl), e(OP.i32Add), set(cp);
+  w.get(cPtr).get(i).get(ldc).op(i32Mul, i32Add);
+  w.get(j).i32(2).op(i32Shl, i32Add).set(cp);
   for (let r = 0; r < MR; r++) {
     for (let v = 0; v < NV; v++) {
       const t = acc + r * NV + v;
-      get(cp);
-      get(accumulate), e(OP.if, V128);
-      get(t), get(cp), simd(SIMD.load, ...mem(4, v * 16)), simd(SIMD.f32x4Add);
-      e(OP.else), get(t);
-      e(OP.end);
-      simd(SIMD.store, ...mem(4, v * 16));
+      w.get(cp);
+      w.get(accumulate).op(WASM_OP.if, WASM_TYPE.v128);
+      w.get(t).get(cp).simd(WASM_SIMD.load, ...w.mem(4, v * 16)).simd(WASM_SIMD.f32x4Add);
+      w.op(WASM_OP.else).get(t);
+      w.op(end);
+      w.simd(WASM_SIMD.store, ...w.mem(4, v * 16));
     }
-    get(cp), get(ldc), e(OP.i32Add), set(cp);
+    w.get(cp).get(ldc).op(i32Add).set(cp);
   }
-  get(i), i32(MR), e(OP.i32Add), set(i);
-  e(OP.br, 0), e(OP.end), e(OP.end);
-  get(j), i32(NR), e(OP.i32Add), set(j);
-  e(OP.br, 0), e(OP.end), e(OP.end);
-  e(OP.end);
-
-  const locals = vector([[...uleb(6), I32], [...uleb(MR * NV + NV + 1), V128]]);
-  const body = [...locals, ...code];
-  return new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, vector([[0x60, ...vector(new Array(8).fill([I32])), 0]])),
-    ...section(2, vector([[...name("env"), ...name("mem"), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vector([[0]])),
-    ...section(7, vector([[...name("kernel"), 0x00, 0]])),
-    ...section(10, vector([[...uleb(body.length), ...body]])),
-  ]);
+  w.get(i).i32(MR).op(i32Add).set(i);
+  w.op(br, 0, end, end);
+  w.get(j).i32(NR).op(i32Add).set(j);
+  w.op(br, 0, end, end);
+  return wasmModule({
+    name: "kernel",
+    params: new Array(8).fill(WASM_TYPE.i32),
+    locals: [[6, WASM_TYPE.i32], [MR * NV + NV + 1, WASM_TYPE.v128]],
+    code: w,
+  });
 }
 
 // ---------------------------------------------------------------------------
-// Loading and switching.
-
-/** Whether the WebAssembly GEMM is used and why. */
-export interface WasmGemmInfo {
-  /** True when GEMM calls that BLAS does not take run in WebAssembly SIMD. */
-  enabled: boolean;
-  /** True when the kernel uses fused multiply-adds (relaxed SIMD). */
-  fused: boolean;
-  /** Why it is off, when it is. */
-  reason?: string;
-}
+// Loading.
 
 type Kernel = (
   mc: number,
@@ -211,95 +125,15 @@ const BYTES = C_PTR + MS * NC * 4;
 
 let kernel: Kernel | null = null;
 let view: Float32Array | null = null;
-let fused = false;
-let reason: string | undefined;
 let tried = false;
-let enabled = true;
 
-function envOff(): boolean {
-  // deno-lint-ignore no-explicit-any
-  const D = (globalThis as any).Deno;
-  try {
-    if (
-      D?.permissions?.querySync?.({ name: "env", variable: "DENDRITE_WASM" }).state !== "granted"
-    ) {
-      return false;
-    }
-    const v = D.env.get("DENDRITE_WASM");
-    return !!v && ["off", "0", "none", "false"].includes(v.toLowerCase());
-  } catch {
-    return false;
-  }
-}
-
-function tryLoad(): void {
+function load(): void {
   tried = true;
-  if (envOff()) {
-    reason = "disabled by DENDRITE_WASM";
-    return;
+  const r = instantiateWasm<Kernel>([emitModule(true), emitModule(false)], BYTES, "kernel");
+  if ("kernel" in r) {
+    kernel = r.kernel.fn;
+    view = r.kernel.f32;
   }
-  if (typeof WebAssembly !== "object") {
-    reason = "no WebAssembly in this runtime";
-    return;
-  }
-  for (const f of [true, false]) {
-    const bytes = emitModule(f);
-    if (!WebAssembly.validate(bytes)) continue;
-    try {
-      const memory = new WebAssembly.Memory({ initial: Math.ceil(BYTES / 65536) });
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
-        env: { mem: memory },
-      });
-      kernel = instance.exports.kernel as Kernel;
-      view = new Float32Array(memory.buffer);
-      fused = f;
-      return;
-    } catch (e) {
-      reason = `could not instantiate the WebAssembly GEMM (${(e as Error).message})`;
-      return;
-    }
-  }
-  reason = "this runtime has no WebAssembly SIMD";
-}
-
-/**
- * Reports whether GEMMs that native BLAS does not take run in WebAssembly
- * SIMD (else in the pure TypeScript kernel).
- *
- * @returns The state, and why it is off when it is.
- * @example
- * ```ts
- * import { wasmGemmInfo } from "@dendrite/tensor";
- * const info = wasmGemmInfo();
- * console.log(info.enabled ? `WebAssembly SIMD GEMM (fused: ${info.fused})` : info.reason);
- * ```
- */
-export function wasmGemmInfo(): WasmGemmInfo {
-  if (!tried) tryLoad();
-  const on = enabled && kernel !== null;
-  return {
-    enabled: on,
-    fused: on && fused,
-    reason: on ? undefined : enabled ? reason : "disabled by setWasmGemmEnabled(false)",
-  };
-}
-
-/**
- * Turns the WebAssembly SIMD GEMM on or off for this process; when off (or
- * unavailable), products that native BLAS does not take run in the pure
- * TypeScript kernel.
- *
- * @param on Use the WebAssembly GEMM where the runtime has SIMD.
- * @example
- * ```ts
- * import { setWasmGemmEnabled, wasmGemmInfo } from "@dendrite/tensor";
- * setWasmGemmEnabled(false);
- * console.assert(!wasmGemmInfo().enabled);
- * setWasmGemmEnabled(true);
- * ```
- */
-export function setWasmGemmEnabled(on: boolean): void {
-  enabled = on;
 }
 
 // ---------------------------------------------------------------------------
@@ -328,8 +162,8 @@ export function wasmSgemm(
   ldc: number,
   accumulate = false,
 ): boolean {
-  if (!enabled) return false;
-  if (!tried) tryLoad();
+  if (!wasmInfo().enabled) return false;
+  if (!tried) load();
   if (!kernel || !view) return false;
   const run = kernel, f = view;
   if (k === 0) {

@@ -32,7 +32,7 @@ import {
 } from "../../cpu/backend.ts";
 import { gemm } from "../../cpu/gemm.ts";
 import { blasInfo } from "../../cpu/blas.ts";
-import { wasmGemmInfo } from "../../cpu/wasm_gemm.ts";
+import { wasmInfo } from "../../cpu/wasm_emit.ts";
 import { run } from "../define.ts";
 import {
   activateInPlace,
@@ -189,7 +189,7 @@ function winogradApplies(a: ConvAttrs, cg: number, fg: number): boolean {
   if (convAlgorithm !== "auto") return false;
   if (cg === 1 && fg <= 2) return true;
   if (blasInfo().enabled) return false;
-  return Math.min(cg, fg) >= 16 || !wasmGemmInfo().enabled;
+  return Math.min(cg, fg) >= 16 || !wasmInfo().enabled;
 }
 
 /**

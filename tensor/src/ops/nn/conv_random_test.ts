@@ -10,7 +10,7 @@ import { _setConvAlgorithm, type ConvAlgorithm, SHIFTED_BUDGET } from "./conv.ts
 import { ROW_CHUNK } from "./conv_shifted.ts";
 import { WINOGRAD_CHUNK } from "./conv_winograd.ts";
 import { setBlasEnabled } from "../../cpu/blas.ts";
-import { setWasmGemmEnabled } from "../../cpu/wasm_gemm.ts";
+import { setWasmEnabled } from "../../cpu/wasm_emit.ts";
 
 /** A drawn convolution: shapes, padding, dilation, groups, bias, GEMM. */
 interface Geometry {
@@ -86,7 +86,7 @@ function agreesWithIm2col(
       if (!c) continue;
       trial++;
       setBlasEnabled(c.gemm === "blas");
-      setWasmGemmEnabled(c.gemm === "wasm");
+      setWasmEnabled(c.gemm === "wasm");
       const want = resultsUnder("im2col", c, trial), got = resultsUnder(algo, c, trial);
       want.forEach((wa, k) => {
         let scale = 1e-6, diff = 0;
@@ -103,7 +103,7 @@ function agreesWithIm2col(
     }
   } finally {
     setBlasEnabled(true);
-    setWasmGemmEnabled(true);
+    setWasmEnabled(true);
   }
 }
 

@@ -7,7 +7,7 @@ import { gradcheck, gradients } from "@dendrite/autograd";
 import { assertClose } from "@dendrite/tensor/testing";
 import { _setConvAlgorithm, type ConvAlgorithm, SHIFTED_BUDGET } from "./conv.ts";
 import { setBlasEnabled } from "../../cpu/blas.ts";
-import { setWasmGemmEnabled } from "../../cpu/wasm_gemm.ts";
+import { setWasmEnabled } from "../../cpu/wasm_emit.ts";
 import { ROW_CHUNK } from "./conv_shifted.ts";
 
 interface Case {
@@ -64,7 +64,7 @@ const MODES: [string, boolean, boolean][] = [
 for (const [label, blas, wasm] of MODES) {
   Deno.test(`conv2d: shifted GEMMs equal im2col on outputs and gradients (${label})`, () => {
     setBlasEnabled(blas);
-    setWasmGemmEnabled(wasm);
+    setWasmEnabled(wasm);
     try {
       for (const c of CASES) {
         const ref = run(c, "im2col"), got = run(c, "shifted");
@@ -76,7 +76,7 @@ for (const [label, blas, wasm] of MODES) {
       }
     } finally {
       setBlasEnabled(true);
-      setWasmGemmEnabled(true);
+      setWasmEnabled(true);
     }
   });
 }
@@ -150,7 +150,7 @@ Deno.test("conv2d adds the bias in every algorithm (shifted, im2col per image an
     const ref = T.conv2d(x, w, { padding: 1, groups: 2 }).add(bias.reshape([1, f, 1, 1]));
     for (const [, blas, wasm] of MODES) {
       setBlasEnabled(blas);
-      setWasmGemmEnabled(wasm);
+      setWasmEnabled(wasm);
       try {
         for (const algo of ["shifted", "im2col"] as const) {
           const prev = _setConvAlgorithm(algo);
@@ -163,7 +163,7 @@ Deno.test("conv2d adds the bias in every algorithm (shifted, im2col per image an
         }
       } finally {
         setBlasEnabled(true);
-        setWasmGemmEnabled(true);
+        setWasmEnabled(true);
       }
     }
   }

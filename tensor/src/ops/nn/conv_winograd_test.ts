@@ -9,7 +9,7 @@ import { assertClose } from "@dendrite/tensor/testing";
 import { _setConvAlgorithm, type ConvAlgorithm } from "./conv.ts";
 import { WINOGRAD_CHUNK, winogradWeights } from "./conv_winograd.ts";
 import { setBlasEnabled } from "../../cpu/blas.ts";
-import { setWasmGemmEnabled, wasmGemmInfo } from "../../cpu/wasm_gemm.ts";
+import { setWasmEnabled, wasmInfo } from "../../cpu/wasm_emit.ts";
 
 interface Case {
   x: number[];
@@ -132,7 +132,7 @@ function checkChoice(seed: number, cases: [number[], number[], number, boolean[]
 
 Deno.test("in plain TypeScript, 3×3 stride-1 layers run as Winograd, and their dw with 4+ input channels per group", () => {
   setBlasEnabled(false);
-  setWasmGemmEnabled(false);
+  setWasmEnabled(false);
   try {
     checkChoice(2, [
       // [x, w, groups, [y, dx, dw] by Winograd]
@@ -143,7 +143,7 @@ Deno.test("in plain TypeScript, 3×3 stride-1 layers run as Winograd, and their 
       [[2, 8, 5, 5], [4, 4, 3, 3], 2, [true, true, true]],
     ]);
   } finally {
-    setWasmGemmEnabled(true);
+    setWasmEnabled(true);
     setBlasEnabled(true);
   }
 });
@@ -151,7 +151,7 @@ Deno.test("in plain TypeScript, 3×3 stride-1 layers run as Winograd, and their 
 Deno.test("with the WebAssembly GEMM, Winograd takes 16+ channels per group both ways, and depthwise-like layers", () => {
   setBlasEnabled(false);
   try {
-    assert.ok(wasmGemmInfo().enabled);
+    assert.ok(wasmInfo().enabled);
     checkChoice(4, [
       [[2, 16, 6, 6], [16, 16, 3, 3], 1, [true, true, true]],
       [[2, 16, 6, 6], [32, 16, 3, 3], 1, [true, true, true]],
