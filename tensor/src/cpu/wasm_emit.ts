@@ -276,7 +276,7 @@ export function instantiateWasm<F>(
       return { reason: `could not instantiate the WebAssembly kernel (${(e as Error).message})` };
     }
   }
-  return { reason: "this runtime has no WebAssembly SIMD" };
+  return { reason: "this runtime rejects the kernel's module (no WebAssembly SIMD?)" };
 }
 
 // ---------------------------------------------------------------------------
