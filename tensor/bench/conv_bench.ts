@@ -12,13 +12,23 @@
  *
  * @module
  */
-import { conv2d, Generator, randn, setGradEnabled } from "@dendrite/tensor";
-import { gradients } from "@dendrite/autograd";
+import { conv2d, Generator, randn } from "@dendrite/tensor";
+import { gradients, noGrad } from "@dendrite/autograd";
 import { _setConvAlgorithm, type ConvAlgorithm } from "../src/ops/nn/conv.ts";
 import { readBack } from "./read_back.ts";
 import { GEMM_MODES, inMode } from "./gemm_modes.ts";
 
 const [BLAS, WASM, TS] = GEMM_MODES;
+
+/** Runs `fn` with the convolution algorithm forced to `algo` (synchronously; see `inMode`). */
+function withAlgorithm<T>(algo: ConvAlgorithm, fn: () => T): T {
+  const prev = _setConvAlgorithm(algo);
+  try {
+    return fn();
+  } finally {
+    _setConvAlgorithm(prev);
+  }
+}
 const rng = new Generator(1234);
 
 for (const [cin, cout, hw] of [[1, 32, 28], [32, 64, 14]]) {
@@ -42,32 +52,25 @@ for (const [cin, cout, hw] of [[1, 32, 28], [32, 64, 14]]) {
       name: `conv2d ${shape} forward [${tag}]`,
       group: `conv2d ${shape} forward`,
       ...common,
-      fn: () =>
-        inMode(mode, async () => {
-          const prevAlgo = _setConvAlgorithm(algo);
-          const prev = setGradEnabled(false);
-          try {
-            await readBack(conv2d(x, w, { padding: 1 }));
-          } finally {
-            setGradEnabled(prev);
-            _setConvAlgorithm(prevAlgo);
-          }
-        }),
+      async fn() {
+        await readBack(
+          inMode(mode, () => withAlgorithm(algo, () => noGrad(() => conv2d(x, w, { padding: 1 })))),
+        );
+      },
     });
     Deno.bench({
       name: `conv2d ${shape} forward+backward [${tag}]`,
       group: `conv2d ${shape} forward+backward`,
       ...common,
-      fn: () =>
-        inMode(mode, async () => {
-          const prevAlgo = _setConvAlgorithm(algo);
-          try {
-            const y = conv2d(xg, wg, { padding: 1 });
-            await readBack(...gradients(y, [xg, wg], { gradOutputs: [dy] }));
-          } finally {
-            _setConvAlgorithm(prevAlgo);
-          }
-        }),
+      async fn() {
+        await readBack(
+          ...inMode(mode, () =>
+            withAlgorithm(algo, () => {
+              const y = conv2d(xg, wg, { padding: 1 });
+              return gradients(y, [xg, wg], { gradOutputs: [dy] });
+            })),
+        );
+      },
     });
   }
 }

@@ -27,16 +27,20 @@ export const GEMM_MODES: readonly GemmMode[] = [
 ];
 
 /**
- * Runs `fn` with `mode`'s switches set, then turns both back on.
+ * Runs `fn` with `mode`'s switches set, then turns both back on. `fn` is
+ * synchronous (the CPU backend computes when an op is called): the caller
+ * awaits the read-back afterwards, so no switch stays set across an `await`,
+ * where another pending benchmark step could see it.
  *
  * @param mode The mode.
- * @param fn The timed work.
+ * @param fn The work.
+ * @returns What `fn` returns.
  */
-export async function inMode(mode: GemmMode, fn: () => Promise<unknown>): Promise<void> {
+export function inMode<T>(mode: GemmMode, fn: () => T): T {
   setBlasEnabled(mode.blas);
   setWasmEnabled(mode.wasm);
   try {
-    await fn();
+    return fn();
   } finally {
     setBlasEnabled(true);
     setWasmEnabled(true);

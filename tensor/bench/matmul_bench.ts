@@ -27,7 +27,9 @@ for (const n of [256, 512, 1024]) {
       baseline: mode.tag === "blas",
       ignore: !mode.available,
       ...(slow ? { n: 10, warmup: 3 } : {}),
-      fn: () => inMode(mode, () => readBack(matmul(a, b))),
+      fn: async () => {
+        await readBack(inMode(mode, () => matmul(a, b)));
+      },
     });
   }
 }
