@@ -191,6 +191,12 @@ export interface WasmFunctionSpec {
   locals: [number, number][];
   /** The body, without the final `end`. */
   code: WasmCode;
+  /**
+   * Import a shared memory (for threads: `WebAssembly.Memory` with
+   * `shared: true`) of at most this many 64 KiB pages; default: an unshared
+   * memory.
+   */
+  sharedMaxPages?: number;
 }
 
 /**
@@ -224,7 +230,17 @@ export function wasmModule(fn: WasmFunctionSpec): Uint8Array<ArrayBuffer> {
     0x00,
     0x00,
     ...section(1, vector([[0x60, ...vector(fn.params.map((t) => [t])), 0]])),
-    ...section(2, vector([[...name("env"), ...name("mem"), 0x02, 0x00, ...uleb(1)]])),
+    ...section(
+      2,
+      vector([[
+        ...name("env"),
+        ...name("mem"),
+        0x02,
+        ...(fn.sharedMaxPages
+          ? [0x03, ...uleb(1), ...uleb(fn.sharedMaxPages)]
+          : [0x00, ...uleb(1)]),
+      ]]),
+    ),
     ...section(3, vector([[0]])),
     ...section(7, vector([[...name(fn.name), 0x00, 0]])),
     ...section(10, vector([[...uleb(body.length), ...body]])),
@@ -237,6 +253,8 @@ export interface WasmKernel<F> {
   fn: F;
   /** A float32 view of the whole memory. */
   f32: Float32Array;
+  /** The memory (shared when asked for), to hand to other threads. */
+  memory: WebAssembly.Memory;
 }
 
 /**
@@ -246,6 +264,8 @@ export interface WasmKernel<F> {
  * @param variants Module bytes, best first.
  * @param bytes Memory size in bytes.
  * @param exportName The function's name.
+ * @param shared Make the memory shared (the modules must declare it so, with
+ *   `sharedMaxPages` at least the memory's pages).
  * @returns The kernel and the index of the variant used, or a reason it is unavailable.
  * @example
  * ```ts
@@ -259,17 +279,25 @@ export function instantiateWasm<F>(
   variants: Uint8Array<ArrayBuffer>[],
   bytes: number,
   exportName: string,
+  shared = false,
 ): { kernel: WasmKernel<F>; variant: number } | { reason: string } {
   if (typeof WebAssembly !== "object") return { reason: "no WebAssembly in this runtime" };
   for (let i = 0; i < variants.length; i++) {
     if (!WebAssembly.validate(variants[i])) continue;
     try {
-      const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+      const pages = Math.max(1, Math.ceil(bytes / 65536));
+      const memory = new WebAssembly.Memory(
+        shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages },
+      );
       const instance = new WebAssembly.Instance(new WebAssembly.Module(variants[i]), {
         env: { mem: memory },
       });
       return {
-        kernel: { fn: instance.exports[exportName] as F, f32: new Float32Array(memory.buffer) },
+        kernel: {
+          fn: instance.exports[exportName] as F,
+          f32: new Float32Array(memory.buffer),
+          memory,
+        },
         variant: i,
       };
     } catch (e) {
