@@ -28,11 +28,14 @@ let packB = new Float64Array(KC * NC);
  */
 const BLAS_MIN_WORK = 4096;
 /**
- * Products smaller than this many multiply-adds, or with fewer than 4 rows
- * or columns, stay in TypeScript: packing and the copy of C cost more than
- * the SIMD products save.
+ * Products smaller than 4096 multiply-adds, or with fewer than 4 rows or
+ * columns, take the TypeScript loop without packing: packing (and, for the
+ * WebAssembly kernel, the copy of C) costs more than the tiled products
+ * save.
  */
-const WASM_MIN_WORK = 4096;
+function small(m: number, n: number, k: number): boolean {
+  return m * n * k < 4096 || m < 4 || n < 4;
+}
 
 /**
  * Computes `C[m×n] = op(A)[m×k] · op(B)[k×n]` into row-major `C` with leading
@@ -80,7 +83,7 @@ export function gemm(
     return;
   }
   if (
-    m >= 4 && n >= 4 && m * n * k >= WASM_MIN_WORK &&
+    !small(m, n, k) &&
     wasmSgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate)
   ) {
     return;
@@ -125,15 +128,15 @@ export function gemmTs(
   ldc: number,
   accumulate = false,
 ): void {
-  const small = m * n * k < 4096 || m < 4 || n < 4;
+  const tiny = small(m, n, k);
   // With a single inner block (k ≤ KC) the micro-kernel stores C instead of
   // adding to it, so C needs no zeroing pass.
-  const store = !accumulate && !small && k <= KC;
+  const store = !accumulate && !tiny && k <= KC;
   if (!accumulate && !store) {
     for (let i = 0; i < m; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + n);
   }
   if (k === 0) return;
-  if (small) {
+  if (tiny) {
     naive(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     return;
   }

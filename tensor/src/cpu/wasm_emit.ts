@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { readEnv } from "../backend.ts";
 
 /** Value types of WebAssembly locals and parameters, and the type of a block without result. */
 export const WASM_TYPE = { i32: 0x7f, f32: 0x7d, v128: 0x7b, empty: 0x40 } as const;
@@ -330,19 +331,9 @@ function probe(code: WasmCode): boolean {
 
 function check(): void {
   checked = true;
-  // deno-lint-ignore no-explicit-any
-  const D = (globalThis as any).Deno;
-  try {
-    if (
-      D?.permissions?.querySync?.({ name: "env", variable: "DENDRITE_WASM" }).state === "granted"
-    ) {
-      const v = D.env.get("DENDRITE_WASM");
-      if (v && ["off", "0", "none", "false"].includes(v.toLowerCase())) {
-        envReason = "disabled by DENDRITE_WASM";
-      }
-    }
-  } catch {
-    // No permission API: the variable cannot be read, so it does not apply.
+  const v = readEnv("DENDRITE_WASM");
+  if (v && ["off", "0", "none", "false"].includes(v.toLowerCase())) {
+    envReason = "disabled by DENDRITE_WASM";
   }
   const zero = new Array(16).fill(0);
   // v128.const 0; f32x4.sqrt; drop — and the same through relaxed_madd.

@@ -28,6 +28,7 @@
  * @module
  */
 import { Worker } from "node:worker_threads";
+import { readEnv } from "../backend.ts";
 import {
   instantiateWasm,
   WASM_OP,
@@ -198,32 +199,14 @@ export const WASM_THREADS = { max: 0, minWork: 1 << 25 };
 
 let kernel: Kernel | null = null;
 let view: Float32Array | null = null;
-let workers = 0;
 const boxes: Int32Array[] = [];
 const jobs: number[] = [];
 let tried = false;
 
 function threadsWanted(): number {
-  // deno-lint-ignore no-explicit-any
-  const D = (globalThis as any).Deno;
-  let n = Math.min(
-    8,
-    Number(
-      (globalThis as { navigator?: { hardwareConcurrency?: number } })
-        .navigator?.hardwareConcurrency,
-    ) || 1,
-  );
-  try {
-    if (
-      D?.permissions?.querySync?.({ name: "env", variable: "DENDRITE_THREADS" }).state === "granted"
-    ) {
-      const v = Number(D.env.get("DENDRITE_THREADS"));
-      if (Number.isInteger(v) && v >= 1) n = v;
-    }
-  } catch {
-    // The variable cannot be read: the default stands.
-  }
-  return n;
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  const v = Number(readEnv("DENDRITE_THREADS"));
+  return Number.isInteger(v) && v >= 1 ? v : Math.min(8, Number(nav?.hardwareConcurrency) || 1);
 }
 
 function load(): void {
@@ -247,28 +230,23 @@ function load(): void {
       w.unref();
       boxes.push(new Int32Array(r.kernel.memory.buffer, 4 * (BOX + BOX_WORDS * i), BOX_WORDS));
       jobs.push(0);
-      workers++;
     } catch {
       break; // no threads here: one is enough
     }
   }
 }
 
-/** The number of workers, from the first, that say they are ready. */
-function readyWorkers(): number {
-  let n = 0;
-  while (n < workers && Atomics.load(boxes[n], READY) === 1) n++;
-  return n;
-}
-
 /**
- * How many GEMM worker threads have started and can take rows now (they
- * start in the background with the first WebAssembly product).
+ * How many GEMM worker threads, from the first, have started and can take
+ * rows now (they start in the background with the first WebAssembly
+ * product).
  *
  * @returns The number of ready workers.
  */
 export function wasmGemmWorkersReady(): number {
-  return readyWorkers();
+  let n = 0;
+  while (n < boxes.length && Atomics.load(boxes[n], READY) === 1) n++;
+  return n;
 }
 
 /**
@@ -350,7 +328,7 @@ export function wasmSgemm(
     return true;
   }
   const helpers = m * n * k >= WASM_THREADS.minWork
-    ? Math.min(readyWorkers(), WASM_THREADS.max - 1)
+    ? Math.min(wasmGemmWorkersReady(), WASM_THREADS.max - 1)
     : 0;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc), ncPad = Math.ceil(nc / NR) * NR;
