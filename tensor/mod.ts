@@ -29,6 +29,7 @@ export type { TensorOps } from "./src/tensor.ts";
 export type { BackwardOptions, MemoryReport, NestedArray } from "./src/tensor.ts";
 export { CpuBackend, cpuBackend, cpuData } from "./src/cpu/backend.ts";
 export { type BlasInfo, blasInfo, setBlasEnabled } from "./src/cpu/blas.ts";
+export { type DnnlInfo, dnnlInfo, setDnnlEnabled } from "./src/cpu/dnnl.ts";
 export { setWasmEnabled, type WasmInfo, wasmInfo } from "./src/cpu/wasm_emit.ts";
 export type { CpuStorage } from "./src/cpu/backend.ts";
 import "./src/cpu/matmul.ts";

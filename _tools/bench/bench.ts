@@ -6,15 +6,20 @@
  * Every column is measured in this run with the protocol of
  * ../shared/bench/README.md (see `protocol.ts`): 3 warm-ups, 10 iterations
  * each timed alone, median (min/max in the JSON), each step ending with an
- * awaited read-back of a value of its result. Dendrite runs three times: with
- * native BLAS, without it (`setBlasEnabled`) on its WebAssembly SIMD GEMM,
- * and with neither (`setWasmEnabled`), all in TypeScript; PyTorch runs
+ * awaited read-back of a value of its result. Dendrite runs up to four times:
+ * with its native libraries (OpenBLAS, and oneDNN for convolutions), with
+ * OpenBLAS only (`setDnnlEnabled(false)`; convolution workloads only, the
+ * others never call oneDNN), without either (`setBlasEnabled`) on its
+ * WebAssembly SIMD GEMM, and with none of them (`setWasmEnabled`), all in
+ * TypeScript; PyTorch runs
  * ../shared/bench/torch_bench.py on OpenBLAS with 2 threads; TensorFlow.js
  * runs `tfjs_bench.ts` in a child process (npm packages fetched on first use,
  * `--no-lock` so the repo's lock file is untouched).
  *
  * Run: `deno run -A _tools/bench/bench.ts [--only=W1,W2,W3] [--no-torch]
- * [--no-tfjs] [--no-blas] [--no-wasm] [--no-ts] [--out=results.json]`
+ * [--no-tfjs] [--no-blas] [--no-dnnl] [--no-wasm] [--no-ts] [--out=results.json]`
+ * (`--no-dnnl` skips the OpenBLAS-only column; `--no-blas` skips both native
+ * columns)
  *
  * @module
  */
@@ -210,35 +215,44 @@ async function tfjsSide(): Promise<{ results: Record<string, Outcome>; info?: un
 
 type Side = Record<string, Outcome>;
 
-async function dendriteSide(s: Spec): Promise<{ blas: Side; wasm: Side; ts: Side }> {
-  const blas: Side = {}, wasm: Side = {}, ts: Side = {};
+type Sides = { blas: Side; blasOnly: Side; wasm: Side; ts: Side };
+
+async function dendriteSide(s: Spec): Promise<Sides> {
+  const blas: Side = {}, blasOnly: Side = {}, wasm: Side = {}, ts: Side = {};
   const haveBlas = T.blasInfo().enabled, haveWasm = T.wasmInfo().enabled;
-  const variants: [Side, string, boolean, boolean, boolean][] = [
-    [blas, "blas", true, true, haveBlas && !args["no-blas"]],
-    [wasm, "wasm", false, true, haveWasm && !args["no-wasm"]],
-    [ts, "ts", false, false, !args["no-ts"]],
+  const haveDnnl = T.dnnlInfo().enabled;
+  // [into, tag, BLAS, oneDNN, WebAssembly, run]
+  const variants: [Side, string, boolean, boolean, boolean, boolean][] = [
+    [blas, "blas", true, true, true, (haveBlas || haveDnnl) && !args["no-blas"]],
+    [blasOnly, "blas-only", true, false, true, haveBlas && haveDnnl && !args["no-blas"]],
+    [wasm, "wasm", false, false, true, haveWasm && !args["no-wasm"]],
+    [ts, "ts", false, false, false, !args["no-ts"]],
   ];
   for (const w of workloads) {
-    for (const [into, tag, useBlas, useWasm, run] of variants) {
+    for (const [into, tag, useBlas, useDnnl, useWasm, run] of variants) {
       if (!run) continue;
+      if (into === blasOnly && (args["no-dnnl"] || !["conv2d", "cnn"].includes(w.kind))) continue;
       T.setBlasEnabled(useBlas);
+      T.setDnnlEnabled(useDnnl);
       T.setWasmEnabled(useWasm);
       try {
         into[w.id] = await runWorkload(w, () => build(w, s.seed), s);
       } finally {
         T.setBlasEnabled(true);
+        T.setDnnlEnabled(true);
         T.setWasmEnabled(true);
       }
       console.error(`[dendrite ${tag}] ${w.id}: ${JSON.stringify(into[w.id])}`);
     }
   }
-  return { blas, wasm, ts };
+  return { blas, blasOnly, wasm, ts };
 }
 
 // PyTorch and Dendrite back to back, TensorFlow.js (minutes) last.
 const torch = args["no-torch"] ? { results: {} } : await torchSide();
 const info = T.blasInfo();
 const wi = T.wasmInfo();
+const di = T.dnnlInfo();
 const wasmState = wi.enabled ? (wi.relaxed ? "SIMD with fused multiply-add" : "SIMD") : wi.reason;
 const dendrite = await dendriteSide(spec);
 const tfjs = args["no-tfjs"] ? { results: {} } : await tfjsSide();
@@ -256,28 +270,33 @@ const gf = (r: Outcome | undefined): string =>
 
 const head = [
   "workload",
-  "Dendrite BLAS ms",
+  "Dendrite OpenBLAS + oneDNN ms",
+  "Dendrite OpenBLAS only ms",
   "Dendrite WASM ms",
   "Dendrite TS ms",
   "PyTorch ms",
   "TF.js CPU ms",
-  "BLAS / PyTorch",
+  "OpenBLAS + oneDNN / PyTorch",
+  "OpenBLAS only / PyTorch",
   "TF.js / Dendrite WASM",
   "TF.js / Dendrite TS",
   "GFLOPS BLAS / WASM / TS / PyTorch / TF.js",
 ];
 const rows = workloads.map((w) => {
-  const b = dendrite.blas[w.id], m = dendrite.wasm[w.id], t = dendrite.ts[w.id];
+  const b = dendrite.blas[w.id], o = dendrite.blasOnly[w.id];
+  const m = dendrite.wasm[w.id], t = dendrite.ts[w.id];
   const p = torch.results[w.id], j = tfjs.results[w.id];
   const isMatmul = w.kind === "matmul";
   return [
     w.id,
     cell(b),
+    cell(o),
     cell(m),
     cell(t),
     cell(p),
     cell(j),
     ratio(ms(b), ms(p)),
+    ratio(ms(o), ms(p)),
     ratio(ms(j), ms(m)),
     ratio(ms(j), ms(t)),
     isMatmul ? [b, m, t, p, j].map(gf).join(" / ") : "",
@@ -287,6 +306,8 @@ const rows = workloads.map((w) => {
 console.log(
   `Dendrite CPU backend (${
     info.enabled ? `BLAS: ${info.library}` : `no BLAS: ${info.reason}`
+  }; convolutions: ${
+    di.enabled ? `oneDNN ${di.version} (${di.library})` : `no oneDNN: ${di.reason}`
   }; WebAssembly GEMM: ${wasmState}), Deno ${Deno.version.deno}; protocol: ${spec.warmup} warm-ups, median of ${spec.iters} runs ` +
     `(budget ${spec.budget_s} s per workload; * = protocol shortened, see the JSON notes)`,
 );
@@ -296,6 +317,7 @@ for (const r of rows) console.log(`| ${r.join(" | ")} |`);
 const notes = workloads.flatMap((w) =>
   ([
     ["Dendrite BLAS", dendrite.blas],
+    ["Dendrite OpenBLAS only", dendrite.blasOnly],
     ["Dendrite WASM", dendrite.wasm],
     ["Dendrite TS", dendrite.ts],
     ["PyTorch", torch.results],
@@ -316,7 +338,13 @@ if (args.out) {
       {
         spec_version: spec.version,
         date: new Date().toISOString(),
-        dendrite: { deno: Deno.version.deno, blasInfo: info, wasmInfo: wi, ...dendrite },
+        dendrite: {
+          deno: Deno.version.deno,
+          blasInfo: info,
+          dnnlInfo: di,
+          wasmInfo: wi,
+          ...dendrite,
+        },
         torch,
         tfjs,
       },

@@ -9,6 +9,7 @@ import { assertClose } from "@dendrite/tensor/testing";
 import { _setConvAlgorithm, type ConvAlgorithm } from "./conv.ts";
 import { WINOGRAD_CHUNK, winogradWeights } from "./conv_winograd.ts";
 import { setBlasEnabled } from "../../cpu/blas.ts";
+import { setDnnlEnabled } from "../../cpu/dnnl.ts";
 import { setWasmEnabled, wasmInfo } from "../../cpu/wasm_emit.ts";
 
 interface Case {
@@ -130,7 +131,10 @@ function checkChoice(seed: number, cases: [number[], number[], number, boolean[]
   }
 }
 
+// The choice tests below are about Dendrite's own kernels: with oneDNN
+// loaded, "auto" gives every convolution to it (dnnl_test.ts).
 Deno.test("in plain TypeScript, 3×3 stride-1 layers run as Winograd, and their dw with 4+ input channels per group", () => {
+  setDnnlEnabled(false);
   setBlasEnabled(false);
   setWasmEnabled(false);
   try {
@@ -145,10 +149,12 @@ Deno.test("in plain TypeScript, 3×3 stride-1 layers run as Winograd, and their 
   } finally {
     setWasmEnabled(true);
     setBlasEnabled(true);
+    setDnnlEnabled(true);
   }
 });
 
 Deno.test("with the WebAssembly GEMM, Winograd takes 16+ channels per group both ways, and depthwise-like layers", () => {
+  setDnnlEnabled(false);
   setBlasEnabled(false);
   try {
     assert.ok(wasmInfo().enabled);
@@ -164,10 +170,20 @@ Deno.test("with the WebAssembly GEMM, Winograd takes 16+ channels per group both
     ]);
   } finally {
     setBlasEnabled(true);
+    setDnnlEnabled(true);
   }
 });
 
-Deno.test("with BLAS, only depthwise-like 3×3 layers run as Winograd", () => {
+Deno.test("with BLAS (no oneDNN), only depthwise-like 3×3 layers run as Winograd", () => {
+  setDnnlEnabled(false);
+  try {
+    withBlasOnly();
+  } finally {
+    setDnnlEnabled(true);
+  }
+});
+
+function withBlasOnly(): void {
   const g = new T.Generator(3);
   const cases: [number[], number[], number, boolean][] = [
     [[2, 8, 6, 6], [8, 1, 3, 3], 8, true],
@@ -190,7 +206,7 @@ Deno.test("with BLAS, only depthwise-like 3×3 layers run as Winograd", () => {
     if (winograd) assert.deepEqual(auto, wino);
     else assert.notDeepEqual(auto, wino, `${xs} ${ws} ${groups}`);
   }
-});
+}
 
 Deno.test("Winograd leaves NaN and infinities where im2col puts them (non-finite operands take im2col)", () => {
   setBlasEnabled(false);
