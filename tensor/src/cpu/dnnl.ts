@@ -14,8 +14,9 @@
  * channel blocks of 16 with AVX-512); the NCHW arrays are reordered into and
  * out of them by reorder primitives, as PyTorch's `mkldnn_convolution` does.
  * Data pointers are set on every call, right before the primitives run, on
- * an in-order CPU stream, so nothing native holds a pointer into a
- * JavaScript array after the call returns.
+ * an in-order CPU stream, so nothing native uses a pointer into a JavaScript
+ * array after the call returns; the reordered copies live in arenas shared by
+ * all primitives (see `arena`).
  *
  * @module
  */
@@ -243,6 +244,8 @@ interface Arg {
   reorder: Ptr;
   reorderPd: Ptr;
   reorderArgs: BigUint64Array | null;
+  /** Bytes of the primitive's layout, when it differs (bound to an arena at each call). */
+  innerBytes: number;
   /** Floats the JavaScript array must hold. */
   size: number;
   /** Whether the array is written (reordered out after the primitive runs). */
@@ -284,11 +287,10 @@ function md(dims: number[], tag: number): Uint8Array {
 /** A pointer to a memory descriptor: ours (a byte array) or one oneDNN returned. */
 const mdPtr = (m: Uint8Array | Ptr): Ptr => m instanceof Uint8Array ? D.UnsafePointer.of(m) : m;
 
-function memory(desc: Uint8Array | Ptr, allocate: boolean): Ptr {
+/** A memory object without data (its handle is set before each use). */
+function memory(desc: Uint8Array | Ptr): Ptr {
   const s = slot();
-  // DNNL_MEMORY_ALLOCATE is (void *)-1; a null handle means "set later".
-  const h = allocate ? D.UnsafePointer.create(0xffffffffffffffffn) : null;
-  check(lib!.symbols.dnnl_memory_create(s, mdPtr(desc), engine, h), "dnnl_memory_create");
+  check(lib!.symbols.dnnl_memory_create(s, mdPtr(desc), engine, null), "dnnl_memory_create");
   return handle(s);
 }
 
@@ -316,7 +318,7 @@ function execArgs(pairs: [number, Ptr][]): BigUint64Array {
  */
 function arg(user: Uint8Array, want: Ptr, into: boolean, size: number): Arg {
   const S = lib!.symbols;
-  const u = memory(user, false);
+  const u = memory(user);
   if (S.dnnl_memory_desc_equal(mdPtr(user), want)) {
     return {
       user: u,
@@ -324,11 +326,13 @@ function arg(user: Uint8Array, want: Ptr, into: boolean, size: number): Arg {
       reorder: null,
       reorderPd: null,
       reorderArgs: null,
+      innerBytes: 0,
       size,
       out: !into,
     };
   }
-  const inner = memory(want, true);
+  const inner = memory(want);
+  const innerBytes = Number(S.dnnl_memory_desc_get_size(want));
   const s = slot();
   const [from, to] = into ? [mdPtr(user), want] : [want, mdPtr(user)];
   check(
@@ -340,7 +344,7 @@ function arg(user: Uint8Array, want: Ptr, into: boolean, size: number): Arg {
   const reorderArgs = into
     ? execArgs([[ARG_SRC, u], [ARG_DST, inner]])
     : execArgs([[ARG_SRC, inner], [ARG_DST, u]]);
-  return { user: u, inner, reorder, reorderPd, reorderArgs, size, out: !into };
+  return { user: u, inner, reorder, reorderPd, reorderArgs, innerBytes, size, out: !into };
 }
 
 function destroy(e: Entry): void {
@@ -359,6 +363,7 @@ function destroy(e: Entry): void {
 
 /** Frees every cached primitive (tests; the cache is otherwise bounded by {@link DNNL_CACHE}). */
 export function clearDnnlCache(): void {
+  arenas.length = 0;
   if (!lib) return;
   for (const e of cache.values()) destroy(e);
   cache.clear();
@@ -482,13 +487,14 @@ function build(g: DnnlConvGeometry, kind: Kind): Entry {
       ];
       exec = [[ARG_SRC, args[0].inner], [ARG_WEIGHTS, args[1].inner], [ARG_DST, args[2].inner]];
       if (kind === "forward+bias") {
-        const b = memory(md([g.f], TAG_X), false);
+        const b = memory(md([g.f], TAG_X));
         args.push({
           user: b,
           inner: b,
           reorder: null,
           reorderPd: null,
           reorderArgs: null,
+          innerBytes: 0,
           size: g.f,
           out: false,
         });
@@ -557,6 +563,26 @@ function entry(g: DnnlConvGeometry, kind: Kind): Entry | undefined {
 /** Geometries oneDNN declined, with its reason (they run on Dendrite's kernels). */
 const rejected = new Map<string, string>();
 
+/**
+ * The reordered copies of the operands live in one arena per argument
+ * position (input, weights, output), shared by every cached primitive and
+ * grown to the largest size used: primitives of large layers (64 channels at
+ * 224×224, say, 800 MB per batch of 64) would otherwise each hold copies of
+ * their activations for as long as they stay in the cache.
+ */
+const arenas: { buffer: Uint8Array; view: Uint8Array }[] = [];
+
+/** `bytes` of arena `i`, 64-byte aligned (oneDNN's preferred alignment). */
+function arena(i: number, bytes: number): Uint8Array {
+  const a = arenas[i];
+  if (a && a.view.length >= bytes) return a.view.subarray(0, bytes);
+  const buffer = new Uint8Array(bytes + 64);
+  const at = Number(pointerValue(D.UnsafePointer.of(buffer)) % 64n);
+  const view = buffer.subarray((64 - at) % 64, (64 - at) % 64 + bytes);
+  arenas[i] = { buffer, view };
+  return view;
+}
+
 /** Sets the data pointers of an entry's arrays, runs it (with reorders) and waits. */
 function run(e: Entry, arrays: Float32Array[]): void {
   const S = lib!.symbols;
@@ -568,6 +594,12 @@ function run(e: Entry, arrays: Float32Array[]): void {
       );
     }
     check(S.dnnl_memory_set_data_handle(a.user, x), "dnnl_memory_set_data_handle");
+    if (a.reorder) {
+      check(
+        S.dnnl_memory_set_data_handle(a.inner, arena(i, a.innerBytes)),
+        "dnnl_memory_set_data_handle",
+      );
+    }
   }
   // Inputs are reordered in, the primitive runs, the output is reordered out.
   for (const a of e.args) {
