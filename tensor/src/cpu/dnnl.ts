@@ -361,9 +361,14 @@ function destroy(e: Entry): void {
   for (const pd of e.pds) S.dnnl_primitive_desc_destroy(pd);
 }
 
-/** Frees every cached primitive (tests; the cache is otherwise bounded by {@link DNNL_CACHE}). */
+/**
+ * Frees every cached primitive and the arenas, and forgets which geometries
+ * oneDNN declined (tests; the cache is otherwise bounded by
+ * {@link DNNL_CACHE}).
+ */
 export function clearDnnlCache(): void {
   arenas.length = 0;
+  rejected.clear();
   if (!lib) return;
   for (const e of cache.values()) destroy(e);
   cache.clear();
@@ -459,6 +464,21 @@ function primitiveDesc(desc: Uint8Array, hint: Ptr): Ptr {
   return handle(s);
 }
 
+/**
+ * Implementations left to Dendrite's own kernels: oneDNN's reference loops
+ * (`ref:any`, what it falls back to on CPUs or geometries without a tuned
+ * kernel) are plain C++ loops, slower than the GEMM-based kernels here.
+ * Exported so tests can decline others.
+ */
+export const DNNL_DECLINE = { implementations: /^ref:/ };
+
+/** The implementation name of a primitive descriptor ("jit:avx512_core", ...). */
+function implementationOf(pd: Ptr): string {
+  const s = slot();
+  check(lib!.symbols.dnnl_primitive_desc_query(pd, Q_IMPL, 0, s), "dnnl_primitive_desc_query");
+  return new D.UnsafePointerView(handle(s)).getCString();
+}
+
 /** Builds the primitive of one kind for a geometry, with its arguments. */
 function build(g: DnnlConvGeometry, kind: Kind): Entry {
   const S = lib!.symbols;
@@ -476,6 +496,10 @@ function build(g: DnnlConvGeometry, kind: Kind): Entry {
     if (kind === "data" || kind === "weights") {
       pd = primitiveDesc(convDesc(g, kind).desc, fwd);
       pds.push(pd);
+    }
+    const impl = implementationOf(pd);
+    if (DNNL_DECLINE.implementations.test(impl)) {
+      throw new Error(`oneDNN offers only ${impl} for this convolution`);
     }
     const q = (what: number): Ptr => S.dnnl_primitive_desc_query_md(pd, what, 0);
     let args: Arg[], exec: [number, Ptr][];
@@ -703,11 +727,5 @@ export function dnnlImplementation(
 ): string | undefined {
   if (!usable(g)) return undefined;
   const e = entry(g, kind);
-  if (!e) return undefined;
-  const s = slot();
-  check(
-    lib!.symbols.dnnl_primitive_desc_query(e.pds[e.pds.length - 1], Q_IMPL, 0, s),
-    "dnnl_primitive_desc_query",
-  );
-  return new D.UnsafePointerView(handle(s)).getCString();
+  return e ? implementationOf(e.pds[e.pds.length - 1]) : undefined;
 }

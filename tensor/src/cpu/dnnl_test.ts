@@ -5,6 +5,7 @@ import { assertClose } from "@dendrite/tensor/testing";
 import {
   clearDnnlCache,
   DNNL_CACHE,
+  DNNL_DECLINE,
   dnnlCacheSize,
   dnnlConvForward,
   dnnlImplementation,
@@ -168,6 +169,24 @@ Deno.test("setDnnlEnabled(false) runs Dendrite's own kernels, with the same numb
     on.forEach((v, i) => assertClose(v, off[i], { atol: 1e-4, rtol: 1e-4 }));
   } finally {
     setDnnlEnabled(true);
+  }
+});
+
+Deno.test("a geometry oneDNN only offers a declined implementation for runs on Dendrite's kernels", () => {
+  // Here every geometry gets a tuned kernel; declining "jit" ones stands in
+  // for a CPU where oneDNN would offer only its reference loops.
+  const keep = DNNL_DECLINE.implementations;
+  DNNL_DECLINE.implementations = /jit/;
+  clearDnnlCache();
+  try {
+    const c: Case = { x: [2, 8, 6, 6], w: [4, 8, 3, 3], padding: [1, 1], bias: true };
+    const got = run(c, "dnnl", 4);
+    assert.equal(dnnlCacheSize(), 0, "no primitive kept");
+    const want = run(c, "im2col", 4);
+    got.forEach((v, i) => assertClose(v, want[i], { atol: 1e-4, rtol: 1e-4 }));
+  } finally {
+    DNNL_DECLINE.implementations = keep;
+    clearDnnlCache();
   }
 });
 

@@ -18,6 +18,8 @@ import type {
 } from "../backend.ts";
 import { getBackend, registerBackend, setBackend } from "../backend.ts";
 import { blasInfo } from "../cpu/blas.ts";
+import { dnnlInfo } from "../cpu/dnnl.ts";
+import { wasmInfo } from "../cpu/wasm_emit.ts";
 import type { DType, TypedArray } from "../dtype.ts";
 import { BackendError } from "../errors.ts";
 import { sizeOf } from "../shape.ts";
@@ -734,7 +736,8 @@ export async function initBackend(): Promise<string> {
 
 /**
  * Describes the current backend: its name, and for WebGPU the adapter; for
- * the CPU whether native BLAS is used.
+ * the CPU which GEMM (native BLAS, WebAssembly or TypeScript) and which
+ * convolutions (oneDNN or Dendrite's own kernels) run.
  *
  * @returns A printable description.
  * @example
@@ -751,6 +754,13 @@ export function backendInfo(): string {
       [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(" / ")
     }${i.isFallbackAdapter ? " (software)" : ""}`;
   }
-  const blas = blasInfo();
-  return `cpu: ${blas.enabled ? `BLAS ${blas.library}` : `TypeScript kernels (${blas.reason})`}`;
+  const blas = blasInfo(), dnnl = dnnlInfo(), wasm = wasmInfo();
+  const gemm = blas.enabled
+    ? `BLAS ${blas.library}`
+    : wasm.enabled
+    ? `WebAssembly GEMM (no BLAS: ${blas.reason})`
+    : `TypeScript kernels (${blas.reason})`;
+  return `cpu: ${gemm}; convolutions: ${
+    dnnl.enabled ? `oneDNN ${dnnl.version}` : `Dendrite's kernels (no oneDNN: ${dnnl.reason})`
+  }`;
 }
