@@ -2,7 +2,8 @@
  * `deno bench` for the CPU conv2d (W2 of ../shared/bench/spec.json): batch 64,
  * 3x3 kernels, padding 1, no bias, 1 -> 32 channels at 28x28 and 32 -> 64 at
  * 14x14; forward (no gradient recorded) and forward+backward (dx and dw for a
- * fixed random dy); each with native BLAS (baseline), with the WebAssembly
+ * fixed random dy); each with the native libraries (baseline: oneDNN, when it
+ * is loaded, else OpenBLAS), with OpenBLAS without oneDNN, with the WebAssembly
  * SIMD GEMM (im2col for 1 → 32, Winograd for 32 → 64), with the plain
  * TypeScript kernels (Winograd for both), and with each of these two made to
  * use im2col + GEMM or Winograd instead, which shows what the choice saves.
@@ -16,7 +17,7 @@ import { conv2d, Generator, randn } from "@dendrite/tensor";
 import { gradients, noGrad } from "@dendrite/autograd";
 import { _setConvAlgorithm, type ConvAlgorithm } from "../src/ops/nn/conv.ts";
 import { readBack } from "./read_back.ts";
-import { GEMM_MODES, inMode } from "./gemm_modes.ts";
+import { BLAS_ONLY, GEMM_MODES, inMode } from "./gemm_modes.ts";
 
 const [BLAS, WASM, TS] = GEMM_MODES;
 
@@ -38,7 +39,8 @@ for (const [cin, cout, hw] of [[1, 32, 28], [32, 64, 14]]) {
   const dy = randn([64, cout, hw, hw], { rng });
   const shape = `64x${cin}x${hw}x${hw} -> ${cout}`;
   const variants: [string, (typeof GEMM_MODES)[number], ConvAlgorithm][] = [
-    ["blas", BLAS, "auto"],
+    ["native", BLAS, "auto"],
+    ["blas only", BLAS_ONLY, "auto"],
     ["wasm", WASM, "auto"],
     ["wasm, im2col", WASM, "im2col"],
     ["wasm, winograd", WASM, "winograd"],
@@ -46,8 +48,12 @@ for (const [cin, cout, hw] of [[1, 32, 28], [32, 64, 14]]) {
     ["ts, im2col", TS, "im2col"],
   ];
   for (const [tag, mode, algo] of variants) {
-    const blas = mode === BLAS;
-    const common = { baseline: blas, ignore: !mode.available, ...(blas ? {} : { n: 20 }) };
+    const native = mode === BLAS || mode === BLAS_ONLY;
+    const common = {
+      baseline: mode === BLAS,
+      ignore: !mode.available,
+      ...(native ? {} : { n: 20 }),
+    };
     Deno.bench({
       name: `conv2d ${shape} forward [${tag}]`,
       group: `conv2d ${shape} forward`,
