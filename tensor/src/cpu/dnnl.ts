@@ -265,7 +265,10 @@ type Kind = "forward" | "forward+bias" | "data" | "weights";
 
 /** Primitives per geometry and kind, least recently used first. */
 const cache = new Map<string, Entry>();
-/** Entries kept (each holds reordered copies of its operands). */
+/**
+ * Geometries and kinds kept (primitives and their memory objects; the
+ * reordered data live in shared arenas).
+ */
 export const DNNL_CACHE = { entries: 32 };
 
 const dims12 = (a: number[]): BigInt64Array => {
@@ -347,18 +350,20 @@ function arg(user: Uint8Array, want: Ptr, into: boolean, size: number): Arg {
   return { user: u, inner, reorder, reorderPd, reorderArgs, innerBytes, size, out: !into };
 }
 
-function destroy(e: Entry): void {
+function destroyArg(a: Arg): void {
   const S = lib!.symbols;
-  for (const a of e.args) {
-    if (a.reorder) {
-      S.dnnl_primitive_destroy(a.reorder);
-      S.dnnl_primitive_desc_destroy(a.reorderPd);
-      S.dnnl_memory_destroy(a.inner);
-    }
-    S.dnnl_memory_destroy(a.user);
+  if (a.reorder) {
+    S.dnnl_primitive_destroy(a.reorder);
+    S.dnnl_primitive_desc_destroy(a.reorderPd);
+    S.dnnl_memory_destroy(a.inner);
   }
-  S.dnnl_primitive_destroy(e.prim);
-  for (const pd of e.pds) S.dnnl_primitive_desc_destroy(pd);
+  S.dnnl_memory_destroy(a.user);
+}
+
+function destroy(e: Entry): void {
+  for (const a of e.args) destroyArg(a);
+  lib!.symbols.dnnl_primitive_destroy(e.prim);
+  for (const pd of e.pds) lib!.symbols.dnnl_primitive_desc_destroy(pd);
 }
 
 /**
@@ -489,6 +494,13 @@ function build(g: DnnlConvGeometry, kind: Kind): Entry {
   const xs = g.n * g.c * g.h * g.w, ys = g.n * g.f * g.oh * g.ow;
   const wsz = g.f * (g.c / g.groups) * g.kh * g.kw;
   const pds: Ptr[] = [];
+  // What was made so far, freed again if a later step fails.
+  const made: Arg[] = [];
+  const mk = (user: Uint8Array, want: Ptr, into: boolean, size: number): Arg => {
+    const a = arg(user, want, into, size);
+    made.push(a);
+    return a;
+  };
   try {
     const fwd = primitiveDesc(convDesc(g, kind === "forward+bias" ? kind : "forward").desc, null);
     pds.push(fwd);
@@ -505,9 +517,9 @@ function build(g: DnnlConvGeometry, kind: Kind): Entry {
     let args: Arg[], exec: [number, Ptr][];
     if (kind === "forward" || kind === "forward+bias") {
       args = [
-        arg(xUser, q(Q_SRC), true, xs),
-        arg(wUser, q(Q_WEIGHTS), true, wsz),
-        arg(yUser, q(Q_DST), false, ys),
+        mk(xUser, q(Q_SRC), true, xs),
+        mk(wUser, q(Q_WEIGHTS), true, wsz),
+        mk(yUser, q(Q_DST), false, ys),
       ];
       exec = [[ARG_SRC, args[0].inner], [ARG_WEIGHTS, args[1].inner], [ARG_DST, args[2].inner]];
       if (kind === "forward+bias") {
@@ -522,13 +534,14 @@ function build(g: DnnlConvGeometry, kind: Kind): Entry {
           size: g.f,
           out: false,
         });
+        made.push(args[3]);
         exec.push([ARG_BIAS, b]);
       }
     } else if (kind === "data") {
       args = [
-        arg(yUser, q(Q_DIFF_DST), true, ys),
-        arg(wUser, q(Q_WEIGHTS), true, wsz),
-        arg(xUser, q(Q_DIFF_SRC), false, xs),
+        mk(yUser, q(Q_DIFF_DST), true, ys),
+        mk(wUser, q(Q_WEIGHTS), true, wsz),
+        mk(xUser, q(Q_DIFF_SRC), false, xs),
       ];
       exec = [
         [ARG_DIFF_DST, args[0].inner],
@@ -537,9 +550,9 @@ function build(g: DnnlConvGeometry, kind: Kind): Entry {
       ];
     } else {
       args = [
-        arg(xUser, q(Q_SRC), true, xs),
-        arg(yUser, q(Q_DIFF_DST), true, ys),
-        arg(wUser, q(Q_DIFF_WEIGHTS), false, wsz),
+        mk(xUser, q(Q_SRC), true, xs),
+        mk(yUser, q(Q_DIFF_DST), true, ys),
+        mk(wUser, q(Q_DIFF_WEIGHTS), false, wsz),
       ];
       exec = [
         [ARG_SRC, args[0].inner],
@@ -550,6 +563,7 @@ function build(g: DnnlConvGeometry, kind: Kind): Entry {
     const prim = primitive(pd);
     return { pds, prim, args, exec: execArgs(exec) };
   } catch (e) {
+    for (const a of made) destroyArg(a);
     for (const pd of pds) S.dnnl_primitive_desc_destroy(pd);
     throw e;
   }
