@@ -3,10 +3,13 @@
  * Large products go to a native BLAS when one is loaded (`blas.ts`), the
  * others (and all of them without BLAS) to a WebAssembly SIMD kernel
  * (`wasm_gemm.ts`) where the runtime has SIMD; the pure TypeScript path
- * packs cache-sized panels and runs a 4×4 register-tiled micro-kernel.
+ * packs cache-sized panels and runs a 4×4 register-tiled micro-kernel,
+ * sharing the rows of large products with worker threads (`TS_THREADS`).
  *
  * @module
  */
+import { Worker } from "node:worker_threads";
+import { readEnv } from "../backend.ts";
 import { blasSgemm } from "./blas.ts";
 import { wasmSgemm } from "./wasm_gemm.ts";
 
@@ -140,6 +143,11 @@ export function gemmTs(
     naive(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     return;
   }
+  const helpers = tsHelpers(m, n, k);
+  if (helpers > 0) {
+    threaded(helpers, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, store);
+    return;
+  }
   const needA = MC * Math.min(KC, k),
     needB = Math.min(KC, k) * (Math.ceil(Math.min(NC, n) / 4) * 4);
   if (packA.length < needA) packA = new Float64Array(needA);
@@ -148,18 +156,226 @@ export function gemmTs(
     const nc = Math.min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = Math.min(KC, k - pc);
-      packPanelB(transB, b, bOff, ldb, pc, jc, kc, nc);
+      packPanelB(packB, transB, b, bOff, ldb, pc, jc, kc, nc);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = Math.min(MC, m - ic);
-        packPanelA(transA, a, aOff, lda, ic, pc, mc, kc);
-        macroKernel(mc, nc, kc, c, cOff + ic * ldc + jc, ldc, store);
+        packPanelA(packA, transA, a, aOff, lda, ic, pc, mc, kc);
+        macroKernel(packA, 0, packB, mc, nc, kc, c, cOff + ic * ldc + jc, ldc, store);
       }
     }
   }
 }
 
+// ---------------------------------------------------------------------------
+// Worker threads for the TypeScript GEMM.
+
+/** Rows of A packed at once, whose 4-row panels are split between threads. */
+const MS = 480;
+/**
+ * Threads for the TypeScript GEMM (which runs large products only when the
+ * WebAssembly one is off or missing): `max` caps the total, this thread
+ * included, set when the pool starts from `DENDRITE_THREADS` (default:
+ * `navigator.hardwareConcurrency`, at most 8); products under `minWork`
+ * multiply-adds, or with fewer than 8 rows, stay on this thread. Tests
+ * change both. On 2 cores: 256³ 6.8 → 4.9 ms, 512³ 55 → 35, 1024³ 420 →
+ * 250; products with an inner size of 32 (Winograd's, 64×490×32) gained
+ * nothing, even with the threads spinning before they sleep, so 2^20 keeps
+ * most of those on one thread.
+ */
+export const TS_THREADS = { max: 0, minWork: 1 << 20 };
+
+/**
+ * The shared memory: Int32 control words, then (as float64) the packed A of
+ * a slab of MS rows, the packed B panel and the workers' slab of C.
+ */
+const CTL_WORDS = 64, A_BYTE = CTL_WORDS * 4;
+const B_BYTE = A_BYTE + MS * KC * 8, C_BYTE = B_BYTE + KC * NC * 8;
+const SHARED_BYTES = C_BYTE + MS * NC * 8;
+/**
+ * Control words: from word 8, eight per worker (a mailbox): the number of
+ * the job posted to it, of the last job it finished, whether it is ready,
+ * then the job (first and end row, columns, depth).
+ */
+const BOX = 8, BOX_WORDS = 8, [SEQ, DONE, READY, R0, R1, COLS, DEPTH] = [0, 1, 2, 3, 4, 5, 6];
+const MAX_WORKERS = (CTL_WORDS - BOX) / BOX_WORDS;
+
+/**
+ * The worker's program (CommonJS, run with `eval`): compile `macroKernel`
+ * from its source, say it is ready, then for each job run its rows of the
+ * slab in blocks of MC into the float64 C slab and post the job's number
+ * back.
+ */
+const WORKER_SOURCE = `
+const { parentPort } = require("node:worker_threads");
+parentPort.once("message", ({ shared, index }) => {
+  const macroKernel = (${macroKernel.toString()});
+  const box = new Int32Array(shared, 4 * (${BOX} + ${BOX_WORDS} * index), ${BOX_WORDS});
+  const ap = new Float64Array(shared, ${A_BYTE}, ${MS * KC});
+  const bp = new Float64Array(shared, ${B_BYTE}, ${KC * NC});
+  const cs = new Float64Array(shared, ${C_BYTE}, ${MS * NC});
+  Atomics.store(box, ${READY}, 1);
+  let seq = 0;
+  for (;;) {
+    Atomics.wait(box, ${SEQ}, seq);
+    seq = Atomics.load(box, ${SEQ});
+    const r0 = box[${R0}], r1 = box[${R1}], nc = box[${COLS}], kc = box[${DEPTH}];
+    for (let ic = r0; ic < r1; ic += ${MC}) {
+      macroKernel(ap, ic * kc, bp, Math.min(${MC}, r1 - ic), nc, kc, cs, ic * ${NC}, ${NC}, true);
+    }
+    Atomics.store(box, ${DONE}, seq);
+    Atomics.notify(box, ${DONE});
+  }
+});`;
+
+let pool:
+  | { ap: Float64Array; bp: Float64Array; cs: Float64Array; boxes: Int32Array[]; jobs: number[] }
+  | null = null;
+let poolTried = false;
+
+function startPool(): void {
+  poolTried = true;
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  const v = Number(readEnv("DENDRITE_THREADS"));
+  TS_THREADS.max ||= Number.isInteger(v) && v >= 1
+    ? v
+    : Math.min(8, Number(nav?.hardwareConcurrency) || 1);
+  const want = Math.min(TS_THREADS.max - 1, MAX_WORKERS);
+  if (want < 1 || typeof SharedArrayBuffer !== "function") return;
+  const shared = new SharedArrayBuffer(SHARED_BYTES);
+  const boxes: Int32Array[] = [], jobs: number[] = [];
+  for (let i = 0; i < want; i++) {
+    try {
+      const w = new Worker(WORKER_SOURCE, { eval: true });
+      w.postMessage({ shared, index: i });
+      // A worker that fails to start never says it is ready, so it is never
+      // given rows; the listener keeps its error from ending the process.
+      // unref(): an idle pool never keeps the process alive.
+      w.on("error", () => {});
+      w.unref();
+      boxes.push(new Int32Array(shared, 4 * (BOX + BOX_WORDS * i), BOX_WORDS));
+      jobs.push(0);
+    } catch {
+      break;
+    }
+  }
+  pool = {
+    ap: new Float64Array(shared, A_BYTE, MS * KC),
+    bp: new Float64Array(shared, B_BYTE, KC * NC),
+    cs: new Float64Array(shared, C_BYTE, MS * NC),
+    boxes,
+    jobs,
+  };
+}
+
+/**
+ * How many TypeScript GEMM worker threads, from the first, have started and
+ * can take rows now (they start in the background with the first product
+ * large enough for them).
+ *
+ * @returns The number of ready workers.
+ */
+export function tsGemmWorkersReady(): number {
+  if (!pool) return 0;
+  let n = 0;
+  while (n < pool.boxes.length && Atomics.load(pool.boxes[n], READY) === 1) n++;
+  return n;
+}
+
+/** Workers to share a product with: 0 below the size rule or before any is ready. */
+function tsHelpers(m: number, n: number, k: number): number {
+  if (m * n * k < TS_THREADS.minWork || m < 8) return 0;
+  if (!poolTried) startPool();
+  return Math.min(tsGemmWorkersReady(), Math.max(0, TS_THREADS.max - 1));
+}
+
+/**
+ * The TypeScript GEMM with the rows of each packed slab split between this
+ * thread (the first share, written straight into C) and `helpers` workers
+ * (into the float64 slab, then added into C here). Each element is the same
+ * sum in the same order as on one thread, and the slab holds it exactly, so
+ * the result does not depend on the split.
+ */
+function threaded(
+  helpers: number,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  aOff: number,
+  lda: number,
+  b: Float32Array,
+  bOff: number,
+  ldb: number,
+  c: Float32Array,
+  cOff: number,
+  ldc: number,
+  store: boolean,
+): void {
+  const { ap, bp, cs, boxes, jobs } = pool!;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = Math.min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = Math.min(KC, k - pc);
+      packPanelB(bp, transB, b, bOff, ldb, pc, jc, kc, nc);
+      for (let is = 0; is < m; is += MS) {
+        const rows = Math.min(MS, m - is);
+        packPanelA(ap, transA, a, aOff, lda, is, pc, rows, kc);
+        const share = Math.ceil(rows / 4 / (helpers + 1)) * 4;
+        for (let w = 0; w < helpers; w++) {
+          const box = boxes[w];
+          box[R0] = Math.min(rows, (w + 1) * share), box[R1] = Math.min(rows, (w + 2) * share);
+          box[COLS] = nc, box[DEPTH] = kc;
+          Atomics.store(box, SEQ, ++jobs[w]);
+          Atomics.notify(box, SEQ);
+        }
+        const mine = Math.min(rows, share);
+        for (let ic = 0; ic < mine; ic += MC) {
+          const mc = Math.min(MC, mine - ic);
+          macroKernel(ap, ic * kc, bp, mc, nc, kc, c, cOff + (is + ic) * ldc + jc, ldc, store);
+        }
+        for (let w = 0; w < helpers; w++) {
+          const box = boxes[w];
+          let done: number;
+          while ((done = Atomics.load(box, DONE)) !== jobs[w]) {
+            if (
+              Atomics.wait(box, DONE, done, 10_000) === "timed-out" &&
+              Atomics.load(box, DONE) === done
+            ) {
+              throw new Error(
+                `gemm: TypeScript GEMM worker thread ${w} did not finish its rows within 10 s; set DENDRITE_THREADS=1 to multiply on one thread`,
+              );
+            }
+          }
+        }
+        addSlab(cs, c, cOff + is * ldc + jc, ldc, mine, rows, nc, store);
+      }
+    }
+  }
+}
+
+/** Rows `[r0, r1)` of the workers' slab into C (stored, or added to it). */
+function addSlab(
+  cs: Float64Array,
+  c: Float32Array,
+  cBase: number,
+  ldc: number,
+  r0: number,
+  r1: number,
+  nc: number,
+  store: boolean,
+): void {
+  for (let r = r0; r < r1; r++) {
+    const o = cBase + r * ldc, q = r * NC;
+    if (store) { for (let j = 0; j < nc; j++) c[o + j] = cs[q + j]; }
+    else for (let j = 0; j < nc; j++) c[o + j] += cs[q + j];
+  }
+}
+
 /** Packs op(B)[pc:pc+kc, jc:jc+nc] as 4-column panels: [panel][p][4], zero-padded. */
 function packPanelB(
+  bp: Float64Array,
   transB: boolean,
   b: Float32Array,
   bOff: number,
@@ -169,7 +385,6 @@ function packPanelB(
   kc: number,
   nc: number,
 ): void {
-  const bp = packB;
   let o = 0;
   for (let j = 0; j < nc; j += 4) {
     const w = Math.min(4, nc - j);
@@ -186,6 +401,7 @@ function packPanelB(
 
 /** Packs op(A)[ic:ic+mc, pc:pc+kc] as 4-row panels: [panel][p][4], zero-padded. */
 function packPanelA(
+  ap: Float64Array,
   transA: boolean,
   a: Float32Array,
   aOff: number,
@@ -195,7 +411,6 @@ function packPanelA(
   mc: number,
   kc: number,
 ): void {
-  const ap = packA;
   let o = 0;
   for (let i = 0; i < mc; i += 4) {
     const h = Math.min(4, mc - i);
@@ -210,21 +425,30 @@ function packPanelA(
   }
 }
 
+/**
+ * `C[mc×nc] (=|+=) A·B` from packed panels: `ap` from `a0` (4-row panels of
+ * depth `kc`), `bp` (4-column panels). Self-contained (no outer variables):
+ * the TypeScript GEMM's worker threads run its source (`toString`), each
+ * compiling its own copy, which writes a float64 slab where this thread
+ * writes the float32 C.
+ */
 function macroKernel(
+  ap: Float64Array,
+  a0: number,
+  bp: Float64Array,
   mc: number,
   nc: number,
   kc: number,
-  c: Float32Array,
+  c: Float32Array | Float64Array,
   cBase: number,
   ldc: number,
   store: boolean,
 ): void {
-  const ap = packA, bp = packB;
   for (let j = 0; j < nc; j += 4) {
     const bBase = (j >> 2) * kc * 4;
     const w = Math.min(4, nc - j);
     for (let i = 0; i < mc; i += 4) {
-      const aBase = (i >> 2) * kc * 4;
+      const aBase = a0 + (i >> 2) * kc * 4;
       let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
       let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
       let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
