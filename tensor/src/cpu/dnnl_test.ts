@@ -138,6 +138,33 @@ Deno.test("conv2d through oneDNN matches a PyTorch value (a 2x2 sum kernel)", ()
   assert.deepEqual([...y.dataSync()], [10, 18, 42, 50]);
 });
 
+Deno.test("input gradients into one channel per group from many stay on Dendrite's kernels", () => {
+  // oneDNN is slower there (1 → 32 channels at 28×28: 2.3 ms against 1.4);
+  // depthwise layers and two or more input channels go to it.
+  const g = new T.Generator(8);
+  const dy = T.randn([2, 8, 5, 5], { rng: g });
+  const cases: [number[], number, number][] = [
+    [[8, 1, 3, 3], 1, 0], // 8 → 1 summed per input channel: own kernels
+    [[8, 2, 3, 3], 1, 1],
+    [[8, 1, 3, 3], 8, 1], // depthwise
+  ];
+  for (const [ws, groups, built] of cases) {
+    clearDnnlCache();
+    const w = T.randn(ws, { rng: g });
+    const got = T.convTranspose2d(dy, w, { padding: 1, groups }).dataSync();
+    assert.equal(dnnlCacheSize(), built, `${ws} groups ${groups}`);
+    const prev = _setConvAlgorithm("im2col");
+    try {
+      assertClose(got, T.convTranspose2d(dy, w, { padding: 1, groups }).dataSync(), {
+        atol: 1e-5,
+      });
+    } finally {
+      _setConvAlgorithm(prev);
+    }
+  }
+  clearDnnlCache();
+});
+
 Deno.test("the primitive cache keeps DNNL_CACHE.entries geometries, least recently used out", () => {
   const keep = DNNL_CACHE.entries;
   DNNL_CACHE.entries = 2;
