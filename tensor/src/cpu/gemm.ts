@@ -10,7 +10,8 @@
  */
 import { Worker } from "node:worker_threads";
 import { readEnv } from "../backend.ts";
-import { blasSgemm } from "./blas.ts";
+import { blasInfo, blasSgemm } from "./blas.ts";
+import { wasmInfo } from "./wasm_emit.ts";
 import { wasmSgemm } from "./wasm_gemm.ts";
 
 const MC = 64, KC = 256, NC = 512;
@@ -19,8 +20,8 @@ const MC = 64, KC = 256, NC = 512;
 // packing instead of at every load in the inner loop made the TypeScript
 // GEMM 12-17% faster (256 and 512 matmuls; identical results, since every
 // float32 is exactly a double).
-let packA = new Float64Array(MC * KC);
-let packB = new Float64Array(KC * NC);
+const packA = new Float64Array(MC * KC);
+const packB = new Float64Array(KC * NC);
 
 /**
  * Products smaller than this many multiply-adds skip BLAS: below it the FFI
@@ -131,6 +132,63 @@ export function gemmTs(
   ldc: number,
   accumulate = false,
 ): void {
+  const helpers = small(m, n, k) || k === 0 ? 0 : tsHelpers(m, n, k);
+  if (helpers > 0) {
+    // With a single inner block (k ≤ KC) the micro-kernel stores C instead
+    // of adding to it, so C needs no zeroing pass.
+    const store = !accumulate && k <= KC;
+    if (!accumulate && !store) {
+      for (let i = 0; i < m; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + n);
+    }
+    threaded(helpers, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, store);
+    return;
+  }
+  gemmTsCore(
+    packA,
+    packB,
+    transA,
+    transB,
+    m,
+    n,
+    k,
+    a,
+    aOff,
+    lda,
+    b,
+    bOff,
+    ldb,
+    c,
+    cOff,
+    ldc,
+    accumulate,
+  );
+}
+
+/**
+ * The TypeScript GEMM on one thread, with the packing buffers passed in
+ * (`MC·KC` and `KC·NC` doubles). It, `small`, `naive`, the packing functions
+ * and `macroKernel` refer only to each other and to MC, KC and NC, so the
+ * worker threads run their sources too (`batch` jobs).
+ */
+function gemmTsCore(
+  ap: Float64Array,
+  bp: Float64Array,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  aOff: number,
+  lda: number,
+  b: Float32Array,
+  bOff: number,
+  ldb: number,
+  c: Float32Array,
+  cOff: number,
+  ldc: number,
+  accumulate: boolean,
+): void {
   const tiny = small(m, n, k);
   // With a single inner block (k ≤ KC) the micro-kernel stores C instead of
   // adding to it, so C needs no zeroing pass.
@@ -143,24 +201,15 @@ export function gemmTs(
     naive(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     return;
   }
-  const helpers = tsHelpers(m, n, k);
-  if (helpers > 0) {
-    threaded(helpers, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, store);
-    return;
-  }
-  const needA = MC * Math.min(KC, k),
-    needB = Math.min(KC, k) * (Math.ceil(Math.min(NC, n) / 4) * 4);
-  if (packA.length < needA) packA = new Float64Array(needA);
-  if (packB.length < needB) packB = new Float64Array(needB);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = Math.min(KC, k - pc);
-      packPanelB(packB, transB, b, bOff, ldb, pc, jc, kc, nc);
+      packPanelB(bp, transB, b, bOff, ldb, pc, jc, kc, nc);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = Math.min(MC, m - ic);
-        packPanelA(packA, transA, a, aOff, lda, ic, pc, mc, kc);
-        macroKernel(packA, 0, packB, mc, nc, kc, c, cOff + ic * ldc + jc, ldc, store);
+        packPanelA(ap, transA, a, aOff, lda, ic, pc, mc, kc);
+        macroKernel(ap, 0, bp, mc, nc, kc, c, cOff + ic * ldc + jc, ldc, store);
       }
     }
   }
@@ -190,13 +239,19 @@ export const TS_THREADS = { max: 0, minWork: 1 << 20 };
  */
 const CTL_WORDS = 64, A_BYTE = CTL_WORDS * 4;
 const B_BYTE = A_BYTE + MS * KC * 8, C_BYTE = B_BYTE + KC * NC * 8;
-const SHARED_BYTES = C_BYTE + MS * NC * 8;
+/** Job descriptors of `gemmBatch` (JOB_WORDS Int32 words each), then its operand arena. */
+const JOB_WORDS = 12, MAX_JOBS = 512, J_BYTE = C_BYTE + MS * NC * 8;
+const O_BYTE = J_BYTE + MAX_JOBS * JOB_WORDS * 4, OPERAND_FLOATS = 1 << 23;
+const SHARED_BYTES = O_BYTE + OPERAND_FLOATS * 4;
 /**
  * Control words: from word 8, eight per worker (a mailbox): the number of
  * the job posted to it, of the last job it finished, whether it is ready,
- * then the job (first and end row, columns, depth).
+ * then the job: first and end row, columns, depth, and the mode (0: rows of
+ * the packed slab; 1: products `[R0, R1)` of the job table).
  */
-const BOX = 8, BOX_WORDS = 8, [SEQ, DONE, READY, R0, R1, COLS, DEPTH] = [0, 1, 2, 3, 4, 5, 6];
+const BOX = 8,
+  BOX_WORDS = 8,
+  [SEQ, DONE, READY, R0, R1, COLS, DEPTH, MODE] = [0, 1, 2, 3, 4, 5, 6, 7];
 const MAX_WORKERS = (CTL_WORDS - BOX) / BOX_WORDS;
 
 /**
@@ -207,29 +262,53 @@ const MAX_WORKERS = (CTL_WORDS - BOX) / BOX_WORDS;
  */
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
+const MC = ${MC}, KC = ${KC}, NC = ${NC};
+${small.toString()}
+${naive.toString()}
+${packPanelA.toString()}
+${packPanelB.toString()}
+${macroKernel.toString()}
+${gemmTsCore.toString()}
 parentPort.once("message", ({ shared, index }) => {
-  const macroKernel = (${macroKernel.toString()});
   const box = new Int32Array(shared, 4 * (${BOX} + ${BOX_WORDS} * index), ${BOX_WORDS});
   const ap = new Float64Array(shared, ${A_BYTE}, ${MS * KC});
   const bp = new Float64Array(shared, ${B_BYTE}, ${KC * NC});
   const cs = new Float64Array(shared, ${C_BYTE}, ${MS * NC});
+  const jt = new Int32Array(shared, ${J_BYTE}, ${MAX_JOBS * JOB_WORDS});
+  const ops = new Float32Array(shared, ${O_BYTE}, ${OPERAND_FLOATS});
+  const pa = new Float64Array(MC * KC), pb = new Float64Array(KC * NC);
   Atomics.store(box, ${READY}, 1);
   let seq = 0;
   for (;;) {
     Atomics.wait(box, ${SEQ}, seq);
     seq = Atomics.load(box, ${SEQ});
-    const r0 = box[${R0}], r1 = box[${R1}], nc = box[${COLS}], kc = box[${DEPTH}];
-    for (let ic = r0; ic < r1; ic += ${MC}) {
-      macroKernel(ap, ic * kc, bp, Math.min(${MC}, r1 - ic), nc, kc, cs, ic * ${NC}, ${NC}, true);
+    const r0 = box[${R0}], r1 = box[${R1}];
+    if (box[${MODE}] === 1) {
+      for (let j = r0; j < r1; j++) {
+        const d = j * ${JOB_WORDS};
+        gemmTsCore(pa, pb, jt[d] === 1, jt[d + 1] === 1, jt[d + 2], jt[d + 3], jt[d + 4],
+          ops, jt[d + 5], jt[d + 6], ops, jt[d + 7], jt[d + 8], ops, jt[d + 9], jt[d + 10], jt[d + 11] === 1);
+      }
+    } else {
+      const nc = box[${COLS}], kc = box[${DEPTH}];
+      for (let ic = r0; ic < r1; ic += MC) {
+        macroKernel(ap, ic * kc, bp, Math.min(MC, r1 - ic), nc, kc, cs, ic * NC, NC, true);
+      }
     }
     Atomics.store(box, ${DONE}, seq);
     Atomics.notify(box, ${DONE});
   }
 });`;
 
-let pool:
-  | { ap: Float64Array; bp: Float64Array; cs: Float64Array; boxes: Int32Array[]; jobs: number[] }
-  | null = null;
+let pool: {
+  ap: Float64Array;
+  bp: Float64Array;
+  cs: Float64Array;
+  jt: Int32Array;
+  ops: Float32Array;
+  boxes: Int32Array[];
+  jobs: number[];
+} | null = null;
 let poolTried = false;
 
 function startPool(): void {
@@ -262,6 +341,8 @@ function startPool(): void {
     ap: new Float64Array(shared, A_BYTE, MS * KC),
     bp: new Float64Array(shared, B_BYTE, KC * NC),
     cs: new Float64Array(shared, C_BYTE, MS * NC),
+    jt: new Int32Array(shared, J_BYTE, MAX_JOBS * JOB_WORDS),
+    ops: new Float32Array(shared, O_BYTE, OPERAND_FLOATS),
     boxes,
     jobs,
   };
@@ -326,7 +407,7 @@ function threaded(
         for (let w = 0; w < helpers; w++) {
           const box = boxes[w];
           box[R0] = Math.min(rows, (w + 1) * share), box[R1] = Math.min(rows, (w + 2) * share);
-          box[COLS] = nc, box[DEPTH] = kc;
+          box[COLS] = nc, box[DEPTH] = kc, box[MODE] = 0;
           Atomics.store(box, SEQ, ++jobs[w]);
           Atomics.notify(box, SEQ);
         }
@@ -335,24 +416,177 @@ function threaded(
           const mc = Math.min(MC, mine - ic);
           macroKernel(ap, ic * kc, bp, mc, nc, kc, c, cOff + (is + ic) * ldc + jc, ldc, store);
         }
-        for (let w = 0; w < helpers; w++) {
-          const box = boxes[w];
-          let done: number;
-          while ((done = Atomics.load(box, DONE)) !== jobs[w]) {
-            if (
-              Atomics.wait(box, DONE, done, 10_000) === "timed-out" &&
-              Atomics.load(box, DONE) === done
-            ) {
-              throw new Error(
-                `gemm: TypeScript GEMM worker thread ${w} did not finish its rows within 10 s; set DENDRITE_THREADS=1 to multiply on one thread`,
-              );
-            }
-          }
-        }
+        waitFor(helpers);
         addSlab(cs, c, cOff + is * ldc + jc, ldc, mine, rows, nc, store);
       }
     }
   }
+}
+
+/** Waits until the first `helpers` workers have finished the jobs posted to them. */
+function waitFor(helpers: number): void {
+  const { boxes, jobs } = pool!;
+  for (let w = 0; w < helpers; w++) {
+    const box = boxes[w];
+    let done: number;
+    while ((done = Atomics.load(box, DONE)) !== jobs[w]) {
+      if (
+        Atomics.wait(box, DONE, done, 10_000) === "timed-out" && Atomics.load(box, DONE) === done
+      ) {
+        throw new Error(
+          `gemm: TypeScript GEMM worker thread ${w} did not finish its work within 10 s; set DENDRITE_THREADS=1 to multiply on one thread`,
+        );
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Batches of independent products (Winograd's 16 per chunk).
+
+/** One product of a batch: the arguments of {@link gemm}. */
+export interface GemmJob {
+  transA: boolean;
+  transB: boolean;
+  m: number;
+  n: number;
+  k: number;
+  a: Float32Array;
+  aOff: number;
+  lda: number;
+  b: Float32Array;
+  bOff: number;
+  ldb: number;
+  c: Float32Array;
+  cOff: number;
+  ldc: number;
+  accumulate?: boolean;
+}
+
+/** Whether the TypeScript GEMM (not BLAS or WebAssembly) runs a product of this shape. */
+function tsRuns(m: number, n: number, k: number): boolean {
+  if (m * n * k >= BLAS_MIN_WORK && blasInfo().enabled) return false;
+  return small(m, n, k) || !wasmInfo().enabled;
+}
+
+/**
+ * Arrays of the given sizes (floats) in the memory the TypeScript GEMM's
+ * worker threads share, when a batch of products of `work` multiply-adds
+ * in all, of `m × n × k` each, would be split between them (the TypeScript
+ * GEMM runs them, workers are ready, the sizes fit); else undefined and the
+ * caller uses its own arrays. The views hold whatever was there and stay
+ * valid until the next call.
+ *
+ * @param sizes Floats of each array.
+ * @param m Rows of each product.
+ * @param n Columns of each product.
+ * @param k Inner size of each product.
+ * @param work Multiply-adds of the whole batch.
+ * @returns The views, or undefined.
+ */
+export function batchOperands(
+  sizes: number[],
+  m: number,
+  n: number,
+  k: number,
+  work: number,
+): Float32Array[] | undefined {
+  if (work < TS_THREADS.minWork || !tsRuns(m, n, k)) return undefined;
+  if (!poolTried) startPool();
+  if (!pool || Math.min(tsGemmWorkersReady(), TS_THREADS.max - 1) < 1) return undefined;
+  const out: Float32Array[] = [];
+  let at = 0;
+  for (const size of sizes) {
+    if (at + size > OPERAND_FLOATS) return undefined;
+    out.push(pool.ops.subarray(at, at + size));
+    at += Math.ceil(size / 16) * 16;
+  }
+  return out;
+}
+
+/**
+ * Runs independent products (no two may write the same part of C). When
+ * every operand lies in the arrays of {@link batchOperands} and the
+ * TypeScript GEMM runs them, whole products are shared out between this
+ * thread and the workers (each product computed as on one thread, so the
+ * result does not depend on the split); otherwise they run one by one
+ * through {@link gemm}.
+ *
+ * @param jobs The products.
+ */
+export function gemmBatch(jobs: readonly GemmJob[]): void {
+  const p = pool;
+  const helpers = p ? Math.min(tsGemmWorkersReady(), Math.max(0, TS_THREADS.max - 1)) : 0;
+  const inArena = (x: Float32Array) => p !== null && x.buffer === p.ops.buffer;
+  const shared = helpers > 0 && jobs.length > 1 && jobs.length <= MAX_JOBS &&
+    jobs.every((j) => inArena(j.a) && inArena(j.b) && inArena(j.c) && tsRuns(j.m, j.n, j.k));
+  if (!shared) {
+    for (const j of jobs) {
+      gemm(
+        j.transA,
+        j.transB,
+        j.m,
+        j.n,
+        j.k,
+        j.a,
+        j.aOff,
+        j.lda,
+        j.b,
+        j.bOff,
+        j.ldb,
+        j.c,
+        j.cOff,
+        j.ldc,
+        j.accumulate,
+      );
+    }
+    return;
+  }
+  const { jt, ops, boxes, jobs: seqs } = p!;
+  const base = ops.byteOffset / 4;
+  const at = (x: Float32Array, off: number) => x.byteOffset / 4 - base + off;
+  jobs.forEach((j, i) => {
+    const d = i * JOB_WORDS;
+    jt[d] = j.transA ? 1 : 0, jt[d + 1] = j.transB ? 1 : 0;
+    jt[d + 2] = j.m, jt[d + 3] = j.n, jt[d + 4] = j.k;
+    jt[d + 5] = at(j.a, j.aOff), jt[d + 6] = j.lda;
+    jt[d + 7] = at(j.b, j.bOff), jt[d + 8] = j.ldb;
+    jt[d + 9] = at(j.c, j.cOff), jt[d + 10] = j.ldc;
+    jt[d + 11] = j.accumulate ? 1 : 0;
+  });
+  const used = Math.min(helpers, jobs.length - 1);
+  const share = Math.ceil(jobs.length / (used + 1));
+  for (let w = 0; w < used; w++) {
+    const box = boxes[w];
+    box[R0] = Math.min(jobs.length, (w + 1) * share);
+    box[R1] = Math.min(jobs.length, (w + 2) * share);
+    box[MODE] = 1;
+    Atomics.store(box, SEQ, ++seqs[w]);
+    Atomics.notify(box, SEQ);
+  }
+  for (let i = 0; i < Math.min(share, jobs.length); i++) {
+    const j = jobs[i];
+    gemmTsCore(
+      packA,
+      packB,
+      j.transA,
+      j.transB,
+      j.m,
+      j.n,
+      j.k,
+      j.a,
+      j.aOff,
+      j.lda,
+      j.b,
+      j.bOff,
+      j.ldb,
+      j.c,
+      j.cOff,
+      j.ldc,
+      j.accumulate ?? false,
+    );
+  }
+  waitFor(used);
 }
 
 /** Rows `[r0, r1)` of the workers' slab into C (stored, or added to it). */

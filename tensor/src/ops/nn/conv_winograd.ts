@@ -17,10 +17,14 @@
  *
  * The batch runs in chunks of about {@link WINOGRAD_CHUNK} tiles, so the
  * transformed inputs and products stay in cache between the three phases.
+ * Each chunk's 16 products go to `gemmBatch` as one batch: when the
+ * TypeScript GEMM runs them and has worker threads, the transformed data
+ * live in the workers' shared memory (`batchOperands`) and the products are
+ * shared out whole (they are too thin to split by rows).
  *
  * @module
  */
-import { gemm } from "../../cpu/gemm.ts";
+import { batchOperands, gemmBatch, type GemmJob } from "../../cpu/gemm.ts";
 import { scratch } from "./scratch.ts";
 
 /**
@@ -308,10 +312,18 @@ export function winogradConv(
 ): void {
   const { n, c, f, groups: g } = s;
   const cg = c / g, fg = f / g;
-  const u = winogradWeights(ws, f, cg);
+  let u = winogradWeights(ws, f, cg);
   const { perImage, nb } = chunking(s);
-  const v = scratch("winograd-v", 16 * c * nb * perImage);
-  const m = cg === 1 ? v : scratch("winograd-m", 16 * f * nb * perImage);
+  const vSize = 16 * c * nb * perImage, mSize = 16 * f * nb * perImage;
+  // With the TypeScript GEMM's worker threads, the transformed data live
+  // where they can reach them and the 16 products per chunk are shared out.
+  const tilesMax = nb * perImage;
+  const shared = cg === 1
+    ? undefined
+    : batchOperands([u.length, vSize, mSize], fg, tilesMax, cg, 16 * g * fg * tilesMax * cg);
+  if (shared) u = (shared[0].set(u), shared[0]);
+  const v = shared ? shared[1] : scratch("winograd-v", vSize);
+  const m = cg === 1 ? v : shared ? shared[2] : scratch("winograd-m", mSize);
   for (let b0 = 0; b0 < n; b0 += nb) {
     const cb = Math.min(nb, n - b0), tiles = cb * perImage;
     inputTransform(xs, s, b0, cb, v);
@@ -319,26 +331,28 @@ export function winogradConv(
       singleChannelOutput(u, v, s, b0, cb, bias, out);
       continue;
     }
+    const jobs: GemmJob[] = [];
     for (let xi = 0; xi < 16; xi++) {
       for (let gi = 0; gi < g; gi++) {
-        gemm(
-          false,
-          false,
-          fg,
-          tiles,
-          cg,
-          u,
-          (xi * f + gi * fg) * cg,
-          cg,
-          v,
-          (xi * c + gi * cg) * tiles,
-          tiles,
-          m,
-          (xi * f + gi * fg) * tiles,
-          tiles,
-        );
+        jobs.push({
+          transA: false,
+          transB: false,
+          m: fg,
+          n: tiles,
+          k: cg,
+          a: u,
+          aOff: (xi * f + gi * fg) * cg,
+          lda: cg,
+          b: v,
+          bOff: (xi * c + gi * cg) * tiles,
+          ldb: tiles,
+          c: m,
+          cOff: (xi * f + gi * fg) * tiles,
+          ldc: tiles,
+        });
       }
     }
+    gemmBatch(jobs);
     outputTransform(m, s, b0, cb, bias, out);
   }
 }
@@ -410,35 +424,46 @@ export function winogradWeightGrad(
   const { n, c, f, groups: g } = s;
   const cg = c / g, fg = f / g;
   const { perImage, nb } = chunking(s);
-  const v = scratch("winograd-v", 16 * c * nb * perImage);
-  const z = scratch("winograd-m", 16 * f * nb * perImage);
-  // dU[ξ][f][c/g], summed over the chunks.
-  const du = new Float32Array(16 * f * cg);
+  const vSize = 16 * c * nb * perImage, zSize = 16 * f * nb * perImage, tilesMax = nb * perImage;
+  // (See winogradConv: the worker threads' shared arrays, when they run.)
+  const shared = batchOperands(
+    [vSize, zSize, 16 * f * cg],
+    fg,
+    cg,
+    tilesMax,
+    16 * g * fg * cg * tilesMax,
+  );
+  const v = shared ? shared[0] : scratch("winograd-v", vSize);
+  const z = shared ? shared[1] : scratch("winograd-m", zSize);
+  // dU[ξ][f][c/g], summed over the chunks (every element written by the first).
+  const du = shared ? shared[2] : new Float32Array(16 * f * cg);
   for (let b0 = 0; b0 < n; b0 += nb) {
     const cb = Math.min(nb, n - b0), tiles = cb * perImage;
     inputTransform(xs, s, b0, cb, v);
     gradTransform(ys, s, b0, cb, z);
+    const jobs: GemmJob[] = [];
     for (let xi = 0; xi < 16; xi++) {
       for (let gi = 0; gi < g; gi++) {
-        gemm(
-          false,
-          true,
-          fg,
-          cg,
-          tiles,
-          z,
-          (xi * f + gi * fg) * tiles,
-          tiles,
-          v,
-          (xi * c + gi * cg) * tiles,
-          tiles,
-          du,
-          (xi * f + gi * fg) * cg,
-          cg,
-          b0 > 0,
-        );
+        jobs.push({
+          transA: false,
+          transB: true,
+          m: fg,
+          n: cg,
+          k: tiles,
+          a: z,
+          aOff: (xi * f + gi * fg) * tiles,
+          lda: tiles,
+          b: v,
+          bOff: (xi * c + gi * cg) * tiles,
+          ldb: tiles,
+          c: du,
+          cOff: (xi * f + gi * fg) * cg,
+          ldc: cg,
+          accumulate: b0 > 0,
+        });
       }
     }
+    gemmBatch(jobs);
   }
   // dw = Gᵀ·dU·G with Gᵀ = [[1, ½, ½, 0], [0, ½, −½, 0], [0, ½, ½, 1]].
   const plane = f * cg, dw = new Float32Array(plane * 9);
