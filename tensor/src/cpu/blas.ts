@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { loadNative } from "./native.ts";
 
 const CANDIDATES = [
   "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
@@ -71,17 +72,6 @@ let core: string | undefined;
 // deno-lint-ignore no-explicit-any
 const D = (globalThis as any).Deno;
 
-function env(name: string): string | undefined {
-  try {
-    if (D?.permissions?.querySync?.({ name: "env", variable: name }).state !== "granted") {
-      return undefined;
-    }
-    return D.env.get(name);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Loads `path` and asks OpenBLAS (when it is one) which kernel family it runs. */
 function open(path: string): Lib {
   const l = D.dlopen(path, SYMBOLS) as Lib;
@@ -92,36 +82,9 @@ function open(path: string): Lib {
 
 function tryLoad(): void {
   tried = true;
-  const choice = env("DENDRITE_BLAS");
-  if (choice && ["off", "0", "none", "false"].includes(choice.toLowerCase())) {
-    reason = "disabled by DENDRITE_BLAS";
-    return;
-  }
-  let ffi: string | undefined;
-  try {
-    ffi = D?.permissions?.querySync?.({ name: "ffi" }).state;
-  } catch {
-    ffi = undefined;
-  }
-  if (ffi !== "granted" || typeof D?.dlopen !== "function") {
-    reason = "FFI permission not granted (run with --allow-ffi or -A)";
-    return;
-  }
-  const paths = choice ? [choice] : CANDIDATES;
-  const errors: string[] = [];
-  for (const p of paths) {
-    try {
-      lib = open(p);
-      library = p;
-      reason = undefined;
-      return;
-    } catch (e) {
-      errors.push(`${p}: ${(e as Error).message.split("\n")[0]}`);
-    }
-  }
-  reason = choice
-    ? `could not load DENDRITE_BLAS=${choice} (${errors[0]})`
-    : "no BLAS library found";
+  ({ library, reason } = loadNative("DENDRITE_BLAS", CANDIDATES, (p) => {
+    lib = open(p);
+  }, () => "no BLAS library found"));
 }
 
 /**

@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { loadNative } from "./native.ts";
 
 const CANDIDATES = [
   "libdnnl.so.2",
@@ -100,17 +101,6 @@ let stream: Ptr = null;
 // deno-lint-ignore no-explicit-any
 const D = (globalThis as any).Deno;
 
-function env(name: string): string | undefined {
-  try {
-    if (D?.permissions?.querySync?.({ name: "env", variable: name }).state !== "granted") {
-      return undefined;
-    }
-    return D.env.get(name);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Throws a named error unless a oneDNN call returned `dnnl_success`. */
 function check(status: number, what: string): void {
   if (status !== 0) throw new Error(`oneDNN: ${what} failed (dnnl_status_t ${status})`);
@@ -140,36 +130,12 @@ function open(path: string): void {
 
 function tryLoad(): void {
   tried = true;
-  const choice = env("DENDRITE_DNNL");
-  if (choice && ["off", "0", "none", "false"].includes(choice.toLowerCase())) {
-    reason = "disabled by DENDRITE_DNNL";
-    return;
-  }
-  let ffi: string | undefined;
-  try {
-    ffi = D?.permissions?.querySync?.({ name: "ffi" }).state;
-  } catch {
-    ffi = undefined;
-  }
-  if (ffi !== "granted" || typeof D?.dlopen !== "function") {
-    reason = "FFI permission not granted (run with --allow-ffi or -A)";
-    return;
-  }
-  const paths = choice ? [choice] : CANDIDATES;
-  const errors: string[] = [];
-  for (const p of paths) {
-    try {
-      open(p);
-      library = p;
-      reason = undefined;
-      return;
-    } catch (e) {
-      errors.push(`${p}: ${(e as Error).message.split("\n")[0]}`);
-    }
-  }
-  reason = choice
-    ? `could not load DENDRITE_DNNL=${choice} (${errors[0]})`
-    : `no oneDNN 2.x library found (${errors[errors.length - 1]})`;
+  ({ library, reason } = loadNative(
+    "DENDRITE_DNNL",
+    CANDIDATES,
+    open,
+    (last) => `no oneDNN 2.x library found (${last})`,
+  ));
 }
 
 /**
@@ -579,14 +545,13 @@ function entry(g: DnnlConvGeometry, kind: Kind): Entry | undefined {
     cache.set(key, hit);
     return hit;
   }
-  const failed = rejected.get(key);
-  if (failed !== undefined) return undefined;
+  if (rejected.has(key)) return undefined;
   let e: Entry;
   try {
     e = build(g, kind);
-  } catch (err) {
+  } catch {
     if (rejected.size >= 256) rejected.clear();
-    rejected.set(key, (err as Error).message);
+    rejected.add(key);
     return undefined;
   }
   cache.set(key, e);
@@ -598,8 +563,8 @@ function entry(g: DnnlConvGeometry, kind: Kind): Entry | undefined {
   return e;
 }
 
-/** Geometries oneDNN declined, with its reason (they run on Dendrite's kernels). */
-const rejected = new Map<string, string>();
+/** Geometries oneDNN declined (they run on Dendrite's kernels). */
+const rejected = new Set<string>();
 
 /**
  * The reordered copies of the operands live in one arena per argument

@@ -8,8 +8,7 @@
  *
  * @module
  */
-import { Worker } from "node:worker_threads";
-import { readEnv } from "../backend.ts";
+import { awaitJob, startWorkers, threadsWanted } from "./threads.ts";
 import { blasInfo, blasSgemm } from "./blas.ts";
 import { wasmInfo } from "./wasm_emit.ts";
 import { wasmSgemm } from "./wasm_gemm.ts";
@@ -313,29 +312,15 @@ let poolTried = false;
 
 function startPool(): void {
   poolTried = true;
-  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  const v = Number(readEnv("DENDRITE_THREADS"));
-  TS_THREADS.max ||= Number.isInteger(v) && v >= 1
-    ? v
-    : Math.min(8, Number(nav?.hardwareConcurrency) || 1);
+  TS_THREADS.max ||= threadsWanted();
   const want = Math.min(TS_THREADS.max - 1, MAX_WORKERS);
   if (want < 1 || typeof SharedArrayBuffer !== "function") return;
   const shared = new SharedArrayBuffer(SHARED_BYTES);
+  const started = startWorkers(WORKER_SOURCE, want, (index) => ({ shared, index }));
   const boxes: Int32Array[] = [], jobs: number[] = [];
-  for (let i = 0; i < want; i++) {
-    try {
-      const w = new Worker(WORKER_SOURCE, { eval: true });
-      w.postMessage({ shared, index: i });
-      // A worker that fails to start never says it is ready, so it is never
-      // given rows; the listener keeps its error from ending the process.
-      // unref(): an idle pool never keeps the process alive.
-      w.on("error", () => {});
-      w.unref();
-      boxes.push(new Int32Array(shared, 4 * (BOX + BOX_WORDS * i), BOX_WORDS));
-      jobs.push(0);
-    } catch {
-      break;
-    }
+  for (let i = 0; i < started; i++) {
+    boxes.push(new Int32Array(shared, 4 * (BOX + BOX_WORDS * i), BOX_WORDS));
+    jobs.push(0);
   }
   pool = {
     ap: new Float64Array(shared, A_BYTE, MS * KC),
@@ -427,17 +412,10 @@ function threaded(
 function waitFor(helpers: number): void {
   const { boxes, jobs } = pool!;
   for (let w = 0; w < helpers; w++) {
-    const box = boxes[w];
-    let done: number;
-    while ((done = Atomics.load(box, DONE)) !== jobs[w]) {
-      if (
-        Atomics.wait(box, DONE, done, 10_000) === "timed-out" && Atomics.load(box, DONE) === done
-      ) {
-        throw new Error(
-          `gemm: TypeScript GEMM worker thread ${w} did not finish its work within 10 s; set DENDRITE_THREADS=1 to multiply on one thread`,
-        );
-      }
-    }
+    awaitJob(boxes[w], DONE, jobs[w], () =>
+      new Error(
+        `gemm: TypeScript GEMM worker thread ${w} did not finish its work within 10 s; set DENDRITE_THREADS=1 to multiply on one thread`,
+      ));
   }
 }
 

@@ -27,8 +27,7 @@
  *
  * @module
  */
-import { Worker } from "node:worker_threads";
-import { readEnv } from "../backend.ts";
+import { awaitJob, startWorkers, threadsWanted } from "./threads.ts";
 import {
   instantiateWasm,
   WASM_OP,
@@ -203,12 +202,6 @@ const boxes: Int32Array[] = [];
 const jobs: number[] = [];
 let tried = false;
 
-function threadsWanted(): number {
-  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  const v = Number(readEnv("DENDRITE_THREADS"));
-  return Number.isInteger(v) && v >= 1 ? v : Math.min(8, Number(nav?.hardwareConcurrency) || 1);
-}
-
 function load(): void {
   tried = true;
   const variants = [emitModule(true), emitModule(false)];
@@ -220,19 +213,14 @@ function load(): void {
   // The workers start in the background; until they say they are ready,
   // products run on this thread alone. unref(): an idle pool never keeps
   // the process alive.
-  for (let i = 0; i < Math.min(WASM_THREADS.max - 1, MAX_WORKERS); i++) {
-    try {
-      const w = new Worker(WORKER_SOURCE, { eval: true });
-      w.postMessage({ bytes: variants[r.variant], memory: r.kernel.memory, index: i });
-      // A worker that fails to start never says it is ready, so it is never
-      // given rows; the listener keeps its error from ending the process.
-      w.on("error", () => {});
-      w.unref();
-      boxes.push(new Int32Array(r.kernel.memory.buffer, 4 * (BOX + BOX_WORDS * i), BOX_WORDS));
-      jobs.push(0);
-    } catch {
-      break; // no threads here: one is enough
-    }
+  const started = startWorkers(
+    WORKER_SOURCE,
+    Math.min(WASM_THREADS.max - 1, MAX_WORKERS),
+    (i) => ({ bytes: variants[r.variant], memory: r.kernel.memory, index: i }),
+  );
+  for (let i = 0; i < started; i++) {
+    boxes.push(new Int32Array(r.kernel.memory.buffer, 4 * (BOX + BOX_WORDS * i), BOX_WORDS));
+    jobs.push(0);
   }
 }
 
@@ -276,17 +264,10 @@ function runSlab(run: Kernel, helpers: number, rows: number, nc: number, kc: num
     );
   }
   for (let w = 0; w < helpers; w++) {
-    const box = boxes[w];
-    let done: number;
-    while ((done = Atomics.load(box, DONE)) !== jobs[w]) {
-      if (
-        Atomics.wait(box, DONE, done, 10_000) === "timed-out" && Atomics.load(box, DONE) === done
-      ) {
-        throw new Error(
-          `wasmSgemm: GEMM worker thread ${w} did not finish its rows within 10 s; set DENDRITE_THREADS=1 to multiply on one thread`,
-        );
-      }
-    }
+    awaitJob(boxes[w], DONE, jobs[w], () =>
+      new Error(
+        `wasmSgemm: GEMM worker thread ${w} did not finish its rows within 10 s; set DENDRITE_THREADS=1 to multiply on one thread`,
+      ));
   }
 }
 
